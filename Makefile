@@ -1,0 +1,55 @@
+# The README's two commands: `make demo` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := out
+
+.PHONY: demo test lint typecheck unit docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.demo
+
+## demo: install, then check and compile every example bed
+demo: $(VENV)/.demo
+	@mkdir -p $(OUT)
+	$(BIN)/bedflow check examples/*.bed
+	@for f in examples/*.bed; do \
+		$(BIN)/bedflow compile "$$f" -o "$(OUT)/$$(basename "$$f" .bed).json" || exit 1; \
+	done
+	@echo "demo: every example checked and compiled to $(OUT)/*.json"
+
+## test: install with dev tools, then lint, type-check and run the whole test suite
+test: lint typecheck unit
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev
+	$(BIN)/pytest
+
+## docs: regenerate the generated references in docs/
+docs: $(VENV)/.dev
+	$(BIN)/python -c 'import sys, bedflow.dsl as d; sys.stdout.write(d.reference_markdown())' \
+		> docs/bed-language.md
+	$(BIN)/python -c 'import sys, bedflow.cli._docs as d; sys.stdout.write(d.cli_markdown())' \
+		> docs/cli.md
+
+## bench: print the benchmark figures
+bench: $(VENV)/.dev
+	$(BIN)/python bench/bench_parse.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""The errors bedflow raises.
+
+Our exception hierarchy::
+
+    BedflowError
+    ├── BedInputError(ValueError)       the input is wrong: fix the file, the request or the value
+    │   ├── BedSyntaxError              the .bed text does not parse (one located diagnostic)
+    │   └── BedValidationError          it parses, but keys, units or values are wrong (all of them)
+    └── UsageError(RuntimeError)        the library is called the wrong way
+
+    BedWarning(UserWarning)             legal but suspicious input (a laminar run at high Re_p)
+
+Errors caused by input carry :class:`Diagnostic` objects: file, line, column, the offending
+source line with a caret under the problem, and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "BedInputError",
+    "BedSyntaxError",
+    "BedValidationError",
+    "BedWarning",
+    "BedflowError",
+    "Diagnostic",
+    "UsageError",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One located message about a `.bed` input, rendered like a compiler's.
+
+    ``line`` and ``column`` are 1-based; 0 means "no position" (for example a spec built from
+    JSON, or a section that is missing altogether). ``width`` is how many characters the caret
+    underlines. ``path`` is the spec field the message is about, e.g. ``("bed", "diameter")``.
+    """
+
+    message: str
+    filename: str = "<string>"
+    line: int = 0
+    column: int = 0
+    width: int = 1
+    source_line: str | None = None
+    severity: Severity = "error"
+    path: tuple[str, ...] = ()
+    expected: tuple[str, ...] = field(default=())
+
+    @property
+    def location(self) -> str:
+        """``file:line:col``, or just the file name when there is no position."""
+        if self.line <= 0:
+            return self.filename
+        return f"{self.filename}:{self.line}:{self.column}"
+
+    def render(self) -> str:
+        """The message, the source line and a caret, as plain text."""
+        head = f"{self.location}: {self.severity}: {self.message}"
+        if self.source_line is None or self.line <= 0:
+            return head
+        gutter = f"{self.line:>4} | "
+        text = self.source_line.rstrip("\n").expandtabs(1)
+        caret_at = max(self.column - 1, 0)
+        caret = "^" + "~" * max(min(self.width, max(len(text) - caret_at, 1)) - 1, 0)
+        return f"{head}\n{gutter}{text}\n{' ' * (len(gutter) - 2)}| {' ' * caret_at}{caret}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class BedflowError(Exception):
+    """Base class of every error bedflow raises on purpose."""
+
+
+class BedInputError(BedflowError, ValueError):
+    """The input (a `.bed` file, a spec, a request) is wrong; the message says where and why."""
+
+    diagnostics: tuple[Diagnostic, ...]
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+    @property
+    def line(self) -> int:
+        """Line of the first diagnostic (1-based; 0 when unknown)."""
+        return self.diagnostics[0].line if self.diagnostics else 0
+
+    @property
+    def column(self) -> int:
+        """Column of the first diagnostic (1-based; 0 when unknown)."""
+        return self.diagnostics[0].column if self.diagnostics else 0
+
+
+class BedSyntaxError(BedInputError):
+    """The `.bed` text does not parse. Carries exactly one diagnostic with what was expected."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__([diagnostic])
+
+    @property
+    def expected(self) -> tuple[str, ...]:
+        """The tokens that would have been accepted at the error position."""
+        return self.diagnostics[0].expected
+
+
+class BedValidationError(BedInputError):
+    """The `.bed` text parses but describes an invalid bed: every problem found is listed."""
+
+
+class UsageError(BedflowError, RuntimeError):
+    """bedflow was called the wrong way (a programming error, not bad input)."""
+
+
+class BedWarning(UserWarning):
+    """Legal but suspicious input; the bed is still usable."""

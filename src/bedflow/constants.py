@@ -1,0 +1,51 @@
+"""Physical constants, packing limits and tolerances used across bedflow, with their sources.
+
+Solvers and validators import from here instead of writing numbers inline, so every limit
+has one definition and one citation.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "KEPLER_SOLID_FRACTION",
+    "MAX_PARTICLE_COUNT",
+    "MAX_POURED_SOLID_FRACTION",
+    "MAX_TARGET_POROSITY",
+    "RCP_SPHERE_SOLID_FRACTION",
+    "RE_P_LAMINAR_LIMIT",
+    "STANDARD_GRAVITY",
+]
+
+STANDARD_GRAVITY = 9.80665
+"""Standard acceleration of gravity, m/s2 (CGPM 1901)."""
+
+KEPLER_SOLID_FRACTION = math.pi / (3.0 * math.sqrt(2.0))
+"""Densest packing of equal spheres, pi/(3 sqrt 2) = 0.7405 (Kepler; proved by Hales 2005).
+No arrangement of equal spheres, ordered or not, fills more of a container."""
+
+RCP_SPHERE_SOLID_FRACTION = 0.64
+"""Random close packing of equal spheres, ~0.637 (Scott & Kilgour 1969, J. Phys. D 2, 863).
+A poured (random) bed of spheres cannot be denser; its porosity is at least 1 - 0.64 = 0.36."""
+
+MAX_POURED_SOLID_FRACTION = {
+    "sphere": RCP_SPHERE_SOLID_FRACTION,
+    # Random packings of cylinders of aspect ratio near 1 reach ~0.72 when densified
+    # (Zhang et al. 2006, AIChE J. 52, 1906); poured cubes stay below ~0.75 (Baker &
+    # Kudrolli 2010, Phys. Rev. E 82, 061304). Used only to refuse impossible requests.
+    "cylinder": 0.72,
+    "cube": 0.75,
+}
+"""Upper bound of the solid fraction a poured (random) bed of each particle kind can reach."""
+
+MAX_TARGET_POROSITY = 0.95
+"""Largest target porosity accepted: beyond it the particles no longer form a packed bed."""
+
+MAX_PARTICLE_COUNT = 10_000_000
+"""Largest particle count a spec may ask for; well above what a workstation can pack."""
+
+RE_P_LAMINAR_LIMIT = 300.0
+"""Particle Reynolds number above which flow in a packed bed is turbulent (Jolls & Hanratty
+1966 report the onset of turbulence at Re_p ~ 110-370; Hlushkou & Tallarek 2006 ~ 300). A
+laminar run above it gets a warning."""
