@@ -1,0 +1,9 @@
+"""The `bedflow` command line (typer): thin commands over the library.
+
+Run ``bedflow --help`` for the commands; ``docs/cli.md`` is generated from that help.
+"""
+
+from bedflow.cli import _new as _new  # registers `bedflow new` on the app
+from bedflow.cli._app import app, main
+
+__all__ = ["app", "main"]
