@@ -1,0 +1,215 @@
+"""The bedflow command line: exit codes, compiler-style errors, and each command's job."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bedflow import __version__
+from bedflow.cli import app
+from bedflow.dsl import load, parse
+from tests.utils.beds import EXAMPLES, bed_text
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input, prog_name="bedflow")
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.bed"
+    path.write_text("bed {\n    diamter = 50 mm;\n}\nparticles { kind = spere }\n")
+    return path
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert (code, out.strip()) == (0, f"bedflow {__version__}")
+
+
+def test_check_accepts_every_example() -> None:
+    code, out, err = run("check", *map(str, EXAMPLES))
+    assert code == 0, err
+    assert out.count("ok ") == len(EXAMPLES)
+    assert "spheres-d10: 1000 spheres of 5 mm in a D = 50 mm" in out
+
+
+def test_check_prints_errors_like_a_compiler_and_exits_1(bad_file: Path) -> None:
+    code, _, err = run("check", str(bad_file))
+    assert code == 1
+    assert f"{bad_file}:2:5: error: unknown key 'diamter' in bed, did you mean 'diameter'?" in err
+    assert "    diamter = 50 mm;" in err and "^~~~~~~" in err
+    assert f"{bad_file}:4:20: error: unknown value 'spere'" in err
+    assert "Traceback" not in err
+
+
+def test_check_reports_every_file_before_failing(bad_file: Path) -> None:
+    code, out, err = run("check", str(bad_file), str(EXAMPLES[0]))
+    assert code == 1
+    assert "ok " in out and "1 of 2 file(s) failed" in err
+
+
+def test_check_prints_warnings_but_succeeds(tmp_path: Path) -> None:
+    path = tmp_path / "w.bed"
+    path.write_text(bed_text(particles="count = 10; target_porosity = 0.4"))
+    code, _, err = run("check", str(path))
+    assert code == 0
+    assert f"{path}:2:25: warning:" in err
+
+
+def test_missing_file_is_a_usage_error() -> None:
+    code, _, err = run("check", "no/such/file.bed")
+    assert code == 2
+    assert "does not exist" in err
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert run("check", "--frobnicate")[0] == 2
+
+
+def test_binary_file_is_bad_input_without_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "x.bed"
+    path.write_bytes(b"\xff\xfe\x00bed")
+    code, _, err = run("check", str(path))
+    assert code == 1 and "not a UTF-8 text file" in err
+
+
+def test_compile_writes_normalized_si_json(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    code, _, err = run("compile", str(EXAMPLES[-1]), "-o", str(target))
+    assert code == 0, err
+    data = json.loads(target.read_text())
+    assert data == load(EXAMPLES[-1]).model_dump(mode="json")
+    assert data["bed"]["diameter"] == 0.05 and data["cfd"]["fluid_viscosity"] == 1.81e-5
+    assert "spec hash" in err
+
+
+def test_compile_to_stdout_with_overrides() -> None:
+    code, out, _ = run(
+        "compile", str(EXAMPLES[-1]), "--set", "particles.count=500", "--set", "bed.diameter=6cm"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["particles"]["count"] == 500 and data["bed"]["diameter"] == 0.06
+
+
+def test_compile_bad_override_is_located_in_the_setting() -> None:
+    code, _, err = run("compile", str(EXAMPLES[-1]), "--set", "particles.diameter=5 kg")
+    assert code == 1
+    assert "--set:1:24: error: 'diameter' expects a length" in err
+
+
+def test_fmt_check_reports_and_rewrites(tmp_path: Path) -> None:
+    path = tmp_path / "a.bed"
+    path.write_text("particles{count=10}// n\nbed{diameter=0.05}\n")
+    code, _, err = run("fmt", "--check", str(path))
+    assert code == 1 and "would reformat" in err
+    assert path.read_text() == "particles{count=10}// n\nbed{diameter=0.05}\n"
+    code, out, _ = run("fmt", "--diff", str(path))
+    assert code == 0 and "+    diameter = 50 mm;" in out
+    assert run("fmt", str(path))[0] == 0
+    assert (
+        path.read_text()
+        == "bed {\n    diameter = 50 mm;\n}\n\nparticles {\n    count = 10;\n}  // n\n"
+    )
+    assert run("fmt", "--check", str(path))[0] == 0
+
+
+def test_fmt_refuses_invalid_files_and_leaves_them_untouched(bad_file: Path) -> None:
+    before = bad_file.read_text()
+    code, _, err = run("fmt", str(bad_file))
+    assert code == 1 and "diamter" in err
+    assert bad_file.read_text() == before
+
+
+@pytest.mark.parametrize("template", ["spheres", "cylinders", "small-test"])
+def test_new_from_template_writes_a_valid_file(tmp_path: Path, template: str) -> None:
+    target = tmp_path / "t.bed"
+    code, _, err = run("new", "--template", template, "-o", str(target))
+    assert code == 0, err
+    assert load(target).name == template
+
+
+def test_new_with_settings_and_default_file_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(
+        "new", "my column/1", "--set", "particles.count=250", "--set", "bed.height=15 cm"
+    )
+    assert code == 0, err
+    spec = load(tmp_path / "my-column-1.bed")
+    assert (spec.name, spec.particles.count, spec.bed.height) == ("my column/1", 250, 0.15)
+    assert run("new", "my column/1", "--no-input")[0] == 1  # exists, no --force
+    assert run("new", "my column/1", "--no-input", "--force")[0] == 0
+
+
+def test_new_refuses_an_invalid_setting() -> None:
+    code, _, err = run("new", "--set", "particles.count=999999", "-o", "-")
+    assert code == 1 and "at most" in err
+
+
+def test_new_refuses_an_unknown_template() -> None:
+    assert run("new", "--template", "pyramids", "-o", "-")[0] == 2
+
+
+def test_new_wizard_asks_validates_and_asks_again(tmp_path: Path) -> None:
+    target = tmp_path / "w.bed"
+    answers = [
+        "wizard-bed",  # name
+        "",  # shape: keep cylinder
+        "5 kg",  # diameter: wrong dimension -> asked again
+        "40 mm",  # diameter
+        "",  # height
+        "",  # kind
+        "50 mm",  # particle diameter: wider than the column -> asked again
+        "4mm",  # particle diameter
+        "300",  # count
+        "",  # density
+        "",  # method
+        "correlation",  # solver
+        "0.1 m/s",  # inlet velocity
+        "",
+        "",  # fluid density, viscosity
+        "stl glb",  # formats
+    ]
+    code, _, err = run("new", "-o", str(target), input="\n".join(answers) + "\n")
+    assert code == 0, err
+    assert "'diameter' expects a length" in err
+    assert "does not fit" in err
+    spec = load(target)
+    assert spec.name == "wizard-bed"
+    assert (spec.bed.diameter, spec.particles.diameter, spec.particles.count) == (0.04, 0.004, 300)
+    assert spec.cfd.solver == "correlation" and spec.cfd.inlet_velocity == 0.1
+    assert spec.export.formats == ["stl", "glb"]
+
+
+def test_schema_is_json_schema() -> None:
+    code, out, _ = run("schema")
+    assert code == 0
+    assert json.loads(out)["title"] == "BedSpec"
+
+
+def test_console_script_exit_codes_without_traceback(bad_file: Path) -> None:
+    """The installed entry point, in a real process: bad input is exit 1 and no traceback."""
+    cmd = [sys.executable, "-c", "from bedflow.cli import main; main()"]
+    result = subprocess.run(
+        [*cmd, "check", str(bad_file)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "error: unknown key 'diamter'" in result.stderr and "Traceback" not in result.stderr
+    ok = subprocess.run(
+        [*cmd, "check", str(EXAMPLES[0])], capture_output=True, text=True, check=False
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert parse(EXAMPLES[0].read_text())
