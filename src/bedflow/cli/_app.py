@@ -41,6 +41,14 @@ ExistingFiles = Annotated[
         exists=True, dir_okay=False, readable=True, metavar="FILE", help="One or more .bed files."
     ),
 ]
+Settings = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="SECTION.KEY=VALUE",
+        help="Set a key, in .bed syntax (repeatable), e.g. --set bed.diameter=5cm.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -156,14 +164,7 @@ def compile_(
             "-o", "--output", dir_okay=False, help="Write the JSON here instead of standard output."
         ),
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="SECTION.KEY=VALUE",
-            help="Override a key, e.g. --set bed.diameter=5cm.",
-        ),
-    ] = None,
+    set_: Settings = None,
 ) -> None:
     """Compile a .bed file to normalized JSON in SI units (every key, defaults included)."""
     spec = compile_file(file, set_).spec

@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from bedflow import dsl
 from bedflow._exceptions import BedInputError
-from bedflow.cli._app import app, err, fail, out, print_diagnostic, summary
+from bedflow.cli._app import Settings, app, err, fail, out, print_diagnostic, summary
 from bedflow.dsl._format import format_setting
 
 TEMPLATES = ("spheres", "cylinders", "small-test")
@@ -111,14 +111,7 @@ def new(
             help="Start from this template, without questions.",
         ),
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="SECTION.KEY=VALUE",
-            help="Set a key, e.g. --set particles.count=500 (repeatable); implies no questions.",
-        ),
-    ] = None,
+    set_: Settings = None,
     output: Annotated[
         Path | None,
         typer.Option(
