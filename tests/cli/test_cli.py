@@ -159,6 +159,15 @@ def test_new_refuses_an_invalid_setting() -> None:
     assert code == 1 and "at most" in err
 
 
+@pytest.mark.parametrize(
+    "setting",
+    ["bed.diameter=5 cm; height = 1", "bed.diameter=5 } particles { count = 3", "bed.diameter"],
+)
+def test_a_setting_sets_exactly_one_key(setting: str) -> None:
+    code, _, err = run("compile", str(EXAMPLES[-1]), "--set", setting)
+    assert code == 1 and "--set" in err and "Traceback" not in err
+
+
 def test_new_refuses_an_unknown_template() -> None:
     assert run("new", "--template", "pyramids", "-o", "-")[0] == 2
 

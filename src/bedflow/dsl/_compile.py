@@ -421,7 +421,7 @@ def apply_overrides(raw: _Raw, overrides: Iterable[str], source: str = "--set") 
             continue
         doc = parse_document(f"{section} {{ {key.strip()} = {value.strip()} }}", source)
         block = doc.items[0]
-        if not isinstance(block, Block) or len(block.items) != 1:
+        if len(doc.items) != 1 or not isinstance(block, Block) or len(block.items) != 1:
             raw.errors.append(
                 Diagnostic(f"{setting!r} must set exactly one value", filename=source)
             )
