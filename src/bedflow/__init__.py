@@ -13,7 +13,9 @@ from bedflow._exceptions import (
     BedSyntaxError,
     BedValidationError,
     BedWarning,
+    Cancelled,
     Diagnostic,
+    EngineUnavailable,
     UsageError,
 )
 from bedflow._version import __version__
@@ -24,7 +26,9 @@ __all__ = [
     "BedValidationError",
     "BedWarning",
     "BedflowError",
+    "Cancelled",
     "Diagnostic",
+    "EngineUnavailable",
     "UsageError",
     "__version__",
     "dsl",

@@ -6,7 +6,16 @@ Our exception hierarchy::
     ├── BedInputError(ValueError)       the input is wrong: fix the file, the request or the value
     │   ├── BedSyntaxError              the .bed text does not parse (one located diagnostic)
     │   └── BedValidationError          it parses, but keys, units or values are wrong (all of them)
-    └── UsageError(RuntimeError)        the library is called the wrong way
+    ├── ConfigError(ValueError)         a setting is malformed or unsafe (a default secret key)
+    ├── RequestError(ValueError)        a platform request is wrong (a bad sort key or filter)
+    │   ├── ConflictError               it clashes with what is stored (an email already taken)
+    │   ├── ObjectKeyError              an object key that could escape the store (.., /, NUL)
+    │   └── UploadTooLargeError         an upload past the size limit (nothing is kept)
+    ├── NotFoundError(LookupError)      no such row or object, or one this user may not see
+    ├── StorageError(OSError)           the object store failed (disk, network, S3 error)
+    ├── UsageError(RuntimeError)        the library is called the wrong way
+    ├── EngineUnavailable               a packing engine or solver is not installed here
+    └── Cancelled                       a long computation stopped because it was asked to
 
     BedWarning(UserWarning)             legal but suspicious input (a laminar run at high Re_p)
 
@@ -26,7 +35,16 @@ __all__ = [
     "BedValidationError",
     "BedWarning",
     "BedflowError",
+    "Cancelled",
+    "ConfigError",
+    "ConflictError",
     "Diagnostic",
+    "EngineUnavailable",
+    "NotFoundError",
+    "ObjectKeyError",
+    "RequestError",
+    "StorageError",
+    "UploadTooLargeError",
     "UsageError",
 ]
 
@@ -114,8 +132,48 @@ class BedValidationError(BedInputError):
     """The `.bed` text parses but describes an invalid bed: every problem found is listed."""
 
 
+class ConfigError(BedflowError, ValueError):
+    """A setting is malformed or unsafe, e.g. a well-known default secret key in production."""
+
+
+class RequestError(BedflowError, ValueError):
+    """A platform request is wrong: an unknown sort key, an inverted range, a bad value."""
+
+
+class ConflictError(RequestError):
+    """The request clashes with what is stored: an email already taken, a duplicate name."""
+
+
+class ObjectKeyError(RequestError):
+    """An object key that is malformed or could escape the store (``..``, ``/`` first, NUL)."""
+
+
+class UploadTooLargeError(RequestError):
+    """An upload went past the size limit; the partial object has been removed."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"upload larger than the limit of {limit} bytes")
+
+
+class NotFoundError(BedflowError, LookupError):
+    """No such row or object, or one the current user may not see (reported the same way)."""
+
+
+class StorageError(BedflowError, OSError):
+    """The object store failed: a disk error, an unreachable or refusing S3 server."""
+
+
 class UsageError(BedflowError, RuntimeError):
     """bedflow was called the wrong way (a programming error, not bad input)."""
+
+
+class EngineUnavailable(BedflowError):
+    """A packing engine or solver that is not installed here; the message says how to get it."""
+
+
+class Cancelled(BedflowError):
+    """A long computation (packing, solver) stopped because its cancel callback asked it to."""
 
 
 class BedWarning(UserWarning):
