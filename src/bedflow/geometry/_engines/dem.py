@@ -1,0 +1,96 @@
+"""The built-in soft-sphere DEM engine (`dem`): spheres poured into a cylinder under gravity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bedflow._version import __version__
+from bedflow.dsl import BedSpec, spec_hash
+from bedflow.geometry._dem import DemProgress, dem_pack
+from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
+from bedflow.geometry._packed import PackedBed, column_of
+
+
+class DemEngine:
+    name = "dem"
+    description = "built-in soft-sphere DEM (numba), spheres in a cylinder"
+
+    def version(self) -> str:
+        return f"bedflow-dem {__version__}"
+
+    def unavailable(self) -> str | None:
+        return None
+
+    def unsupported(self, spec: BedSpec) -> str | None:
+        if spec.particles.kind != "sphere":
+            return "the dem engine packs spheres only"
+        if spec.bed.shape != "cylinder":
+            return "the dem engine packs cylindrical columns only"
+        return None
+
+    def pack(
+        self, spec: BedSpec, *, count: int, progress: ProgressFn | None, cancel: CancelFn | None
+    ) -> PackedBed:
+        column = column_of(spec)
+
+        def report(p: DemProgress) -> None:
+            if progress is not None:
+                progress(
+                    PackProgress(
+                        fraction=_fraction(p),
+                        placed=p.placed,
+                        count=p.count,
+                        time=p.time,
+                        kinetic_energy=p.kinetic_energy,
+                        max_speed=p.max_speed,
+                        message=f"{p.settled} of {p.placed} at rest",
+                    )
+                )
+
+        part, pack = spec.particles, spec.packing
+        result = dem_pack(
+            column_diameter=column.diameter,
+            column_height=column.height,
+            particle_diameter=part.diameter,
+            count=count,
+            density=part.particle_density,
+            restitution=part.restitution,
+            friction=part.friction,
+            gravity=pack.gravity,
+            rest_velocity=pack.rest_velocity,
+            max_time=pack.max_time,
+            seed=part.seed,
+            clearance=spec.bed.clearance,
+            progress=report,
+            cancel=cancel,
+        )
+        notes = () if result.settled else (f"not settled within max_time = {pack.max_time} s",)
+        return PackedBed(
+            centers=result.centers,
+            radii=result.radii,
+            orientations=np.tile([1.0, 0.0, 0.0, 0.0], (result.centers.shape[0], 1)),
+            velocities=result.velocities,
+            kind="sphere",
+            particle_diameter=part.diameter,
+            particle_length=None,
+            column=column,
+            engine=self.name,
+            engine_version=self.version(),
+            seed=part.seed,
+            settled=result.settled,
+            simulated_time=result.time,
+            wall_time=result.wall_time,
+            spec_hash=spec_hash(spec),
+            rest_velocity=pack.rest_velocity,
+            notes=notes,
+        )
+
+
+def _fraction(p: DemProgress) -> float:
+    """Half for placing the particles, half for their coming to rest."""
+    placed = p.placed / max(p.count, 1)
+    resting = p.settled / max(p.count, 1)
+    return min(0.5 * placed + 0.5 * resting, 1.0)
+
+
+register(DemEngine())

@@ -1,0 +1,84 @@
+"""`pack(spec)`: choose the engine, decide how many particles to pour, run it."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
+from bedflow.dsl import BedSpec
+from bedflow.geometry._constants import TYPICAL_POURED_POROSITY
+from bedflow.geometry._correlations import dixon_porosity
+from bedflow.geometry._engines import CancelFn, Engine, ProgressFn, engines
+from bedflow.geometry._packed import PackedBed
+
+__all__ = ["expected_porosity", "pack", "particle_count", "select_engine"]
+
+logger = logging.getLogger(__name__)
+
+
+def expected_porosity(spec: BedSpec) -> float:
+    """Porosity a random pour of this bed is expected to reach, before packing it.
+
+    Spheres in a cylinder: Dixon (1988) for the column-to-particle ratio; other shapes and
+    boxes: a typical poured value (see ``TYPICAL_POURED_POROSITY``).
+    """
+    if spec.particles.kind == "sphere" and spec.bed.shape == "cylinder":
+        return dixon_porosity(spec.bed.diameter / spec.particles.diameter)
+    return TYPICAL_POURED_POROSITY[spec.particles.kind]
+
+
+def particle_count(spec: BedSpec) -> int:
+    """How many particles to pour: `count`, else enough to fill the column at the target
+    porosity, else enough to fill it at the expected porosity."""
+    part = spec.particles
+    if part.count is not None:
+        return part.count
+    porosity = part.target_porosity if part.target_porosity is not None else None
+    if porosity is None:
+        porosity = expected_porosity(spec)
+    return max(1, math.floor((1.0 - porosity) * spec.column_volume / part.volume))
+
+
+def select_engine(spec: BedSpec, name: str | None = None) -> Engine:
+    """The engine ``name`` (default: the spec's packing method), checked to be able to run."""
+    chosen = name or spec.packing_method
+    table = engines()
+    if chosen not in table:
+        raise BedValidationError(
+            [
+                Diagnostic(
+                    f"unknown packing engine {chosen!r}; known: {', '.join(sorted(table))}",
+                    path=("packing", "method"),
+                )
+            ]
+        )
+    engine = table[chosen]
+    why = engine.unsupported(spec)
+    if why is not None:
+        raise BedValidationError([Diagnostic(why, path=("packing", "method"))])
+    missing = engine.unavailable()
+    if missing is not None:
+        raise EngineUnavailable(missing)
+    return engine
+
+
+def pack(
+    spec: BedSpec,
+    *,
+    engine: str | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> PackedBed:
+    """Pour the particles of ``spec`` into its column and return them at rest.
+
+    >>> from bedflow import dsl
+    >>> spec = dsl.parse("bed { diameter = 25 mm } particles { count = 30 }")
+    >>> bed = pack(spec, engine="hexagonal_3d")
+    >>> bed.count, bed.engine
+    (30, 'hexagonal_3d')
+    """
+    chosen = select_engine(spec, engine)
+    count = particle_count(spec)
+    logger.info("packing %d %ss with %s", count, spec.particles.kind, chosen.name)
+    return chosen.pack(spec, count=count, progress=progress, cancel=cancel)
