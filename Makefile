@@ -18,14 +18,15 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.demo
 
-## demo: install, then check and compile every example bed
+## demo: install, check and compile every example bed, then pack the reference bed
 demo: $(VENV)/.demo
 	@mkdir -p $(OUT)
 	$(BIN)/bedflow check examples/*.bed
 	@for f in examples/*.bed; do \
 		$(BIN)/bedflow compile "$$f" -o "$(OUT)/$$(basename "$$f" .bed).json" || exit 1; \
 	done
-	@echo "demo: every example checked and compiled to $(OUT)/*.json"
+	$(BIN)/bedflow pack examples/spheres-d10.bed -o $(OUT)/spheres-d10
+	@echo "demo: examples checked and compiled to $(OUT)/*.json; spheres-d10 packed in $(OUT)/spheres-d10/"
 
 ## test: install with dev tools, then lint, type-check and run the whole test suite
 test: lint typecheck unit

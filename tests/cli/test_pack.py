@@ -1,0 +1,58 @@
+"""`bedflow pack`: writes the packing and its metrics, prints the report, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bedflow.cli import app
+from bedflow.geometry import load_packing
+
+runner = CliRunner()
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bed.bed"
+    path.write_text(text)
+    return path
+
+
+def test_pack_writes_packing_and_metrics(tmp_path: Path) -> None:
+    bed = write(tmp_path, "bed { diameter = 25 mm; height = 50 mm }\nparticles { count = 30 }\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert load_packing(out).count == 30
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["count"] == 30 and metrics["quality"]["ok"]
+    assert "dixon_1988 porosity" in result.stdout and "max overlap" in result.stdout
+
+
+def test_pack_engine_override_and_settings(tmp_path: Path) -> None:
+    bed = write(tmp_path, "bed { diameter = 25 mm; height = 50 mm }\nparticles { count = 30 }\n")
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app,
+        [
+            "pack",
+            str(bed),
+            "-o",
+            str(out),
+            "--engine",
+            "hexagonal_3d",
+            "--set",
+            "particles.count=20",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    packed = load_packing(out)
+    assert (packed.engine, packed.count) == ("hexagonal_3d", 20)
+
+
+def test_pack_refuses_an_engine_that_cannot_pack_the_bed(tmp_path: Path) -> None:
+    bed = write(tmp_path, "bed { shape = box; height = 50 mm }\nparticles { count = 10 }\n")
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "o"), "-e", "dem"])
+    assert result.exit_code == 1
+    assert "cylindrical columns only" in result.stderr and "Traceback" not in result.stderr
