@@ -14,8 +14,12 @@ Our exception hierarchy::
     ├── NotFoundError(LookupError)      no such row or object, or one this user may not see
     ├── StorageError(OSError)           the object store failed (disk, network, S3 error)
     ├── UsageError(RuntimeError)        the library is called the wrong way
+    ├── CfdInputError(ValueError)       a physical or lattice parameter of a solver is out of range
+    │   └── LatticeStabilityError       tau, the Mach guard, or a diverged (NaN) run
     ├── EngineUnavailable               a packing engine or solver is not installed here
     └── Cancelled                       a long computation stopped because it was asked to
+        ├── PackingCancelled            (bedflow.geometry) a packing engine stopped
+        └── SolverCancelled             a flow solver stopped
 
     BedWarning(UserWarning)             legal but suspicious input (a laminar run at high Re_p)
 
@@ -36,13 +40,16 @@ __all__ = [
     "BedWarning",
     "BedflowError",
     "Cancelled",
+    "CfdInputError",
     "ConfigError",
     "ConflictError",
     "Diagnostic",
     "EngineUnavailable",
+    "LatticeStabilityError",
     "NotFoundError",
     "ObjectKeyError",
     "RequestError",
+    "SolverCancelled",
     "StorageError",
     "UploadTooLargeError",
     "UsageError",
@@ -174,6 +181,26 @@ class EngineUnavailable(BedflowError):
 
 class Cancelled(BedflowError):
     """A long computation (packing, solver) stopped because its cancel callback asked it to."""
+
+
+class CfdInputError(BedflowError, ValueError):
+    """A parameter given to a solver or correlation is out of its valid range."""
+
+
+class LatticeStabilityError(CfdInputError):
+    """The lattice parameters make the run unstable or inaccurate (tau, Mach number, NaN).
+
+    Lower the body force (velocity scales linearly with it in creeping flow) or bring tau back
+    into range.
+    """
+
+
+class SolverCancelled(Cancelled):
+    """A flow solver stopped because its ``cancel`` callback returned True."""
+
+    def __init__(self, iteration: int) -> None:
+        self.iteration = iteration
+        super().__init__(f"solver cancelled at iteration {iteration}")
 
 
 class BedWarning(UserWarning):

@@ -1,0 +1,52 @@
+"""Flow solvers and correlations: pressure drop and permeability of packed beds.
+
+- Correlations (SI units, broadcast over arrays): :func:`ergun_pressure_gradient`,
+  :func:`carman_kozeny_pressure_gradient`, :func:`eisfeld_schnitzlein_pressure_gradient`,
+  :func:`particle_reynolds_number`, :func:`darcy_permeability`, :func:`ergun_friction_factor`.
+- Lattice Boltzmann (D3Q19, TRT, halfway bounce-back, periodic, body-force driven):
+  :func:`solve_periodic` on a voxel mask, :func:`permeability_from_voxels` in SI units.
+- Export: :func:`write_vti` (VTK ImageData for ParaView).
+
+>>> import numpy as np
+>>> from bedflow import cfd
+>>> round(cfd.ergun_pressure_gradient(u=0.01, eps=0.4, d=0.005, rho=1000.0, mu=1e-3), 1)
+665.6
+"""
+
+from bedflow.cfd._correlations import (
+    carman_kozeny_pressure_gradient,
+    darcy_permeability,
+    eisfeld_schnitzlein_pressure_gradient,
+    ergun_friction_factor,
+    ergun_pressure_gradient,
+    modified_reynolds_number,
+    particle_reynolds_number,
+)
+from bedflow.cfd._exceptions import CfdInputError, LatticeStabilityError, SolverCancelled
+from bedflow.cfd._lbm import (
+    LbmResult,
+    Permeability,
+    SolverProgress,
+    permeability_from_voxels,
+    solve_periodic,
+)
+from bedflow.cfd._vtk import write_vti
+
+__all__ = [
+    "CfdInputError",
+    "LatticeStabilityError",
+    "LbmResult",
+    "Permeability",
+    "SolverCancelled",
+    "SolverProgress",
+    "carman_kozeny_pressure_gradient",
+    "darcy_permeability",
+    "eisfeld_schnitzlein_pressure_gradient",
+    "ergun_friction_factor",
+    "ergun_pressure_gradient",
+    "modified_reynolds_number",
+    "particle_reynolds_number",
+    "permeability_from_voxels",
+    "solve_periodic",
+    "write_vti",
+]
