@@ -40,6 +40,11 @@ def cli_markdown() -> str:
         _help(),
         "```",
     ]
+    ctx = group.context_class(group, info_name="bedflow")
     for name in names:
         lines += ["", f"## `bedflow {name}`", "", "```", _help(name), "```"]
+        sub = group.get_command(ctx, name)
+        if hasattr(sub, "list_commands"):  # a group such as `bedflow db`
+            for child in sub.list_commands(sub.context_class(sub, info_name=name, parent=ctx)):
+                lines += ["", f"### `bedflow {name} {child}`", "", "```", _help(name, child), "```"]
     return "\n".join(lines) + "\n"

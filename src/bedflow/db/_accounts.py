@@ -1,0 +1,143 @@
+"""ORM mappings of the people and the installation: users, tokens, projects, secrets, history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, utcnow
+from bedflow.db._types import MemberRole, Role, one_of
+
+__all__ = [
+    "Activity",
+    "ApiToken",
+    "Credential",
+    "InstallationSetting",
+    "Project",
+    "ProjectMember",
+    "User",
+]
+
+
+class User(IdMixin, CreatedMixin, Base):
+    """A person who signs in; ``role`` admin sees everything."""
+
+    __tablename__ = "users"
+    __table_args__ = (one_of("role", Role),)
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    hashed_password: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(String(16), default="user")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may see and change everything."""
+        return self.role == "admin"
+
+
+class ApiToken(IdMixin, CreatedMixin, Base):
+    """A personal token for the CLI; only its sha256 is stored, its prefix is shown."""
+
+    __tablename__ = "api_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        """Not revoked and not expired."""
+        now = now or utcnow()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Project(IdMixin, CreatedMixin, Base):
+    """A group of beds owned by one user and shared with its members."""
+
+    __tablename__ = "projects"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list[ProjectMember]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ProjectMember(CreatedMixin, Base):
+    """A user's membership of a project: viewers read its beds, editors also change them."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (one_of("role", MemberRole),)
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[MemberRole] = mapped_column(String(16), default="viewer")
+
+    project: Mapped[Project] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class InstallationSetting(Base):
+    """One setting of this installation (engines enabled and their options), as JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Credential(IdMixin, CreatedMixin, Base):
+    """A secret for an external service, Fernet-encrypted; only a masked hint is ever shown."""
+
+    __tablename__ = "credentials"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    service: Mapped[str] = mapped_column(String(64))
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    hint: Mapped[str] = mapped_column(String(8), default="")
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def masked(self) -> str:
+        """The secret as shown to users: dots and at most its last four characters."""
+        return "••••" + self.hint
+
+
+class Activity(IdMixin, CreatedMixin, Base):
+    """Who did what when: the history shown on the dashboard."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_user_created", "user_id", "created_at"),)
+
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32), default="")
+    subject_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,148 @@
+"""ORM mappings of the work: beds, their files, simulations, jobs and results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bedflow.db._accounts import Project, User
+from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, utcnow
+from bedflow.db._types import FileKind, JobStatus, RunStatus, one_of
+
+__all__ = ["Bed", "BedFile", "Job", "Result", "Simulation"]
+
+
+class Bed(IdMixin, CreatedMixin, Base):
+    """A packed bed: its spec (JSON and canonical `.bed` text) and its main parameters, in SI."""
+
+    __tablename__ = "beds"
+    __table_args__ = (
+        Index("ix_beds_owner_created", "owner_id", "created_at"),
+        Index("ix_beds_diameter_count", "column_diameter", "particle_count"),
+        Index("ix_beds_particle_diameter", "particle_diameter"),
+    )
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    bed_text: Mapped[str] = mapped_column(Text)
+    spec_hash: Mapped[str] = mapped_column(String(64), index=True)
+    column_diameter: Mapped[float]
+    column_height: Mapped[float]
+    particle_kind: Mapped[str] = mapped_column(String(16), index=True)
+    particle_diameter: Mapped[float]
+    particle_count: Mapped[int | None]
+    packing_method: Mapped[str] = mapped_column(String(32))
+    solver: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship()
+    project: Mapped[Project | None] = relationship()
+    files: Mapped[list[BedFile]] = relationship(
+        back_populates="bed", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class BedFile(IdMixin, CreatedMixin, Base):
+    """An artifact of a bed in the object store; ``filename`` is for display only."""
+
+    __tablename__ = "bed_files"
+    __table_args__ = (one_of("kind", FileKind),)
+
+    bed_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("beds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[FileKind] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    object_key: Mapped[str] = mapped_column(String(512), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
+
+    bed: Mapped[Bed] = relationship(back_populates="files")
+
+
+class Simulation(IdMixin, CreatedMixin, Base):
+    """One flow simulation of a bed with a solver and its settings."""
+
+    __tablename__ = "simulations"
+    __table_args__ = (
+        one_of("status", RunStatus),
+        Index("ix_simulations_bed_created", "bed_id", "created_at"),
+    )
+
+    bed_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("beds.id", ondelete="CASCADE"))
+    solver: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[RunStatus] = mapped_column(String(16), default="queued")
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    duration_s: Mapped[float | None]
+
+    bed: Mapped[Bed] = relationship()
+
+
+class Job(IdMixin, CreatedMixin, Base):
+    """Work that runs asynchronously (pack, export, simulate), with its progress and attempts."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        one_of("status", JobStatus),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
+        Index("ix_jobs_user_status", "user_id", "status"),
+        Index("ix_jobs_status_created", "status", "created_at"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    bed_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("beds.id", ondelete="CASCADE"), index=True
+    )
+    simulation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("simulations.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[JobStatus] = mapped_column(String(16), default="queued")
+    progress: Mapped[int] = mapped_column(default=0)
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    worker: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+
+
+class Result(IdMixin, CreatedMixin, Base):
+    """The metrics of a simulation, next to the correlations' predictions (SI units)."""
+
+    __tablename__ = "results"
+
+    simulation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("simulations.id", ondelete="CASCADE"), index=True
+    )
+    porosity: Mapped[float | None]
+    pressure_drop_per_length: Mapped[float | None]
+    """Pa/m."""
+    permeability: Mapped[float | None]
+    """m2."""
+    reynolds_number: Mapped[float | None]
+    friction_factor: Mapped[float | None]
+    superficial_velocity: Mapped[float | None]
+    """m/s."""
+    ergun_per_length: Mapped[float | None]
+    """Pa/m predicted by Ergun."""
+    carman_kozeny_per_length: Mapped[float | None]
+    """Pa/m predicted by Carman-Kozeny."""
+    eisfeld_schnitzlein_per_length: Mapped[float | None]
+    """Pa/m predicted by Eisfeld-Schnitzlein."""
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    simulation: Mapped[Simulation] = relationship()

@@ -1,0 +1,29 @@
+"""Every ORM mapping, imported together so the metadata is complete (Alembic, create_all)."""
+
+from bedflow.db._accounts import (
+    Activity,
+    ApiToken,
+    Credential,
+    InstallationSetting,
+    Project,
+    ProjectMember,
+    User,
+)
+from bedflow.db._base import Base
+from bedflow.db._beds import Bed, BedFile, Job, Result, Simulation
+
+__all__ = [
+    "Activity",
+    "ApiToken",
+    "Base",
+    "Bed",
+    "BedFile",
+    "Credential",
+    "InstallationSetting",
+    "Job",
+    "Project",
+    "ProjectMember",
+    "Result",
+    "Simulation",
+    "User",
+]

@@ -1,0 +1,141 @@
+"""The platform's configuration: one typed settings object read from the environment.
+
+Every variable is ``BEDFLOW_<FIELD>`` (``DATABASE_URL`` is accepted too); ``.env.example``
+documents each one. With nothing set, bedflow runs embedded: a SQLite file and a local folder
+in the data directory, and a secret key generated once and kept there.
+
+>>> settings = get_settings()  # doctest: +SKIP
+>>> settings.database_url  # doctest: +SKIP
+'sqlite:////home/me/.local/share/bedflow/bedflow.db'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bedflow._exceptions import ConfigError
+
+__all__ = ["KNOWN_DEFAULT_SECRETS", "Settings", "default_data_dir", "get_settings"]
+
+log = logging.getLogger(__name__)
+
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "changeme", "change-me", "changethis", "secret", "password", "default", "insecure"}
+)
+"""Secret keys copied from examples and tutorials; refused outside development."""
+
+MIN_SECRET_LENGTH = 32
+SECRET_FILE = "secret_key"
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for bedflow (platformdirs), e.g. ``~/.local/share/bedflow``."""
+    try:
+        import platformdirs
+    except ImportError:  # pragma: no cover - platformdirs is a dependency; fall back anyway
+        return Path.home() / ".local" / "share" / "bedflow"
+    return Path(platformdirs.user_data_dir("bedflow", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Configuration of the bedflow platform (database, object store, secrets, limits)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BEDFLOW_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses default secrets and needs a secret key."
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder for the embedded database, local objects and the generated secret key.",
+    )
+    database_url: str = Field(
+        "",
+        validation_alias=AliasChoices("BEDFLOW_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pass@host/db; "
+        "default: a SQLite file in data_dir.",
+    )
+    storage_backend: Literal["local", "s3"] = Field(
+        "local", description="Object store: `local` (a folder in data_dir) or `s3`."
+    )
+    storage_dir: Path | None = Field(
+        None, description="Folder of the local object store; default: data_dir/objects."
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3 endpoint (MinIO, compatibles); empty for AWS."
+    )
+    s3_bucket: str = Field("bedflow", description="S3 bucket holding the objects.")
+    s3_region: str = Field("us-east-1", description="S3 region.")
+    s3_access_key_id: SecretStr | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret access key.")
+    max_upload_bytes: int = Field(
+        1024**3, gt=0, description="Largest file accepted by an upload, bytes."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Signs tokens and encrypts stored credentials; generated in data_dir "
+        "when unset in development, required in production.",
+    )
+    broker_url: str | None = Field(
+        None, description="Task broker (e.g. redis://localhost:6379/0); unset: embedded workers."
+    )
+
+    @model_validator(mode="after")
+    def _fill_and_check(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'bedflow.db'}"
+        if self.storage_dir is None:
+            self.storage_dir = self.data_dir / "objects"
+        key = self.secret_key.get_secret_value()
+        if self.environment == "production":
+            if key.strip().lower() in KNOWN_DEFAULT_SECRETS:
+                raise ValueError(
+                    "BEDFLOW_SECRET_KEY is unset or a well-known default; set a random value "
+                    'in production, e.g. python -c "import secrets; print(secrets.token_urlsafe())"'
+                )
+            if len(key) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"BEDFLOW_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters"
+                )
+        elif not key:
+            self.secret_key = SecretStr(_persisted_secret(self.data_dir))
+        elif key.strip().lower() in KNOWN_DEFAULT_SECRETS:
+            log.warning("BEDFLOW_SECRET_KEY is a well-known default: fine for development only")
+        return self
+
+
+def _persisted_secret(data_dir: Path) -> str:
+    """The secret key kept in ``data_dir``, created (readable by the owner only) on first use."""
+    path = data_dir / SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not both write (and disagree on) the key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value + "\n")
+    log.info("generated a secret key in %s", path)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings from the environment (and ``.env``), read once; bad values: ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(str(exc)) from exc

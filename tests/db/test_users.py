@@ -1,0 +1,85 @@
+"""Users: argon2 passwords, unique emails; API tokens: plain once, hash stored, revocable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bedflow._exceptions import ConflictError, RequestError
+from bedflow.db import ApiToken, crud
+from bedflow.db._base import utcnow
+from tests.utils.db import PASSWORD, make_user
+
+
+def test_password_is_hashed_with_argon2_and_checked(session: Session) -> None:
+    user = crud.create_user(session, email="Ann@Example.COM", password=PASSWORD)
+    assert user.email == "Ann@example.com"
+    assert user.hashed_password.startswith("$argon2id$") and PASSWORD not in user.hashed_password
+    assert crud.authenticate(session, email="ann@EXAMPLE.com", password="wrong one") is None
+    assert crud.authenticate(session, email="nobody@example.com", password=PASSWORD) is None
+    found = crud.authenticate(session, email="Ann@example.com", password=PASSWORD)
+    assert found is not None and found.id == user.id
+
+
+def test_inactive_users_cannot_sign_in(session: Session) -> None:
+    user = make_user(session, name="ann", active=False)
+    assert crud.authenticate(session, email=user.email, password=PASSWORD) is None
+
+
+def test_email_is_unique(session: Session) -> None:
+    make_user(session, name="ann")
+    with pytest.raises(ConflictError):
+        crud.create_user(session, email="ann@example.com", password=PASSWORD)
+    assert crud.count_users(session) == 1
+
+
+def test_short_password_is_refused(session: Session) -> None:
+    with pytest.raises(RequestError):
+        crud.create_user(session, email="a@example.com", password="short")
+
+
+def test_update_and_list_users(session: Session) -> None:
+    ann = make_user(session, name="ann")
+    make_user(session, name="bob")
+    crud.update_user(session, user=ann, role="admin", full_name="Ann A.", password="new password")
+    assert ann.is_admin
+    assert crud.authenticate(session, email=ann.email, password="new password") is not None
+    page = crud.list_users(session, limit=1)
+    assert page.count == 2 and [u.email for u in page.data] == ["ann@example.com"]
+
+
+def test_token_is_shown_once_and_only_its_hash_is_stored(session: Session) -> None:
+    user = make_user(session)
+    row, plain = crud.create_api_token(session, user=user, name="laptop")
+    assert plain.startswith(crud.TOKEN_PREFIX) and row.prefix == plain[:10]
+    stored = session.execute(select(ApiToken.token_hash, ApiToken.prefix)).one()
+    assert plain not in stored.token_hash
+    found = crud.user_for_token(session, token=plain)
+    assert found is not None and found.id == user.id
+    assert row.last_used_at is not None
+    assert crud.user_for_token(session, token=plain + "x") is None
+    assert crud.user_for_token(session, token="garbage") is None
+
+
+def test_revoked_and_expired_tokens_are_refused(session: Session) -> None:
+    user, other = make_user(session), make_user(session)
+    row, plain = crud.create_api_token(session, user=user, name="ci")
+    assert not crud.revoke_api_token(session, user=other, token_id=row.id)
+    assert crud.user_for_token(session, token=plain) is not None
+    assert crud.revoke_api_token(session, user=user, token_id=row.id)
+    assert crud.user_for_token(session, token=plain) is None
+    _, old = crud.create_api_token(
+        session, user=user, name="old", expires_at=utcnow() - timedelta(seconds=1)
+    )
+    assert crud.user_for_token(session, token=old) is None
+    assert [t.name for t in crud.list_api_tokens(session, user=user)] == ["old", "ci"]
+
+
+def test_deleting_a_user_deletes_their_tokens_and_beds(session: Session) -> None:
+    user = make_user(session)
+    crud.create_api_token(session, user=user, name="t")
+    crud.delete_user(session, user=user)
+    assert session.scalars(select(ApiToken)).all() == []
