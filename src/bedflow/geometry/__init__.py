@@ -12,6 +12,8 @@
 from bedflow.geometry._correlations import benyahia_oneill_porosity, dixon_porosity
 from bedflow.geometry._dem import DemProgress, DemResult, PackingCancelled, dem_pack
 from bedflow.geometry._engines import Engine, PackProgress, engines
+from bedflow.geometry._export import ExportReport, export_formats, export_geometry
+from bedflow.geometry._mesh import BedGeometry, build_geometry
 from bedflow.geometry._metrics import (
     BedMetrics,
     bed_metrics,
@@ -21,32 +23,42 @@ from bedflow.geometry._metrics import (
 from bedflow.geometry._ordered import OrderedPacking, hexagonal_pack, ring_pack
 from bedflow.geometry._pack import expected_porosity, pack, particle_count, select_engine
 from bedflow.geometry._packed import Column, PackedBed, load_packing
+from bedflow.geometry._plot import plot_profiles
 from bedflow.geometry._report import packing_report, quality_problems
+from bedflow.geometry._voxel import Voxels, voxelize
 
 __all__ = [
+    "BedGeometry",
     "BedMetrics",
     "Column",
     "DemProgress",
     "DemResult",
     "Engine",
+    "ExportReport",
     "OrderedPacking",
     "PackProgress",
     "PackedBed",
     "PackingCancelled",
+    "Voxels",
     "bed_metrics",
     "benyahia_oneill_porosity",
+    "build_geometry",
     "dem_pack",
     "dixon_porosity",
     "engines",
     "expected_porosity",
+    "export_formats",
+    "export_geometry",
     "hexagonal_pack",
     "load_packing",
     "pack",
     "packing_report",
     "particle_count",
+    "plot_profiles",
     "quality_problems",
     "radial_solid_volumes",
     "ring_pack",
     "select_engine",
     "slab_solid_volume",
+    "voxelize",
 ]
