@@ -27,6 +27,8 @@ def test_pack_writes_packing_and_metrics(tmp_path: Path) -> None:
     assert load_packing(out).count == 30
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["count"] == 30 and metrics["quality"]["ok"]
+    assert (out / "profiles.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "bed-particles.stl").stat().st_size > 0  # export.formats defaults to stl
     assert "dixon_1988 porosity" in result.stdout and "max overlap" in result.stdout
 
 

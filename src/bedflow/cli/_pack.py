@@ -150,18 +150,45 @@ def pack(
         ),
     ] = None,
     set_: Settings = None,
+    export: Annotated[
+        bool, typer.Option("--export/--no-export", help="Write the 3D files of export.formats.")
+    ] = True,
 ) -> None:
     """Pack a bed: pour its particles with physics, measure the packing, write it out.
 
     Writes packing.npz + packing.json (the particles), metrics.json (porosities, profiles,
-    overlaps, correlations) into the output directory. Ctrl-C cancels.
+    overlaps, correlations), profiles.png (radial and axial porosity) and the 3D files of
+    export.formats into the output directory. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
     target = output or Path("out") / file.stem
     packed = run_packing(spec, engine)
+    write_packing(packed, spec, target, export=export)
+
+
+def write_packing(
+    packed: geometry.PackedBed, spec: BedSpec, target: Path, *, export: bool
+) -> dict[str, object]:
+    """Save a packing, its metrics, its profile plot and (optionally) its exports."""
     target.mkdir(parents=True, exist_ok=True)
     packed.save(target)
     report = geometry.packing_report(packed, spec)
     (target / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    geometry.plot_profiles(packed, target / "profiles.png")
     print_report(report)
-    err.print(f"wrote {escape(str(target))}/: packing.npz, packing.json, metrics.json")
+    written = ["packing.npz", "packing.json", "metrics.json", "profiles.png"]
+    if export and spec.export.formats:
+        with err.status("building and exporting the geometry"):
+            shapes = geometry.build_geometry(packed, spec)
+            try:
+                files = geometry.export_geometry(shapes, spec, target)
+            except EngineUnavailable as exc:
+                err.print(f"[bold yellow]warning[/]: {escape(str(exc))}")
+                files = geometry.export_geometry(
+                    shapes, spec, target, formats=[f for f in spec.export.formats if f != "blend"]
+                )
+        written += [p.name for p in files]
+        for warning in files.warnings:
+            err.print(f"[bold yellow]warning[/]: {escape(warning)}")
+    err.print(f"wrote {escape(str(target))}/: {', '.join(written)}")
+    return report
