@@ -23,6 +23,7 @@ from bedflow.cfd._correlations import (
     particle_reynolds_number,
 )
 from bedflow.cfd._exceptions import CfdInputError, LatticeStabilityError, SolverCancelled
+from bedflow.cfd._flow import FlowResult, correlations_for
 from bedflow.cfd._lbm import (
     LbmResult,
     Permeability,
@@ -30,16 +31,22 @@ from bedflow.cfd._lbm import (
     permeability_from_voxels,
     solve_periodic,
 )
+from bedflow.cfd._simulate import select_solver, simulate
+from bedflow.cfd._solvers import FlowProgress, Solver, solvers
 from bedflow.cfd._vtk import write_vti
 
 __all__ = [
     "CfdInputError",
+    "FlowProgress",
+    "FlowResult",
     "LatticeStabilityError",
     "LbmResult",
     "Permeability",
+    "Solver",
     "SolverCancelled",
     "SolverProgress",
     "carman_kozeny_pressure_gradient",
+    "correlations_for",
     "darcy_permeability",
     "eisfeld_schnitzlein_pressure_gradient",
     "ergun_friction_factor",
@@ -47,6 +54,9 @@ __all__ = [
     "modified_reynolds_number",
     "particle_reynolds_number",
     "permeability_from_voxels",
+    "select_solver",
+    "simulate",
     "solve_periodic",
+    "solvers",
     "write_vti",
 ]

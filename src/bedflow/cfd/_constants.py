@@ -99,3 +99,16 @@ class EisfeldConstants:
 EISFELD_SPHERES: Final = EisfeldConstants(K1=154.0, k1=1.15, k2=0.87)
 """Eisfeld & Schnitzlein (2001), Chem. Eng. Sci. 56, 4321-4329: constants fitted to their
 collection of ~2300 data points for beds of spheres."""
+
+#: Tallest slab of the bulk band the built-in solver simulates, in particle diameters: enough
+#: for several pores along the flow (the slab is mirrored, so the periodic length is twice it)
+#: while bounding the cost of tall beds.
+LBM_MAX_SLAB_DIAMETERS: Final = 6.0
+#: Symmetric relaxation time of packed-bed runs; with TRT's magic 3/16 the wall position and
+#: permeability do not depend on it, and tau = 1 converges fastest per cell update.
+LBM_TAU: Final = 1.0
+#: Superficial lattice velocity not to exceed when matching the Reynolds number: pore
+#: velocities reach several times the superficial one, and ten times more in the first tens of
+#: iterations while the force accelerates the fluid from rest, and must stay below the Mach
+#: guard (0.1).
+LBM_MAX_LATTICE_VELOCITY_TARGET: Final = 0.005

@@ -1,0 +1,126 @@
+"""`FlowResult` and the correlations every flow result is shown next to."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bedflow.cfd._correlations import (
+    carman_kozeny_pressure_gradient,
+    eisfeld_schnitzlein_pressure_gradient,
+    ergun_friction_factor,
+    ergun_pressure_gradient,
+    particle_reynolds_number,
+)
+from bedflow.dsl import BedSpec
+
+__all__ = ["FlowResult", "correlations_for"]
+
+
+def correlations_for(
+    spec: BedSpec, *, porosity: float, velocity: float, column_diameter: float
+) -> dict[str, float]:
+    """Pressure drop per length (Pa/m) of the three correlations for this bed and flow."""
+    c, d = spec.cfd, spec.particles.diameter
+    rho, mu = c.fluid_density, c.fluid_viscosity
+    return {
+        "ergun": float(ergun_pressure_gradient(u=velocity, eps=porosity, d=d, rho=rho, mu=mu)),
+        "carman_kozeny": float(
+            carman_kozeny_pressure_gradient(u=velocity, eps=porosity, d=d, mu=mu)
+        ),
+        "eisfeld_schnitzlein": float(
+            eisfeld_schnitzlein_pressure_gradient(
+                u=velocity, eps=porosity, d=d, rho=rho, mu=mu, D=column_diameter
+            )
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """The flow through a packed bed, in SI units.
+
+    ``pressure_drop_per_length`` (Pa/m) is at ``superficial_velocity`` (m/s), the inlet
+    velocity of the spec; ``permeability`` (m2) is the apparent Darcy permeability
+    ``mu u / (dp/L)``; ``porosity`` is that of the simulated domain, the one the correlations
+    use. ``history`` is the convergence history: (iteration, relative change) per check.
+    """
+
+    solver: str
+    solver_version: str
+    superficial_velocity: float
+    particle_reynolds: float
+    pressure_drop_per_length: float
+    permeability: float
+    friction_factor: float
+    porosity: float
+    particle_diameter: float
+    correlations: dict[str, float]
+    iterations: int
+    converged: bool
+    history: tuple[tuple[float, float], ...]
+    timings: dict[str, float]
+    domain: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pressure_drop(
+        cls,
+        spec: BedSpec,
+        *,
+        solver: str,
+        solver_version: str,
+        pressure_drop_per_length: float,
+        porosity: float,
+        column_diameter: float,
+        **extra: Any,
+    ) -> FlowResult:
+        """A result whose derived figures (Re, k, f, correlations) follow from dp/L."""
+        c, d = spec.cfd, spec.particles.diameter
+        u = c.inlet_velocity
+        return cls(
+            solver=solver,
+            solver_version=solver_version,
+            superficial_velocity=u,
+            particle_reynolds=float(
+                particle_reynolds_number(u=u, d=d, rho=c.fluid_density, mu=c.fluid_viscosity)
+            ),
+            pressure_drop_per_length=pressure_drop_per_length,
+            permeability=c.fluid_viscosity * u / pressure_drop_per_length,
+            friction_factor=float(
+                ergun_friction_factor(
+                    pressure_gradient=pressure_drop_per_length,
+                    u=u,
+                    eps=porosity,
+                    d=d,
+                    rho=c.fluid_density,
+                )
+            ),
+            porosity=porosity,
+            particle_diameter=d,
+            correlations=correlations_for(
+                spec, porosity=porosity, velocity=u, column_diameter=column_diameter
+            ),
+            **extra,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (NaN becomes null), with each correlation's ratio to the result."""
+        data = asdict(self)
+        data["ratio_to_correlations"] = {
+            name: self.pressure_drop_per_length / value for name, value in self.correlations.items()
+        }
+        clean: dict[str, Any] = _finite(data)
+        return clean
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,57 @@
+"""`simulate(packed, spec)`: choose the flow solver and run it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
+from bedflow.cfd._flow import FlowResult
+from bedflow.cfd._solvers import CancelFn, ProgressFn, Solver, solvers
+from bedflow.dsl import BedSpec
+from bedflow.geometry import PackedBed
+
+__all__ = ["select_solver", "simulate"]
+
+logger = logging.getLogger(__name__)
+
+
+def select_solver(spec: BedSpec, name: str | None = None) -> Solver:
+    """The solver ``name`` (default: ``cfd.solver`` of the spec), checked to be able to run."""
+    chosen = name or spec.cfd.solver
+    table = solvers()
+    if chosen not in table:
+        raise BedValidationError([Diagnostic(
+            f"unknown solver {chosen!r}; known: {', '.join(sorted(table))}", path=("cfd", "solver")
+        )])  # fmt: skip
+    solver = table[chosen]
+    missing = solver.unavailable()
+    if missing is not None:
+        raise EngineUnavailable(missing)
+    return solver
+
+
+def simulate(
+    packed: PackedBed,
+    spec: BedSpec,
+    *,
+    solver: str | None = None,
+    output_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> FlowResult:
+    """Solve the flow through a packed bed; its pressure drop comes next to the correlations.
+
+    >>> from bedflow import dsl, geometry
+    >>> spec = dsl.parse("bed { diameter = 25 mm } particles { count = 60 }")
+    >>> bed = geometry.pack(spec, engine="hexagonal_3d")
+    >>> r = simulate(bed, spec, solver="correlation")
+    >>> r.pressure_drop_per_length == r.correlations["ergun"]
+    True
+    """
+    chosen = select_solver(spec, solver)
+    out = Path(output_dir) if output_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    logger.info("simulating %s with %s", spec.name, chosen.name)
+    return chosen.run(packed, spec, output_dir=out, progress=progress, cancel=cancel)
