@@ -26,7 +26,8 @@ demo: $(VENV)/.demo
 		$(BIN)/bedflow compile "$$f" -o "$(OUT)/$$(basename "$$f" .bed).json" || exit 1; \
 	done
 	$(BIN)/bedflow pack examples/spheres-d10.bed -o $(OUT)/spheres-d10
-	@echo "demo: examples checked and compiled to $(OUT)/*.json; spheres-d10 packed in $(OUT)/spheres-d10/"
+	$(BIN)/bedflow simulate examples/quick-test.bed -o $(OUT)/quick-test
+	@echo "demo: examples compiled to $(OUT)/*.json; spheres-d10 packed and exported in $(OUT)/spheres-d10/; quick-test packed and simulated in $(OUT)/quick-test/"
 
 ## test: install with dev tools, then lint, type-check and run the whole test suite
 test: lint typecheck unit

@@ -347,7 +347,13 @@ class CfdSpec(_Section):
         lt=1,
     )
     write_fields: bool = Field(False, description="Write velocity and pressure fields.")
-    cells_per_dp: int = Field(20, description="Grid cells per particle diameter.", ge=2, le=200)
+    cells_per_dp: int = Field(
+        12,
+        description="Grid cells per particle diameter (the LBM resolution study in "
+        "docs/flow.md puts 12 within 2% of 20).",
+        ge=2,
+        le=200,
+    )
     yplus_target: float = Field(
         1.0, description="Target y+ of the first cell at walls (turbulent runs).", gt=0
     )

@@ -1,0 +1,155 @@
+"""`bedflow simulate`: the flow through a packed bed, next to the correlations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bedflow import cfd, geometry
+from bedflow._exceptions import BedInputError, Cancelled, CfdInputError, EngineUnavailable
+from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
+from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
+from bedflow.dsl import BedSpec, spec_hash
+
+
+def run_solver(
+    packed: geometry.PackedBed, spec: BedSpec, solver: str | None, target: Path
+) -> cfd.FlowResult:
+    """Solve with a live progress bar; Ctrl-C cancels (exit 130)."""
+    columns = (
+        TextColumn("[bold]solving[/]"),
+        BarColumn(),
+        TextColumn("iteration {task.fields[iteration]}"),
+        TextColumn("change {task.fields[change]}"),
+        TimeElapsedColumn(),
+    )
+    try:
+        with CancelOnInterrupt() as cancel, Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("solve", total=1.0, iteration=0, change="—")
+
+            def progress(p: cfd.FlowProgress) -> None:
+                change = f"{p.change:.2e}" if p.change == p.change else "—"
+                bar.update(task, completed=p.fraction, iteration=p.iteration, change=change)
+
+            return cfd.simulate(
+                packed, spec, solver=solver, output_dir=target, progress=progress, cancel=cancel
+            )
+    except Cancelled:
+        err.print("[yellow]cancelled[/]")
+        raise typer.Exit(130) from None
+    except EngineUnavailable as exc:
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except CfdInputError as exc:
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except BedInputError as exc:
+        fail(exc.diagnostics)
+
+
+def print_result(result: cfd.FlowResult) -> None:
+    table = Table(title=f"flow through the bed ({result.solver})", show_header=True, box=None)
+    table.add_column("")
+    table.add_column("dp/L, Pa/m", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_row(f"[bold]{result.solver}[/]", f"{result.pressure_drop_per_length:.4g}", "1")
+    for name, value in result.correlations.items():
+        table.add_row(name, f"{value:.4g}", f"{result.pressure_drop_per_length / value:.3f}")
+    out.print(table)
+    facts = (
+        f"u = {result.superficial_velocity:.4g} m/s, Re_p = {result.particle_reynolds:.3g}, "
+        f"porosity = {result.porosity:.4f}, k = {result.permeability:.3e} m2, "
+        f"f = {result.friction_factor:.4g}, {result.iterations} iterations"
+        f"{'' if result.converged else ' (NOT converged)'}"
+    )
+    out.print(escape(facts))
+    for note in result.notes:
+        err.print(f"[bold yellow]note[/]: {escape(note)}")
+
+
+def plot_convergence(result: cfd.FlowResult, path: Path) -> Path | None:
+    """A PNG of the relative change against iteration (None when there is no history)."""
+    if not result.history:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    its = [h[0] for h in result.history]
+    changes = [abs(h[1]) for h in result.history]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(its, changes, marker=".")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("relative change between checks")
+    ax.set_title(f"{result.solver}: convergence")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+@app.command()
+def simulate(
+    file: ExistingFile,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            file_okay=False,
+            help="Directory for the packing and the flow results (default out/NAME).",
+        ),
+    ] = None,
+    solver: Annotated[
+        str | None,
+        typer.Option(
+            "--solver",
+            "-s",
+            help="Flow solver, overriding cfd.solver (lbm, openfoam, correlation).",
+        ),
+    ] = None,
+    packing: Annotated[
+        Path | None,
+        typer.Option(
+            "--packing",
+            file_okay=False,
+            exists=True,
+            help="Use the packing `bedflow pack` wrote in this directory.",
+        ),
+    ] = None,
+    set_: Settings = None,
+) -> None:
+    """Simulate the flow through a bed: packs it first (or takes --packing), solves, prints
+    the pressure drop next to Ergun, Carman-Kozeny and Eisfeld-Schnitzlein.
+
+    Writes result.json, convergence.png and (cfd.write_fields) the fields. Ctrl-C cancels.
+    """
+    spec = compile_file(file, set_).spec
+    target = output or Path("out") / file.stem
+    if packing is not None:
+        try:
+            packed = geometry.load_packing(packing)
+        except BedInputError as exc:
+            fail(exc.diagnostics)
+        if packed.spec_hash != spec_hash(spec):
+            err.print(
+                "[bold yellow]warning[/]: the packing was made from a different spec "
+                "(its spec hash differs); the flow uses the current one"
+            )
+    else:
+        packed = run_packing(spec, None)
+        write_packing(packed, spec, target, export=False)
+    result = run_solver(packed, spec, solver, target)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
+    plot_convergence(result, target / "convergence.png")
+    print_result(result)
+    err.print(f"wrote {escape(str(target))}/result.json")

@@ -1,0 +1,66 @@
+"""`bedflow simulate`: packs (or reuses a packing), solves, prints beside the correlations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bedflow.cli import app
+
+runner = CliRunner()
+BED = """bed { diameter = 25 mm; height = 50 mm }
+particles { count = 90; seed = 2 }
+cfd { inlet_velocity = 2 mm/s; cells_per_dp = 8; fluid_density = 1000 kg/m3;
+      fluid_viscosity = 1 mPa.s }
+"""
+
+
+def test_simulate_packs_then_solves_and_writes_the_result(tmp_path: Path) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((out / "result.json").read_text())
+    assert data["solver"] == "lbm" and data["converged"]
+    assert set(data["correlations"]) == {"ergun", "carman_kozeny", "eisfeld_schnitzlein"}
+    assert data["pressure_drop_per_length"] > 0
+    assert (out / "convergence.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "packing.npz").exists()
+    assert "ergun" in result.stdout and "Re_p = 10" in result.stdout
+
+
+def test_simulate_reuses_a_packing_and_takes_another_solver(tmp_path: Path) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    assert (
+        runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "p"), "--no-export"]).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            str(bed),
+            "--packing",
+            str(tmp_path / "p"),
+            "-o",
+            str(tmp_path / "s"),
+            "--solver",
+            "correlation",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((tmp_path / "s" / "result.json").read_text())
+    assert data["solver"] == "correlation"
+    assert data["ratio_to_correlations"]["ergun"] == 1.0
+
+
+def test_simulate_reports_an_unresolvable_flow_without_traceback(tmp_path: Path) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED.replace("2 mm/s", "20 mm/s"))
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "cells_per_dp to at least" in result.stderr and "Traceback" not in result.stderr
