@@ -18,16 +18,17 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.demo
 
-## demo: install, check and compile every example bed, then pack the reference bed
+## demo: install, check and compile every example, pack the reference bed, run the quick bed end to end
 demo: $(VENV)/.demo
 	@mkdir -p $(OUT)
 	$(BIN)/bedflow check examples/*.bed
 	@for f in examples/*.bed; do \
 		$(BIN)/bedflow compile "$$f" -o "$(OUT)/$$(basename "$$f" .bed).json" || exit 1; \
 	done
-	$(BIN)/bedflow pack examples/spheres-d10.bed -o $(OUT)/spheres-d10
-	$(BIN)/bedflow simulate examples/quick-test.bed -o $(OUT)/quick-test
-	@echo "demo: examples compiled to $(OUT)/*.json; spheres-d10 packed and exported in $(OUT)/spheres-d10/; quick-test packed and simulated in $(OUT)/quick-test/"
+	$(BIN)/bedflow run examples/spheres-d10.bed --stages compile,pack,export \
+		--cache $(OUT)/cache -o $(OUT)/spheres-d10
+	$(BIN)/bedflow run examples/quick-test.bed --cache $(OUT)/cache -o $(OUT)/quick-test
+	@echo "demo: examples compiled to $(OUT)/*.json; spheres-d10 packed and exported in $(OUT)/spheres-d10/; quick-test run end to end (pack, export, LBM) in $(OUT)/quick-test/"
 
 ## test: install with dev tools, then lint, type-check and run the whole test suite
 test: lint typecheck unit

@@ -31,6 +31,7 @@ from bedflow.cfd._lbm import (
     permeability_from_voxels,
     solve_periodic,
 )
+from bedflow.cfd._plot import plot_convergence
 from bedflow.cfd._simulate import select_solver, simulate
 from bedflow.cfd._solvers import FlowProgress, Solver, solvers
 from bedflow.cfd._vtk import write_vti
@@ -54,6 +55,7 @@ __all__ = [
     "modified_reynolds_number",
     "particle_reynolds_number",
     "permeability_from_voxels",
+    "plot_convergence",
     "select_solver",
     "simulate",
     "solve_periodic",

@@ -73,29 +73,6 @@ def print_result(result: cfd.FlowResult) -> None:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
 
 
-def plot_convergence(result: cfd.FlowResult, path: Path) -> Path | None:
-    """A PNG of the relative change against iteration (None when there is no history)."""
-    if not result.history:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    its = [h[0] for h in result.history]
-    changes = [abs(h[1]) for h in result.history]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.semilogy(its, changes, marker=".")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("relative change between checks")
-    ax.set_title(f"{result.solver}: convergence")
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 @app.command()
 def simulate(
     file: ExistingFile,
@@ -150,6 +127,6 @@ def simulate(
     result = run_solver(packed, spec, solver, target)
     target.mkdir(parents=True, exist_ok=True)
     (target / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
-    plot_convergence(result, target / "convergence.png")
+    cfd.plot_convergence(result, target / "convergence.png")
     print_result(result)
     err.print(f"wrote {escape(str(target))}/result.json")

@@ -1,0 +1,104 @@
+"""The pipeline: stages in order, events, caching by inputs, provenance, cancel and errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from bedflow import BedValidationError, Cancelled
+from bedflow.pipeline import STAGES, Event, run_pipeline
+
+BED = """name = "p"
+bed { diameter = 25 mm; height = 50 mm }
+particles { count = 40; seed = 1 }
+packing { method = hexagonal_3d }
+export { formats = ["stl"] }
+cfd { solver = correlation; inlet_velocity = 5 mm/s }
+"""
+
+
+def run(text: str, cache: Path, **kwargs: object) -> tuple[object, list[Event]]:
+    events: list[Event] = []
+    result = run_pipeline(text, cache_dir=cache, on_event=events.append, **kwargs)  # type: ignore[arg-type]
+    return result, events
+
+
+def test_every_stage_runs_in_order_and_reports(tmp_path: Path) -> None:
+    result, events = run(BED, tmp_path)
+    assert list(result.stages) == list(STAGES)  # type: ignore[attr-defined]
+    done = [e.stage for e in events if e.kind == "stage_complete"]
+    assert done == list(STAGES)
+    overall = [e.overall for e in events if e.kind in ("status", "stage_complete")]
+    assert overall == sorted(overall) and overall[-1] == pytest.approx(100)
+    assert events[-1].kind == "complete" and events[-1].status == "succeeded"
+    lines = [e.line for e in events if e.kind == "log"]
+    assert any(line.startswith("[INFO] [PACK] ") for line in lines)
+    summary = result.summary  # type: ignore[attr-defined]
+    assert summary["solver"] == "correlation" and summary["pressure_drop_per_length"] > 0
+
+
+def test_unchanged_stages_are_reused_and_changed_ones_rerun(tmp_path: Path) -> None:
+    first, _ = run(BED, tmp_path)
+    again, _ = run(BED, tmp_path)
+    assert {k: v.status for k, v in again.stages.items()} == {  # type: ignore[attr-defined]
+        "compile": "ran",
+        "pack": "reused",
+        "export": "reused",
+        "simulate": "reused",
+        "postprocess": "ran",
+    }
+    faster, _ = run(BED.replace("5 mm/s", "10 mm/s"), tmp_path)
+    status = {k: v.status for k, v in faster.stages.items()}  # type: ignore[attr-defined]
+    assert (status["pack"], status["export"], status["simulate"]) == ("reused", "reused", "ran")
+    other, _ = run(BED.replace("count = 40", "count = 41"), tmp_path)
+    assert other.stages["pack"].status == "ran"  # type: ignore[attr-defined]
+    forced, _ = run(BED, tmp_path, force=True)
+    assert all(v.status == "ran" for v in forced.stages.values())  # type: ignore[attr-defined]
+    assert first.stages["pack"].key == forced.stages["pack"].key  # type: ignore[attr-defined]
+
+
+def test_provenance_records_inputs_engine_and_file_hashes(tmp_path: Path) -> None:
+    result, _ = run(BED, tmp_path)
+    pack = result.stages["pack"]  # type: ignore[attr-defined]
+    prov = json.loads((Path(pack.directory) / "provenance.json").read_text())
+    assert prov["engine"] == "hexagonal_3d" and prov["engine_version"]
+    assert prov["seed"] == 1 and prov["spec_hash"] == result.spec_hash  # type: ignore[attr-defined]
+    for name, info in prov["files"].items():
+        data = (Path(pack.directory) / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == info["sha256"]
+
+
+def test_cancel_stops_the_run_and_leaves_no_half_entry(tmp_path: Path) -> None:
+    text = BED.replace("method = hexagonal_3d", "method = dem")
+    with pytest.raises(Cancelled):
+        run_pipeline(text, cache_dir=tmp_path, cancel=lambda: True)
+    events: list[Event] = []
+    calls = {"n": 0}
+
+    def later() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    with pytest.raises(Cancelled):
+        run_pipeline(text, cache_dir=tmp_path, cancel=later, on_event=events.append)
+    assert events[-1].status == "cancelled"
+    assert not list((tmp_path / "pack").glob(".tmp-*"))
+    assert not any((tmp_path / "pack").glob("*/provenance.json"))
+
+
+def test_bad_input_is_reported_and_raised(tmp_path: Path) -> None:
+    events: list[Event] = []
+    with pytest.raises(BedValidationError):
+        run_pipeline(
+            "bed { diamter = 5 cm } particles { }", cache_dir=tmp_path, on_event=events.append
+        )
+    assert any(e.level == "ERROR" and e.stage == "compile" for e in events)
+    assert events[-1].status == "failed"
+
+
+def test_a_partial_pipeline_runs_only_its_stages(tmp_path: Path) -> None:
+    result, _ = run(BED, tmp_path, stages=("compile", "pack"))
+    assert list(result.stages) == ["compile", "pack"]  # type: ignore[attr-defined]
