@@ -16,6 +16,7 @@ from bedflow._exceptions import (
     Cancelled,
     CfdInputError,
     Diagnostic,
+    EngineError,
     EngineUnavailable,
     UsageError,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Cancelled",
     "CfdInputError",
     "Diagnostic",
+    "EngineError",
     "EngineUnavailable",
     "UsageError",
     "__version__",

@@ -17,6 +17,7 @@ Our exception hierarchy::
     ├── CfdInputError(ValueError)       a physical or lattice parameter of a solver is out of range
     │   └── LatticeStabilityError       tau, the Mach guard, or a diverged (NaN) run
     ├── EngineUnavailable               a packing engine or solver is not installed here
+    ├── EngineError(RuntimeError)       an external engine (Blender, OpenFOAM) failed while running
     └── Cancelled                       a long computation stopped because it was asked to
         ├── PackingCancelled            (bedflow.geometry) a packing engine stopped
         └── SolverCancelled             a flow solver stopped
@@ -44,6 +45,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "Diagnostic",
+    "EngineError",
     "EngineUnavailable",
     "LatticeStabilityError",
     "NotFoundError",
@@ -177,6 +179,10 @@ class UsageError(BedflowError, RuntimeError):
 
 class EngineUnavailable(BedflowError):
     """A packing engine or solver that is not installed here; the message says how to get it."""
+
+
+class EngineError(BedflowError, RuntimeError):
+    """An external engine (Blender, OpenFOAM) failed while running; the message has its log."""
 
 
 class Cancelled(BedflowError):

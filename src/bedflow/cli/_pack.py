@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bedflow import geometry
-from bedflow._exceptions import BedInputError, Cancelled, EngineUnavailable
+from bedflow._exceptions import BedInputError, Cancelled, EngineError, EngineUnavailable
 from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
 from bedflow.dsl import BedSpec
 
@@ -80,7 +80,7 @@ def run_packing(spec: BedSpec, engine: str | None) -> geometry.PackedBed:
     except Cancelled:
         err.print("[yellow]cancelled[/]")
         raise typer.Exit(130) from None
-    except EngineUnavailable as exc:
+    except (EngineUnavailable, EngineError) as exc:
         err.print(f"[bold red]error[/]: {escape(str(exc))}")
         raise typer.Exit(1) from None
     except BedInputError as exc:
@@ -182,7 +182,7 @@ def write_packing(
             shapes = geometry.build_geometry(packed, spec)
             try:
                 files = geometry.export_geometry(shapes, spec, target)
-            except EngineUnavailable as exc:
+            except (EngineUnavailable, EngineError) as exc:
                 err.print(f"[bold yellow]warning[/]: {escape(str(exc))}")
                 files = geometry.export_geometry(
                     shapes, spec, target, formats=[f for f in spec.export.formats if f != "blend"]

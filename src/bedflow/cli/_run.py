@@ -14,7 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bedflow._exceptions import BedInputError, Cancelled, CfdInputError, EngineUnavailable
+from bedflow._exceptions import (
+    BedInputError,
+    Cancelled,
+    CfdInputError,
+    EngineError,
+    EngineUnavailable,
+)
 from bedflow.cli._app import ExistingFile, Settings, app, err, fail, out, read_text
 from bedflow.cli._pack import CancelOnInterrupt
 from bedflow.dsl import parse_with_diagnostics
@@ -156,7 +162,7 @@ def run(
         except Cancelled:
             err.print("[yellow]cancelled[/]")
             raise typer.Exit(130) from None
-        except (EngineUnavailable, CfdInputError) as exc:
+        except (EngineUnavailable, EngineError, CfdInputError) as exc:
             err.print(f"[bold red]error[/]: {escape(str(exc))}")
             raise typer.Exit(1) from None
         except BedInputError as exc:

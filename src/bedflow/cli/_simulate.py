@@ -12,7 +12,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bedflow import cfd, geometry
-from bedflow._exceptions import BedInputError, Cancelled, CfdInputError, EngineUnavailable
+from bedflow._exceptions import (
+    BedInputError,
+    Cancelled,
+    CfdInputError,
+    EngineError,
+    EngineUnavailable,
+)
 from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
 from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
 from bedflow.dsl import BedSpec, spec_hash
@@ -43,7 +49,7 @@ def run_solver(
     except Cancelled:
         err.print("[yellow]cancelled[/]")
         raise typer.Exit(130) from None
-    except EngineUnavailable as exc:
+    except (EngineUnavailable, EngineError) as exc:
         err.print(f"[bold red]error[/]: {escape(str(exc))}")
         raise typer.Exit(1) from None
     except CfdInputError as exc:

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from bedflow._exceptions import EngineUnavailable
+from bedflow._exceptions import EngineError, EngineUnavailable
 from bedflow.dsl import BedSpec, spec_hash
 from bedflow.geometry._dem import PackingCancelled
 from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
@@ -555,7 +555,7 @@ def _run(
             proc.stdout.close()
     if code != 0:
         logger.error("blender failed (exit %d):\n%s", code, "\n".join(tail))
-        raise EngineUnavailable(
+        raise EngineError(
             f"blender exited with status {code}; its last output:\n" + "\n".join(tail)
         )
 

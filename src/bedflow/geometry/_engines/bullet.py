@@ -38,6 +38,7 @@ import numpy as np
 
 from bedflow.dsl import BedSpec, spec_hash
 from bedflow.geometry import _kernels as K
+from bedflow.geometry._constants import MAX_ACCEPTED_OVERLAP
 from bedflow.geometry._dem import PackingCancelled
 from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
 from bedflow.geometry._pack import expected_porosity
@@ -91,7 +92,7 @@ FREEZE_FRAMES = 10
 #: Seconds of wall time between two progress reports (and two cancel checks at most).
 PROGRESS_INTERVAL = 0.25
 #: Largest particle-particle overlap of an acceptable bed, fraction of d (quality check).
-QUALITY_MAX_OVERLAP = 0.01
+QUALITY_MAX_OVERLAP = MAX_ACCEPTED_OVERLAP
 
 _KINDS = ("sphere", "cylinder", "cube")
 

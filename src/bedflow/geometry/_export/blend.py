@@ -16,7 +16,7 @@ from typing import Final
 
 import trimesh
 
-from bedflow._exceptions import EngineUnavailable
+from bedflow._exceptions import EngineError, EngineUnavailable
 from bedflow.geometry._export import encoded, register, scene_groups, scene_of
 
 logger = logging.getLogger(__name__)
@@ -75,12 +75,12 @@ class Blend:
                         cmd, capture_output=True, text=True, timeout=BLENDER_TIMEOUT, check=False
                     )
                 except subprocess.TimeoutExpired:
-                    raise EngineUnavailable(
+                    raise EngineError(
                         f"blender did not write {path.name} within {BLENDER_TIMEOUT:.0f} s"
                     ) from None
             if run.returncode != 0 or not path.is_file():
                 tail = (run.stderr or run.stdout)[-2000:]
-                raise EngineUnavailable(
+                raise EngineError(
                     f"blender failed to write {path.name} (exit {run.returncode}): {tail}"
                 )
             logger.info("blender wrote %s", path)
