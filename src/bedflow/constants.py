@@ -10,9 +10,12 @@ import math
 
 __all__ = [
     "KEPLER_SOLID_FRACTION",
+    "MAX_COLUMN_SIZE",
     "MAX_PARTICLE_COUNT",
+    "MAX_PARTICLE_SIZE",
     "MAX_POURED_SOLID_FRACTION",
     "MAX_TARGET_POROSITY",
+    "MIN_PARTICLE_SIZE",
     "RCP_SPHERE_SOLID_FRACTION",
     "RE_P_LAMINAR_LIMIT",
     "STANDARD_GRAVITY",
@@ -44,6 +47,17 @@ MAX_TARGET_POROSITY = 0.95
 
 MAX_PARTICLE_COUNT = 10_000_000
 """Largest particle count a spec may ask for; well above what a workstation can pack."""
+
+MAX_COLUMN_SIZE = 1000.0
+"""Largest column diameter, width, depth or height a spec accepts, m (industrial columns are
+tens of metres; the bound keeps every derived volume finite)."""
+
+MIN_PARTICLE_SIZE = 1e-6
+"""Smallest particle diameter or length, m (1 um: below it a packed bed is no longer a bed of
+discrete grains resolved by these methods)."""
+
+MAX_PARTICLE_SIZE = 10.0
+"""Largest particle diameter or length, m."""
 
 RE_P_LAMINAR_LIMIT = 300.0
 """Particle Reynolds number above which flow in a packed bed is turbulent (Jolls & Hanratty

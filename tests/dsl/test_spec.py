@@ -227,3 +227,13 @@ def test_hash_identifies_the_physics_not_the_name_or_the_spelling() -> None:
     assert spec_hash(parse(MINIMAL)) == spec_hash(
         BedSpec(bed=ColumnSpec(), particles=ParticleSpec())
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bed { diameter = 1e200 m }\nparticles { }", "bed { }\nparticles { diameter = 1e-300 m }"],
+)
+def test_absurd_sizes_are_refused_not_overflowed(text: str) -> None:
+    """Regression: a 1e200 m column made ParticleSpec.volume overflow (OverflowError)."""
+    with pytest.raises(BedValidationError, match="less than or equal|greater than or equal"):
+        parse(text)

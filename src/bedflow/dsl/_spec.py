@@ -28,9 +28,12 @@ from pydantic_core import PydanticCustomError
 
 from bedflow.constants import (
     KEPLER_SOLID_FRACTION,
+    MAX_COLUMN_SIZE,
     MAX_PARTICLE_COUNT,
+    MAX_PARTICLE_SIZE,
     MAX_POURED_SOLID_FRACTION,
     MAX_TARGET_POROSITY,
+    MIN_PARTICLE_SIZE,
     RE_P_LAMINAR_LIMIT,
     STANDARD_GRAVITY,
 )
@@ -98,15 +101,28 @@ class ColumnSpec(_Section):
         LENGTH,
         "Inner diameter of a cylindrical column (width and depth of a box unless those are given).",
         gt=0,
+        le=MAX_COLUMN_SIZE,
     )
     width: float | None = quantity(
-        None, LENGTH, "Inner width (x) of a box column; defaults to `diameter`. Box only.", gt=0
+        None,
+        LENGTH,
+        "Inner width (x) of a box column; defaults to `diameter`. Box only.",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
     )
     depth: float | None = quantity(
-        None, LENGTH, "Inner depth (y) of a box column; defaults to `diameter`. Box only.", gt=0
+        None,
+        LENGTH,
+        "Inner depth (y) of a box column; defaults to `diameter`. Box only.",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
     )
     height: float = quantity(
-        0.1, LENGTH, "Length of the column between its two ends; flat lids sit inside it.", gt=0
+        0.1,
+        LENGTH,
+        "Length of the column between its two ends; flat lids sit inside it.",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
     )
     wall_thickness: float = quantity(0.002, LENGTH, "Thickness of the column wall.", ge=0)
     clearance: float = quantity(
@@ -156,10 +172,18 @@ class ParticleSpec(_Section):
 
     kind: ParticleKind = Field("sphere", description="Particle shape (`shape` is an alias).")
     diameter: float = quantity(
-        0.005, LENGTH, "Sphere or cylinder diameter, or cube edge length.", gt=0
+        0.005,
+        LENGTH,
+        "Sphere or cylinder diameter, or cube edge length.",
+        ge=MIN_PARTICLE_SIZE,
+        le=MAX_PARTICLE_SIZE,
     )
     length: float | None = quantity(
-        None, LENGTH, "Length of a cylinder particle; defaults to `diameter`. Cylinder only.", gt=0
+        None,
+        LENGTH,
+        "Length of a cylinder particle; defaults to `diameter`. Cylinder only.",
+        ge=MIN_PARTICLE_SIZE,
+        le=MAX_PARTICLE_SIZE,
     )
     count: int | None = Field(
         None,
