@@ -53,6 +53,11 @@ docs: $(VENV)/.dev
 ## bench: print the benchmark figures
 bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_dem.py
+	$(BIN)/python bench/bench_packing.py
+	$(BIN)/python bench/bench_lbm.py --quick
+	$(BIN)/python bench/bench_simulate.py
+	$(BIN)/python bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

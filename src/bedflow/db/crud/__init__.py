@@ -20,6 +20,7 @@ from bedflow.db.crud._access import (
 from bedflow.db.crud._admin import (
     create_credential,
     delete_credential,
+    get_credential,
     get_setting,
     list_activity,
     list_credentials,
@@ -59,6 +60,7 @@ from bedflow.db.crud._projects import (
     get_project,
     list_members,
     list_projects,
+    project_role,
     remove_member,
     update_project,
 )
@@ -76,6 +78,7 @@ from bedflow.db.crud._runs import (
     update_job,
     update_simulation,
 )
+from bedflow.db.crud._stats import RunStats, run_stats
 from bedflow.db.crud._users import (
     TOKEN_PREFIX,
     authenticate,
@@ -99,6 +102,7 @@ __all__ = [
     "MAX_LIMIT",
     "TOKEN_PREFIX",
     "Page",
+    "RunStats",
     "add_member",
     "authenticate",
     "bed_spec",
@@ -119,6 +123,7 @@ __all__ = [
     "delete_user",
     "display_filename",
     "get_bed",
+    "get_credential",
     "get_file",
     "get_job",
     "get_project",
@@ -143,10 +148,12 @@ __all__ = [
     "list_users",
     "masked",
     "paginate",
+    "project_role",
     "record_activity",
     "remove_member",
     "reveal_credential",
     "revoke_api_token",
+    "run_stats",
     "set_setting",
     "store_file",
     "update_bed",

@@ -20,6 +20,7 @@ from bedflow.db.crud._common import Page, paginate
 __all__ = [
     "create_credential",
     "delete_credential",
+    "get_credential",
     "get_setting",
     "list_activity",
     "list_credentials",
@@ -171,3 +172,8 @@ def list_activity(
         sortable={"created_at": Activity.created_at},
         tiebreak=Activity.id,
     )
+
+
+def get_credential(session: Session, *, credential_id: uuid.UUID) -> Credential | None:
+    """The credential with this id, or None."""
+    return session.get(Credential, credential_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,8 @@ from bedflow.db._types import MemberRole
 from bedflow.db.crud._access import visible_projects_query
 from bedflow.db.crud._common import Page, paginate
 
+ProjectRole = Literal["admin", "owner", "editor", "viewer"]
+
 __all__ = [
     "add_member",
     "create_project",
@@ -21,6 +24,7 @@ __all__ = [
     "get_project",
     "list_members",
     "list_projects",
+    "project_role",
     "remove_member",
     "update_project",
 ]
@@ -105,3 +109,13 @@ def list_members(session: Session, *, project: Project) -> list[ProjectMember]:
     """The members of ``project``."""
     stmt = select(ProjectMember).where(ProjectMember.project_id == project.id)
     return list(session.scalars(stmt.order_by(ProjectMember.created_at)))
+
+
+def project_role(session: Session, *, user: User, project: Project) -> ProjectRole | None:
+    """What ``user`` is in ``project``: admin, owner, editor, viewer, or None (an outsider)."""
+    if user.is_admin:
+        return "admin"
+    if project.owner_id == user.id:
+        return "owner"
+    member = session.get(ProjectMember, (project.id, user.id))
+    return member.role if member is not None else None

@@ -1,0 +1,124 @@
+"""The app factory: routers under ``/api/v1``, errors, middleware, and the start-up steps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic.json_schema import models_json_schema
+
+from bedflow._version import __version__
+from bedflow.api._bootstrap import ensure_admin, prepare_database
+from bedflow.api._config import ApiConfig
+from bedflow.api._errors import error_response, install_error_handlers
+from bedflow.api._logging import configure_structlog
+from bedflow.api._metrics import Metrics
+from bedflow.api._middleware import RequestMiddleware
+from bedflow.api._ratelimit import RateLimiter
+from bedflow.api._security import signing_key
+from bedflow.api._state import AppState
+from bedflow.api.routes import api_router
+from bedflow.api.schemas import BedCreate
+from bedflow.db import make_engine, make_sessionmaker
+from bedflow.settings import Settings
+from bedflow.storage import get_storage
+
+__all__ = ["API_PREFIX", "create_app"]
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+Packed-bed CFD studies over HTTP: beds (from JSON or `.bed` text), their files, simulations
+and results, projects shared between users.
+
+Sign in with `POST /api/v1/login/access-token` (email and password, the OAuth2 password flow,
+also the **Authorize** button here), or create a personal token at `POST /api/v1/tokens` and
+send `Authorization: Bearer bf_...`. Everything is visible only to its owner, the members of
+its project, and admins; another user's object answers 404. Errors have the body
+`{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAPI:
+    """The bedflow API for ``settings``.
+
+    On start it migrates the embedded (SQLite) database and, when no user exists, creates a
+    local admin and logs how to sign in.
+
+    >>> app = create_app(get_settings())  # doctest: +SKIP
+    >>> uvicorn.run(app)  # doctest: +SKIP
+    """
+    config = config or ApiConfig()
+    configure_structlog()
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    state = AppState(
+        settings=settings,
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        storage=get_storage(settings),
+        limiter=RateLimiter(settings.broker_url),
+        metrics=Metrics(sessions),
+        token_key=signing_key(settings.secret_key.get_secret_value()),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(prepare_database, engine)
+        await anyio.to_thread.run_sync(ensure_admin, engine, sessions, settings, config)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="bedflow",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.bedflow = state
+    app.include_router(api_router, prefix=API_PREFIX)
+    install_error_handlers(app)
+    app.add_exception_handler(Exception, _internal_error)
+    app.add_middleware(RequestMiddleware, state=state)
+    _install_openapi(app)
+    return app
+
+
+async def _internal_error(_: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)
+    return error_response(
+        500, "internal error: the request id in X-Request-ID finds it in the logs"
+    )
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """Add the bed schemas that the hand-parsed bed bodies reference to the components."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        _, defs = models_json_schema(
+            [(BedCreate, "validation")], ref_template="#/components/schemas/{model}"
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, model_schema in defs.get("$defs", {}).items():
+            components.setdefault(name, model_schema)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

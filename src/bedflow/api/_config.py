@@ -1,0 +1,35 @@
+"""Options of the HTTP API that are not installation settings: limits, token lifetime, signup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ApiConfig"]
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """How the API behaves; the defaults suit a small installation.
+
+    Rate limits use the `limits` notation (``"10/minute"``, ``"100/hour;1000/day"``); they are
+    counted in memory on the embedded default and in Redis when a broker URL is set.
+
+    >>> app = create_app(settings, config=ApiConfig(allow_signup=False))  # doctest: +SKIP
+    """
+
+    access_token_minutes: int = 8 * 60
+    """Lifetime of the JWT access token returned by a login."""
+    allow_signup: bool = True
+    """Whether anyone may register an account (admins can always create users)."""
+    bootstrap_admin: bool = True
+    """Create a local admin on first start (no user in the database)."""
+    admin_email: str = "admin@localhost"
+    """Email of the admin created on first start."""
+    login_limit: str = "10/minute"
+    """Login and signup attempts per client address, and logins per account."""
+    write_limit_user: str = "120/minute"
+    """Writes (POST, PUT, PATCH, DELETE) per signed-in user."""
+    write_limit_address: str = "300/minute"
+    """Writes per client address, whoever signs in from it."""
+    max_body_bytes: int = 1024 * 1024
+    """Largest request body outside file uploads (a bed spec is a few kB)."""

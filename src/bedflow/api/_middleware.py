@@ -1,0 +1,158 @@
+"""One ASGI middleware around every request: request id, access log, metrics, body limit.
+
+Written against raw ASGI (not BaseHTTPMiddleware) so that streamed uploads and downloads pass
+through chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bedflow.api._state import AppState
+
+__all__ = ["RequestMiddleware"]
+
+log = structlog.get_logger("bedflow.api.access")
+stdlog = logging.getLogger(__name__)
+
+REQUEST_ID = "x-request-id"
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_UPLOAD_PATH = re.compile(r"/api/v1/beds/[^/]+/files/?")
+MULTIPART_SLACK = 1024 * 1024
+"""Bytes allowed on top of a file's size limit for the multipart framing."""
+
+
+class RequestMiddleware:
+    """Tags each request with an id (``X-Request-ID``, echoed), logs and measures it, and
+    answers 413 as soon as a body goes past its limit."""
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app = app
+        self.state = state
+
+    def _limit(self, scope: Scope) -> int:
+        if scope["method"] == "POST" and _UPLOAD_PATH.fullmatch(scope["path"]):
+            return self.state.settings.max_upload_bytes + MULTIPART_SLACK
+        return self.state.config.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(REQUEST_ID.encode(), b"").decode("latin-1")
+        request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+        limit = self._limit(scope)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        too_large = False
+        received = 0
+
+        try:
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # The app sees a disconnect and stops reading; we answer 413 below.
+                    too_large = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def tagged_send(message: Message) -> None:
+            nonlocal status, response_started
+            if too_large and not response_started:
+                return
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                if declared > limit:
+                    too_large = True
+                else:
+                    await self.app(scope, limited_receive, tagged_send)
+            except Exception:
+                if not too_large:
+                    self._finish(scope, status, started, error=True)
+                    raise
+            if too_large and not response_started:
+                status = 413
+                await _send_413(send, request_id, limit)
+            self._finish(scope, status, started)
+
+    def _finish(self, scope: Scope, status: int, started: float, *, error: bool = False) -> None:
+        elapsed = time.perf_counter() - started
+        template = _route_template(scope)
+        self.state.metrics.observe(scope["method"], template, status, elapsed)
+        state: Any = scope.get("state", {})
+        log.info(
+            "request",
+            method=scope["method"],
+            path=scope["path"],
+            route=template,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+            user_id=state.get("user_id") if isinstance(state, dict) else None,
+            client=(scope.get("client") or ("", 0))[0],
+            error=error or None,
+        )
+
+
+API_PREFIX = "/api/v1"
+STATIC_PATHS = frozenset({f"{API_PREFIX}/openapi.json", "/docs", "/docs/oauth2-redirect"})
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's template (``/api/v1/beds/{bed_id}``): bounded label values."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        # Routes included under a prefix may carry their path with or without it.
+        return path if path.startswith(API_PREFIX) else API_PREFIX + path
+    return scope["path"] if scope["path"] in STATIC_PATHS else "unmatched"
+
+
+async def _send_413(send: Send, request_id: str, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "payload_too_large",
+                "message": f"request body larger than {limit} bytes",
+                "details": [],
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                (b"x-request-id", request_id.encode("latin-1")),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,38 @@
+"""What the app holds for its lifetime: settings, database engine, object store, limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import HTTPConnection
+
+from bedflow.api._config import ApiConfig
+from bedflow.api._metrics import Metrics
+from bedflow.api._ratelimit import RateLimiter
+from bedflow.settings import Settings
+from bedflow.storage import Storage
+
+__all__ = ["AppState", "app_state"]
+
+
+@dataclass
+class AppState:
+    """Everything a request may need, built once by ``create_app``."""
+
+    settings: Settings
+    config: ApiConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    storage: Storage
+    limiter: RateLimiter
+    metrics: Metrics
+    token_key: bytes
+
+
+def app_state(conn: HTTPConnection) -> AppState:
+    """The state of the app serving ``conn``."""
+    state = conn.app.state.bedflow
+    assert isinstance(state, AppState)
+    return state

@@ -1,0 +1,230 @@
+"""Dependencies of the endpoints, as ``Annotated`` aliases.
+
+Endpoints never open sessions, read identities or check ownership by hand: they take
+``SessionDep``, ``CurrentUser``, ``OwnedBed`` ... and get a session, the user proven by the
+bearer token, or a bed this user may see (404 otherwise: another user's bed does not exist
+for them). The identity comes only from a verified token, never from a client header.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from bedflow.api._errors import ApiError
+from bedflow.api._security import decode_access_token
+from bedflow.api._state import AppState, app_state
+from bedflow.db import Bed, BedFile, Job, Project, User, crud
+from bedflow.settings import Settings
+from bedflow.storage import Storage
+
+__all__ = [
+    "AdminUser",
+    "CurrentUser",
+    "OwnedBed",
+    "OwnedFile",
+    "OwnedJob",
+    "OwnedProject",
+    "SessionDep",
+    "SettingsDep",
+    "StateDep",
+    "StorageDep",
+    "VisibleProject",
+    "WritableBed",
+    "WritableFile",
+    "client_address",
+    "login_limited",
+    "write_limited",
+]
+
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/login/access-token",
+    auto_error=False,
+    description="A JWT from /login/access-token, or a personal API token (`bf_...`).",
+)
+
+StateDep = Annotated[AppState, Depends(app_state)]
+
+
+def _settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+def _storage(state: StateDep) -> Storage:
+    return state.storage
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StorageDep = Annotated[Storage, Depends(_storage)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A session for the request, closed after the response."""
+    with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_current_user(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2)],
+) -> User:
+    """The active user of the bearer token (a JWT or a personal ``bf_`` token), else 401."""
+    if not token:
+        raise _unauthorized("not signed in: send Authorization: Bearer <token>")
+    user: User | None
+    if token.startswith(crud.TOKEN_PREFIX):
+        user = crud.user_for_token(session, token=token)
+    else:
+        user_id = decode_access_token(token, key=state.token_key)
+        user = crud.get_user(session, user_id=user_id) if user_id else None
+        if user is not None and not user.is_active:
+            user = None
+    if user is None:
+        raise _unauthorized("invalid or expired token")
+    request.state.user_id = str(user.id)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_admin(user: CurrentUser) -> User:
+    """The current user if an admin, else 403."""
+    if not user.is_admin:
+        raise ApiError(403, "only an admin may do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def client_address(request: Request) -> str:
+    """The peer address (behind a proxy: uvicorn's --proxy-headers sets it from the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def login_limited(request: Request, state: StateDep) -> None:
+    """Limit sign-in and signup attempts per client address."""
+    state.limiter.hit(state.config.login_limit, "login", client_address(request))
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def write_limited(request: Request, state: StateDep, user: CurrentUser) -> None:
+    """Limit writes per user and per client address (reads are not limited)."""
+    if request.method not in _WRITES:
+        return
+    state.limiter.hit(state.config.write_limit_user, "write-user", str(user.id))
+    state.limiter.hit(state.config.write_limit_address, "write-addr", client_address(request))
+
+
+def _not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what} not found")
+
+
+def get_owned_bed(
+    session: SessionDep, user: CurrentUser, bed_id: Annotated[uuid.UUID, Path()]
+) -> Bed:
+    """The bed ``bed_id`` if the user may read it (owner, project member, admin), else 404."""
+    bed = crud.get_bed(session, user=user, bed_id=bed_id)
+    if bed is None:
+        raise _not_found("bed")
+    return bed
+
+
+OwnedBed = Annotated[Bed, Depends(get_owned_bed)]
+
+
+def _writable(session: Session, user: User, bed: Bed) -> Bed:
+    if crud.get_bed(session, user=user, bed_id=bed.id, write=True) is None:
+        raise ApiError(403, "this bed is shared with you read-only")
+    return bed
+
+
+def get_writable_bed(session: SessionDep, user: CurrentUser, bed: OwnedBed) -> Bed:
+    """The bed if the user may change it (owner, project owner or editor, admin).
+
+    404 when they cannot see it at all, 403 when they can see it but only read it."""
+    return _writable(session, user, bed)
+
+
+WritableBed = Annotated[Bed, Depends(get_writable_bed)]
+
+
+def get_owned_file(
+    session: SessionDep, user: CurrentUser, file_id: Annotated[uuid.UUID, Path()]
+) -> BedFile:
+    """The file ``file_id`` if the user may see its bed, else 404."""
+    file = crud.get_file(session, user=user, file_id=file_id)
+    if file is None:
+        raise _not_found("file")
+    return file
+
+
+OwnedFile = Annotated[BedFile, Depends(get_owned_file)]
+
+
+def get_writable_file(session: SessionDep, user: CurrentUser, file: OwnedFile) -> BedFile:
+    """The file if the user may change its bed (403 when they may only read it)."""
+    _writable(session, user, file.bed)
+    return file
+
+
+WritableFile = Annotated[BedFile, Depends(get_writable_file)]
+
+
+def get_owned_job(
+    session: SessionDep, user: CurrentUser, job_id: Annotated[uuid.UUID, Path()]
+) -> Job:
+    """The job ``job_id`` if the user started it or sees its bed, else 404."""
+    job = crud.get_job(session, user=user, job_id=job_id)
+    if job is None:
+        raise _not_found("job")
+    return job
+
+
+OwnedJob = Annotated[Job, Depends(get_owned_job)]
+
+
+def get_visible_project(
+    session: SessionDep, user: CurrentUser, project_id: Annotated[uuid.UUID, Path()]
+) -> Project:
+    """The project if the user owns it, is a member or is an admin, else 404."""
+    project = crud.get_project(session, user=user, project_id=project_id)
+    if project is None:
+        raise _not_found("project")
+    return project
+
+
+VisibleProject = Annotated[Project, Depends(get_visible_project)]
+
+
+def get_owned_project(user: CurrentUser, project: VisibleProject) -> Project:
+    """The project if the user owns it (or is an admin): only they change it and its members."""
+    if project.owner_id != user.id and not user.is_admin:
+        raise ApiError(403, "only the project's owner may change it")
+    return project
+
+
+OwnedProject = Annotated[Project, Depends(get_owned_project)]
+
+
+def token_lifetime(state: AppState) -> timedelta:
+    """How long an access token lives."""
+    return timedelta(minutes=state.config.access_token_minutes)

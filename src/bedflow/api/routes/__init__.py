@@ -1,0 +1,37 @@
+"""The routers, one per resource, gathered under ``/api/v1``."""
+
+from fastapi import APIRouter
+
+from bedflow.api.routes import (
+    beds,
+    files,
+    health,
+    jobs,
+    login,
+    projects,
+    results,
+    settings,
+    simulations,
+    stats,
+    tokens,
+    users,
+)
+
+__all__ = ["api_router"]
+
+api_router = APIRouter()
+for module in (
+    login,
+    users,
+    tokens,
+    beds,
+    files,
+    projects,
+    simulations,
+    results,
+    jobs,
+    stats,
+    settings,
+    health,
+):
+    api_router.include_router(module.router)

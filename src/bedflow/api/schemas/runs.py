@@ -1,0 +1,157 @@
+"""Simulations, jobs, results, statistics and the activity history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bedflow.api.schemas.common import Public
+from bedflow.db import JobStatus
+
+__all__ = [
+    "ActivitiesPublic",
+    "ActivityPublic",
+    "GroupStats",
+    "JobPublic",
+    "JobsPublic",
+    "MetricRow",
+    "ResultPublic",
+    "ResultsComparison",
+    "ResultsPublic",
+    "SimulationPublic",
+    "SimulationsPublic",
+    "StatsPublic",
+]
+
+
+class SimulationPublic(Public):
+    """A flow simulation of a bed."""
+
+    id: uuid.UUID
+    bed_id: uuid.UUID
+    solver: str = Field(examples=["lbm"])
+    settings: dict[str, Any]
+    status: JobStatus
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+
+
+class SimulationsPublic(BaseModel):
+    """A page of simulations."""
+
+    data: list[SimulationPublic]
+    count: int
+
+
+class JobPublic(Public):
+    """Work that runs asynchronously, with its progress."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    bed_id: uuid.UUID | None
+    simulation_id: uuid.UUID | None
+    type: str = Field(examples=["simulate"])
+    status: JobStatus
+    progress: int = Field(examples=[40])
+    stage: str = Field(examples=["pack"])
+    attempts: int
+    max_attempts: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobsPublic(BaseModel):
+    """A page of jobs."""
+
+    data: list[JobPublic]
+    count: int
+
+
+class ResultPublic(Public):
+    """The metrics of a simulation next to the correlations' predictions (SI units)."""
+
+    id: uuid.UUID
+    simulation_id: uuid.UUID
+    porosity: float | None = Field(examples=[0.41])
+    pressure_drop_per_length: float | None = Field(description="Pa/m", examples=[152.3])
+    permeability: float | None = Field(description="m2", examples=[2.1e-8])
+    reynolds_number: float | None
+    friction_factor: float | None
+    superficial_velocity: float | None = Field(description="m/s")
+    ergun_per_length: float | None = Field(description="Pa/m predicted by Ergun")
+    carman_kozeny_per_length: float | None = Field(description="Pa/m, Carman-Kozeny")
+    eisfeld_schnitzlein_per_length: float | None = Field(description="Pa/m, Eisfeld-Schnitzlein")
+    extra: dict[str, Any]
+    created_at: datetime
+
+
+class ResultsPublic(BaseModel):
+    """A list of results."""
+
+    data: list[ResultPublic]
+    count: int
+
+
+class MetricRow(BaseModel):
+    """One metric across the compared results, in the order of ``ResultsComparison.data``."""
+
+    metric: str = Field(examples=["pressure_drop_per_length"])
+    unit: str = Field(examples=["Pa/m"])
+    values: list[float | None]
+
+
+class ResultsComparison(BaseModel):
+    """Several results side by side: the results, then one row per metric."""
+
+    data: list[ResultPublic]
+    metrics: list[MetricRow]
+
+
+class GroupStats(BaseModel):
+    """Runs of one solver or one user in the window."""
+
+    key: str = Field(examples=["lbm"])
+    runs: int
+    succeeded: int
+    failed: int
+    success_rate: float | None = Field(description="succeeded / finished; null when none finished")
+    mean_duration_s: float | None
+
+
+class StatsPublic(BaseModel):
+    """Usage statistics: an admin sees everyone's runs, a user their own beds' runs."""
+
+    runs_today: int = Field(description="simulations created since midnight UTC")
+    window_days: int
+    runs: int
+    success_rate: float | None
+    mean_duration_s: float | None
+    by_solver: list[GroupStats]
+    by_user: list[GroupStats]
+    jobs_by_status: dict[str, int]
+
+
+class ActivityPublic(Public):
+    """Something a user did."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    action: str = Field(examples=["bed.create"])
+    subject_type: str
+    subject_id: str
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+class ActivitiesPublic(BaseModel):
+    """A page of the activity history, newest first."""
+
+    data: list[ActivityPublic]
+    count: int

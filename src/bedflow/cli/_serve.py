@@ -1,0 +1,96 @@
+"""`bedflow serve`: run the HTTP API with uvicorn.
+
+Authentication is always on; there is no switch to turn it off. Binding to an address other
+than loopback (127.0.0.1, ::1, localhost) exposes the server to the network, so it is refused
+unless ``BEDFLOW_ENVIRONMENT=production`` (which already requires a proper secret key) or
+``--allow-remote`` is given explicitly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Annotated
+
+import typer
+
+from bedflow._exceptions import BedflowError
+from bedflow.cli._app import app, err
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless told otherwise.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Bind a non-loopback address outside production (BEDFLOW_ENVIRONMENT).",
+        ),
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the HTTP API (docs at /docs, API under /api/v1) with uvicorn.
+
+    On the embedded default it migrates the SQLite database first and, on the very first
+    start, creates an admin and logs where its password is. A non-loopback --host needs
+    BEDFLOW_ENVIRONMENT=production or --allow-remote.
+    """
+    from bedflow.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except BedflowError as exc:
+        err.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(1) from exc
+    if not is_loopback(host) and not allow_remote and settings.environment != "production":
+        err.print(
+            f"[bold red]error[/]: refusing to listen on {host}, reachable from the network, in "
+            "development: set BEDFLOW_ENVIRONMENT=production (with a secret key) or pass "
+            "--allow-remote"
+        )
+        raise typer.Exit(2)
+
+    import uvicorn
+
+    from bedflow.api import ApiConfig
+    from bedflow.api._bootstrap import ensure_admin, prepare_database
+    from bedflow.api._logging import configure_logging
+    from bedflow.api._server import LOG_LEVEL_ENV
+    from bedflow.db import make_engine, make_sessionmaker
+
+    os.environ[LOG_LEVEL_ENV] = log_level
+    configure_logging(log_level.upper())
+    # Once, here, before the workers start: they would otherwise race to migrate.
+    engine = make_engine(settings.database_url)
+    try:
+        prepare_database(engine)
+        ensure_admin(engine, make_sessionmaker(engine), settings, ApiConfig())
+    finally:
+        engine.dispose()
+    uvicorn.run(
+        "bedflow.api._server:make_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        log_level=log_level.lower(),
+    )

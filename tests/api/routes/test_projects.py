@@ -1,0 +1,71 @@
+"""Projects: CRUD by the owner, membership with roles, 404 for outsiders."""
+
+from __future__ import annotations
+
+from tests.utils.api import Api
+
+PROJECTS = "/api/v1/projects"
+
+
+def test_project_crud_by_its_owner(api: Api) -> None:
+    _, h = api.user()
+    r = api.client.post(
+        PROJECTS, json={"name": "wall effects", "description": "D/d 5-20"}, headers=h
+    )
+    assert r.status_code == 201
+    url = f"{PROJECTS}/{r.json()['id']}"
+    assert api.client.get(PROJECTS, headers=h).json()["count"] == 1
+    assert api.client.patch(url, json={"name": "renamed"}, headers=h).json()["name"] == "renamed"
+    assert api.client.get(url, headers=h).json()["description"] == "D/d 5-20"
+    assert api.client.delete(url, headers=h).status_code == 204
+    assert api.client.get(url, headers=h).status_code == 404
+
+
+def test_members_see_the_project_only_the_owner_changes_it(api: Api) -> None:
+    owner, h_owner = api.user()
+    member, h_member = api.user()
+    _, h_out = api.user()
+    project = api.client.post(PROJECTS, json={"name": "shared"}, headers=h_owner).json()
+    url = f"{PROJECTS}/{project['id']}"
+    r = api.client.post(f"{url}/members", json={"email": member.email}, headers=h_owner)
+    assert r.status_code == 201 and r.json()["role"] == "viewer"
+    r = api.client.post(
+        f"{url}/members", json={"email": member.email, "role": "editor"}, headers=h_owner
+    )
+    assert r.json()["role"] == "editor"
+    members = api.client.get(f"{url}/members", headers=h_member).json()
+    assert members["count"] == 1 and members["data"][0]["email"] == member.email
+
+    assert api.client.get(url, headers=h_member).status_code == 200
+    assert api.client.patch(url, json={"name": "x"}, headers=h_member).status_code == 403
+    assert api.client.delete(url, headers=h_member).status_code == 403
+    for call in (
+        api.client.get(url, headers=h_out),
+        api.client.get(f"{url}/members", headers=h_out),
+        api.client.patch(url, json={"name": "x"}, headers=h_out),
+        api.client.delete(url, headers=h_out),
+        api.client.post(f"{url}/members", json={"email": owner.email}, headers=h_out),
+    ):
+        assert call.status_code == 404
+
+    bed = api.bed(owner)
+    r = api.client.patch(
+        f"/api/v1/beds/{bed.id}", json={"project_id": project["id"]}, headers=h_owner
+    )
+    assert r.json()["project_id"] == project["id"]
+    assert api.client.get(f"/api/v1/beds/{bed.id}", headers=h_member).status_code == 200
+
+    assert api.client.delete(f"{url}/members/{member.id}", headers=h_owner).status_code == 204
+    assert api.client.get(f"/api/v1/beds/{bed.id}", headers=h_member).status_code == 404
+    assert api.client.delete(f"{url}/members/{member.id}", headers=h_owner).status_code == 404
+    r = api.client.patch(f"/api/v1/beds/{bed.id}", json={"project_id": None}, headers=h_owner)
+    assert r.json()["project_id"] is None
+
+
+def test_adding_unknown_users_or_the_owner(api: Api) -> None:
+    owner, h = api.user()
+    project = api.client.post(PROJECTS, json={"name": "p"}, headers=h).json()
+    url = f"{PROJECTS}/{project['id']}/members"
+    assert api.client.post(url, json={"email": "ghost@example.com"}, headers=h).status_code == 404
+    assert api.client.post(url, json={"email": owner.email}, headers=h).status_code == 409
+    assert api.client.post(url, json={"email": "x@y", "role": "boss"}, headers=h).status_code == 422

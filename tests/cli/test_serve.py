@@ -1,0 +1,65 @@
+"""`bedflow serve`: refuses the network outside production, then hands over to uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bedflow.cli import app
+from bedflow.cli._serve import is_loopback
+from bedflow.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """A fresh data dir, settings re-read, and uvicorn.run replaced by a recorder."""
+    import uvicorn
+
+    monkeypatch.setenv("BEDFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "admin password 1")
+    monkeypatch.delenv("BEDFLOW_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("BEDFLOW_ENVIRONMENT", raising=False)
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target, **kw}))
+    get_settings.cache_clear()
+    yield calls
+    get_settings.cache_clear()
+    root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled = saved
+
+
+def test_loopback_addresses() -> None:
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.2", "example.org"))
+
+
+def test_serve_migrates_creates_the_admin_and_runs_uvicorn(
+    env: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["serve", "--port", "8123", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    [call] = env
+    assert call["target"] == "bedflow.api._server:make_app" and call["factory"] is True
+    assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8123, 2)
+    assert (tmp_path / "bedflow.db").exists()
+
+
+def test_serve_refuses_the_network_in_development(
+    env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "refusing" in result.output and env == []
+    assert runner.invoke(app, ["serve", "--host", "0.0.0.0", "--allow-remote"]).exit_code == 0
+    monkeypatch.setenv("BEDFLOW_ENVIRONMENT", "production")
+    monkeypatch.setenv("BEDFLOW_SECRET_KEY", "a-production-secret-key-of-enough-length-42")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["serve", "--host", "0.0.0.0"]).exit_code == 0
+    assert [c["host"] for c in env] == ["0.0.0.0", "0.0.0.0"]
