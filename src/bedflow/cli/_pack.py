@@ -97,8 +97,8 @@ def print_report(report: dict[str, object]) -> None:
         ("bed height", f"{float(report['bed_height_m']) * 1e3:.2f} mm"),  # type: ignore[arg-type]
         ("porosity (whole bed)", _fmt(report["porosity"])),
         ("porosity (bulk band)", _fmt(report["bulk_porosity"])),
-        ("max overlap", _pct(report["max_overlap_fraction_of_d"]) + " of d"),
-        ("max wall penetration", _pct(report["max_wall_penetration_fraction_of_d"]) + " of d"),
+        ("max overlap", _pct(report["max_overlap_fraction_of_d"], " of d")),
+        ("max wall penetration", _pct(report["max_wall_penetration_fraction_of_d"], " of d")),
         ("coordination number", _fmt(report["coordination_number"])),
         ("escaped / unsettled", f"{report['escaped']} / {report['unsettled']}"),
     ]
@@ -124,8 +124,9 @@ def _fmt(value: object, spec: str = ".4f") -> str:
     return "—" if value is None else format(float(value), spec)  # type: ignore[arg-type]
 
 
-def _pct(value: object) -> str:
-    return "—" if value is None else f"{float(value):.3%}"  # type: ignore[arg-type]
+def _pct(value: object, unit: str = "") -> str:
+    """A fraction as a percentage; "not measured" for figures a bed does not have."""
+    return "not measured" if value is None else f"{float(value):.3%}{unit}"  # type: ignore[arg-type]
 
 
 @app.command()

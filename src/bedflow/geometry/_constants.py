@@ -94,3 +94,7 @@ TYPICAL_POURED_POROSITY: Final = {"sphere": 0.40, "cylinder": 0.36, "cube": 0.40
 MAX_ACCEPTED_OVERLAP: Final = 0.01
 #: Largest penetration of a particle into the wall or floor, fraction of d.
 MAX_ACCEPTED_WALL_PENETRATION: Final = 0.01
+
+#: Resolution of the voxel model that measures beds of cylinders and cubes (and square
+#: columns), cells per particle diameter; ~1% porosity error at 16 (simple-cubic check).
+VOXEL_METRICS_CELLS_PER_DP: Final = 16

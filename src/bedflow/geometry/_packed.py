@@ -19,6 +19,7 @@ from bedflow._exceptions import BedInputError, Diagnostic
 from bedflow.dsl import BedSpec
 from bedflow.geometry._metrics import BedMetrics, bed_metrics
 from bedflow.geometry._types import FloatArray
+from bedflow.geometry._voxel_metrics import voxel_metrics
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Column", "PackedBed", "column_of", "load_packing"]
 
@@ -84,9 +85,18 @@ class PackedBed:
     def count(self) -> int:
         return int(self.centers.shape[0])
 
+    @property
+    def exact_metrics(self) -> bool:
+        """True for spheres in a cylinder, whose metrics are exact; others use voxels."""
+        return self.kind == "sphere" and self.column.shape == "cylinder"
+
     @cached_property
     def metrics(self) -> BedMetrics:
-        """Porosities, profiles, contacts and defects (spheres in a cylinder)."""
+        """Porosities, profiles, contacts and defects: exact for spheres in a cylinder, from
+        the voxel model otherwise (overlaps and contacts then NaN)."""
+        rest = self.rest_velocity if self.velocities is not None else None
+        if not self.exact_metrics:
+            return voxel_metrics(self, rest_velocity=rest)
         return bed_metrics(
             self.centers,
             self.radii,

@@ -36,7 +36,8 @@ def plot_profiles(packed: PackedBed, path: str | Path, *, dpi: int = 120) -> Pat
     out = Path(path)
     m = packed.metrics
     d = packed.particle_diameter
-    radius = 0.5 * packed.column.diameter
+    col = packed.column
+    radius = 0.5 * (col.diameter if col.shape == "cylinder" else min(col.width, col.depth))
     r_mid = 0.5 * (m.radial_edges[1:] + m.radial_edges[:-1])
     z_mid = 0.5 * (m.axial_edges[1:] + m.axial_edges[:-1])
 
@@ -46,7 +47,7 @@ def plot_profiles(packed: PackedBed, path: str | Path, *, dpi: int = 120) -> Pat
     radial.plot((radius - r_mid) / d, m.radial_porosity, color="tab:blue", lw=1.2)
     radial.set_xlabel("distance from the wall / d")
     radial.set_ylabel("porosity")
-    radial.set_title(f"radial profile (D/d = {packed.column.diameter / d:.1f})")
+    radial.set_title(f"radial profile (D/d = {2.0 * radius / d:.1f})")
     radial.set_xlim(0.0, radius / d)
     radial.set_ylim(0.0, 1.0)
     axial.plot(z_mid / d, m.axial_porosity, color="tab:green", lw=1.0)
