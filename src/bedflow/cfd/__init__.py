@@ -6,6 +6,8 @@
 - Lattice Boltzmann (D3Q19, TRT, halfway bounce-back, periodic, body-force driven):
   :func:`solve_periodic` on a voxel mask, :func:`permeability_from_voxels` in SI units.
 - Export: :func:`write_vti` (VTK ImageData for ParaView).
+- OpenFOAM: :func:`write_openfoam_case`, :func:`run_openfoam_case`, :func:`simulate_openfoam`
+  (snappyHexMesh + simpleFoam/foamRun cases of a packed bed, Δp/L next to Ergun).
 
 >>> import numpy as np
 >>> from bedflow import cfd
@@ -31,6 +33,17 @@ from bedflow.cfd._lbm import (
     permeability_from_voxels,
     solve_periodic,
 )
+from bedflow.cfd._openfoam import (
+    OpenFoamCase,
+    OpenFoamError,
+    OpenFoamProgress,
+    OpenFoamResult,
+    OpenFoamVersion,
+    simulate_openfoam,
+)
+from bedflow.cfd._openfoam import detect_version as detect_openfoam_version
+from bedflow.cfd._openfoam import run_case as run_openfoam_case
+from bedflow.cfd._openfoam import write_case as write_openfoam_case
 from bedflow.cfd._plot import plot_convergence
 from bedflow.cfd._simulate import select_solver, simulate
 from bedflow.cfd._solvers import FlowProgress, Solver, solvers
@@ -42,6 +55,11 @@ __all__ = [
     "FlowResult",
     "LatticeStabilityError",
     "LbmResult",
+    "OpenFoamCase",
+    "OpenFoamError",
+    "OpenFoamProgress",
+    "OpenFoamResult",
+    "OpenFoamVersion",
     "Permeability",
     "Solver",
     "SolverCancelled",
@@ -49,6 +67,7 @@ __all__ = [
     "carman_kozeny_pressure_gradient",
     "correlations_for",
     "darcy_permeability",
+    "detect_openfoam_version",
     "eisfeld_schnitzlein_pressure_gradient",
     "ergun_friction_factor",
     "ergun_pressure_gradient",
@@ -56,9 +75,12 @@ __all__ = [
     "particle_reynolds_number",
     "permeability_from_voxels",
     "plot_convergence",
+    "run_openfoam_case",
     "select_solver",
     "simulate",
+    "simulate_openfoam",
     "solve_periodic",
     "solvers",
+    "write_openfoam_case",
     "write_vti",
 ]

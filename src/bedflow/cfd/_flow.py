@@ -19,10 +19,16 @@ __all__ = ["FlowResult", "correlations_for"]
 
 
 def correlations_for(
-    spec: BedSpec, *, porosity: float, velocity: float, column_diameter: float
+    spec: BedSpec,
+    *,
+    porosity: float,
+    velocity: float,
+    column_diameter: float,
+    diameter: float | None = None,
 ) -> dict[str, float]:
     """Pressure drop per length (Pa/m) of the three correlations for this bed and flow."""
-    c, d = spec.cfd, spec.particles.diameter
+    c = spec.cfd
+    d = spec.particles.diameter if diameter is None else diameter
     rho, mu = c.fluid_density, c.fluid_viscosity
     return {
         "ergun": float(ergun_pressure_gradient(u=velocity, eps=porosity, d=d, rho=rho, mu=mu)),
@@ -75,10 +81,16 @@ class FlowResult:
         pressure_drop_per_length: float,
         porosity: float,
         column_diameter: float,
+        particle_diameter: float | None = None,
         **extra: Any,
     ) -> FlowResult:
-        """A result whose derived figures (Re, k, f, correlations) follow from dp/L."""
-        c, d = spec.cfd, spec.particles.diameter
+        """A result whose derived figures (Re, k, f, correlations) follow from dp/L.
+
+        ``particle_diameter`` is the diameter the flow actually saw (default the spec's; a
+        mesh of slightly shrunk spheres gives its own).
+        """
+        c = spec.cfd
+        d = spec.particles.diameter if particle_diameter is None else particle_diameter
         u = c.inlet_velocity
         return cls(
             solver=solver,
@@ -101,7 +113,7 @@ class FlowResult:
             porosity=porosity,
             particle_diameter=d,
             correlations=correlations_for(
-                spec, porosity=porosity, velocity=u, column_diameter=column_diameter
+                spec, porosity=porosity, velocity=u, column_diameter=column_diameter, diameter=d
             ),
             **extra,
         )

@@ -1,0 +1,251 @@
+"""`write_case`: a complete OpenFOAM case of a packed bed, ready for ``./Allrun``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import trimesh
+from numpy.typing import NDArray
+
+from bedflow._exceptions import CfdInputError
+from bedflow.cfd._openfoam._constants import DEFAULT_SHRINK
+from bedflow.cfd._openfoam._dicts import PATCHES, FlowSettings, case_dictionaries
+from bedflow.cfd._openfoam._layout import CaseLayout, layout_case
+from bedflow.cfd._openfoam._version import ESI_V1912, OpenFoamVersion, detect_version
+from bedflow.dsl import BedSpec
+from bedflow.geometry import PackedBed
+
+__all__ = ["OpenFoamCase", "write_case"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OpenFoamCase:
+    """A case written by :func:`write_case`.
+
+    ``layout`` holds the mesh numbers (background cells, levels, ``locationInMesh``, pressure
+    planes, geometric porosities of the meshed particles); ``nu`` is the kinematic viscosity
+    (m2/s) written to the case and ``rho`` the density (kg/m3) that turns OpenFOAM's kinematic
+    pressure into Pa; ``shrink`` the fraction the particle radii were reduced by.
+    """
+
+    directory: Path
+    version: OpenFoamVersion
+    cores: int
+    layout: CaseLayout
+    nu: float
+    rho: float
+    mu: float
+    velocity: float
+    max_iterations: int
+    tolerance: float
+    turbulence_model: str | None
+    shrink: float
+    particle_count: int
+
+    @property
+    def patches(self) -> tuple[str, ...]:
+        """Patch names of the meshed case."""
+        return PATCHES
+
+    @property
+    def solver_argv(self) -> list[str]:
+        return self.version.solver_argv
+
+    def summary(self) -> dict[str, Any]:
+        """The case as JSON-ready data (written to ``bedflow-case.json``)."""
+        data = dataclasses.asdict(self)
+        data["directory"] = str(self.directory)
+        data["version"] = dataclasses.asdict(self.version)
+        return data
+
+
+def _particle_mesh(packed: PackedBed, spec: BedSpec) -> trimesh.Trimesh:
+    """The particles as one mesh: the geometry builder's when it is there (its sphere
+    resolution follows the particle count), else icospheres of 1280 triangles."""
+    try:
+        from bedflow.geometry import build_geometry
+    except ImportError:  # the geometry builder is optional for the engine
+        unit = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
+        verts = packed.centers[:, None, :] + packed.radii[:, None, None] * unit.vertices[None]
+        offsets = (np.arange(packed.count) * len(unit.vertices))[:, None, None]
+        faces = (unit.faces[None] + offsets).reshape(-1, 3)
+        return trimesh.Trimesh(verts.reshape(-1, 3), faces, process=False)
+    export = spec.export.model_copy(update={"wall_mode": "none", "fluid_mode": "none"})
+    geo = build_geometry(packed, spec.model_copy(update={"export": export}))
+    mesh: trimesh.Trimesh = geo["particles"]
+    return mesh
+
+
+def _wall_mesh(lay: CaseLayout) -> trimesh.Trimesh:
+    """The open side of the column, one background cell longer than the box at both ends so
+    that it cuts the inlet and outlet faces cleanly."""
+    n = lay.wall_sections
+    dz = lay.background_cell[2]
+    theta = 2.0 * math.pi * np.arange(n) / n
+    ring = np.column_stack([lay.radius * np.cos(theta), lay.radius * np.sin(theta)])
+    bottom = np.column_stack([ring, np.full(n, -dz)])
+    top = np.column_stack([ring, np.full(n, lay.height + dz)])
+    i = np.arange(n)
+    j = (i + 1) % n
+    # normals point into the column (into the fluid)
+    faces = np.concatenate([np.column_stack([i, n + i, j]), np.column_stack([j, n + i, n + j])])
+    return trimesh.Trimesh(np.concatenate([bottom, top]), faces, process=False)
+
+
+def _write_stl(mesh: trimesh.Trimesh, path: Path, name: str) -> None:
+    """A binary STL; snappyHexMesh names the patch after the geometry entry, not the solid."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = mesh.export(file_type="stl")
+    if not isinstance(data, bytes):
+        raise TypeError(f"trimesh returned {type(data).__name__} for a binary STL")
+    # the 80-byte header names the solid; it must not start with "solid", which makes
+    # OpenFOAM (and others) read the file as ASCII
+    head = f"bedflow binary STL: {name}".encode("ascii")[:80].ljust(80, b" ")
+    path.write_bytes(head + data[80:])
+
+
+def _allrun(case: OpenFoamCase) -> str:
+    solver = " ".join(case.solver_argv)
+    lines = [
+        "#!/usr/bin/env bash",
+        "# Runs this case: mesh, check, solve. Written by bedflow for " + str(case.version),
+        "set -euo pipefail",
+        'cd "$(dirname "$0")"',
+        "# Debian's openfoam (v1912) needs WM_PROJECT_DIR; other installs set it themselves",
+        'export WM_PROJECT_DIR="${WM_PROJECT_DIR:-/usr/share/openfoam}"',
+        "blockMesh > log.blockMesh 2>&1",
+        "snappyHexMesh -overwrite > log.snappyHexMesh 2>&1",
+        "checkMesh > log.checkMesh 2>&1 || true",
+        "grep -q 'Mesh OK' log.checkMesh || echo 'checkMesh: some checks failed (log.checkMesh)'",
+    ]
+    if case.cores > 1:
+        lines += [
+            'mpi=(mpirun -np "' + str(case.cores) + '")',
+            'if [ "$(id -u)" = 0 ]; then mpi+=(--allow-run-as-root); fi',
+            "decomposePar -force > log.decomposePar 2>&1",
+            f'"${{mpi[@]}}" {solver} -parallel > log.solver 2>&1',
+            "reconstructPar -latestTime > log.reconstructPar 2>&1",
+        ]
+    else:
+        lines.append(f"{solver} > log.solver 2>&1")
+    lines += [
+        "# kinematic pressure (m2/s2) on the planes: the last line of each file",
+        "tail -n 1 postProcessing/pPlane1/0/surfaceFieldValue.dat "
+        "postProcessing/pPlane2/0/surfaceFieldValue.dat",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_case(
+    packed: PackedBed,
+    spec: BedSpec,
+    directory: str | Path,
+    *,
+    cores: int = 1,
+    shrink: float = DEFAULT_SHRINK,
+    version: OpenFoamVersion | None = None,
+) -> OpenFoamCase:
+    """Write a complete OpenFOAM case of ``packed`` with the flow of ``spec.cfd``.
+
+    Background blockMesh box around the column (``inlet`` at z = 0, ``outlet`` at the column
+    top), snappyHexMesh on ``particles.stl`` and ``wall.stl`` (particles shrunk by ``shrink``
+    of their radius), simpleFoam (or foamRun) laminar or RANS with ``nu = mu / rho``, pressure
+    averaged on two planes inside the packed region, ``case.foam``, ``Allrun`` and, with
+    ``cores > 1``, a ``decomposeParDict``. ``version`` defaults to the OpenFOAM found on PATH
+    (v1912 syntax when there is none). The solver always writes its final fields: the case
+    is the output, whatever ``cfd.write_fields`` says.
+
+    >>> case = write_case(packed, spec, "runs/bed1")  # doctest: +SKIP
+    >>> case.layout.location, case.layout.planes  # doctest: +SKIP
+    """
+    if packed.kind != "sphere" or packed.column.shape != "cylinder":
+        raise CfdInputError(
+            "the OpenFOAM engine meshes spheres in a cylindrical column; got "
+            f"{packed.kind}s in a {packed.column.shape}"
+        )
+    if cores < 1:
+        raise CfdInputError(f"cores must be at least 1, got {cores}")
+    if not 0.0 <= shrink < 0.2:
+        raise CfdInputError(f"shrink must lie in [0, 0.2), got {shrink}")
+    if packed.count == 0:
+        raise CfdInputError("the bed has no particles")
+    version = version or detect_version() or ESI_V1912
+    cfd = spec.cfd
+    radii: NDArray[np.float64] = np.asarray(packed.radii, dtype=np.float64) * (1.0 - shrink)
+    meshed = dataclasses.replace(packed, radii=radii)
+    d = packed.particle_diameter
+    try:
+        lay = layout_case(
+            packed.centers,
+            radii,
+            column_diameter=packed.column.diameter,
+            column_height=packed.column.height,
+            particle_diameter=d,
+            mesh_diameter=d * (1.0 - shrink),
+            cells_per_dp=cfd.cells_per_dp,
+            level_particles=cfd.mesh_levels.particles,
+            level_walls=cfd.mesh_levels.walls,
+        )
+    except ValueError as exc:
+        raise CfdInputError(str(exc)) from None
+    flow = FlowSettings(
+        nu=cfd.kinematic_viscosity,
+        velocity=cfd.inlet_velocity,
+        flow_rate=cfd.inlet_velocity * lay.cross_section,
+        max_iterations=cfd.max_iterations,
+        tolerance=cfd.convergence_criteria,
+        turbulence_model=cfd.effective_turbulence_model,
+        cores=cores,
+    )
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    for rel, text in case_dictionaries(lay, flow, version).items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    surfaces = out / version.surface_dir
+    _write_stl(_particle_mesh(meshed, spec), surfaces / "particles.stl", "particles")
+    _write_stl(_wall_mesh(lay), surfaces / "wall.stl", "wall")
+    (out / "case.foam").write_text("", encoding="utf-8")
+    case = OpenFoamCase(
+        directory=out,
+        version=version,
+        cores=cores,
+        layout=lay,
+        nu=cfd.kinematic_viscosity,
+        rho=cfd.fluid_density,
+        mu=cfd.fluid_viscosity,
+        velocity=cfd.inlet_velocity,
+        max_iterations=cfd.max_iterations,
+        tolerance=cfd.convergence_criteria,
+        turbulence_model=flow.turbulence_model,
+        shrink=shrink,
+        particle_count=packed.count,
+    )
+    allrun = out / "Allrun"
+    allrun.write_text(_allrun(case), encoding="utf-8")
+    allrun.chmod(allrun.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    (out / "bedflow-case.json").write_text(
+        json.dumps(case.summary(), indent=2) + "\n", encoding="utf-8"
+    )
+    logger.info(
+        "wrote %s case in %s: background %s cells of %.3g m, location %s, planes %s",
+        version,
+        out,
+        lay.cells,
+        lay.background_cell[0],
+        lay.location,
+        lay.planes,
+    )
+    return case

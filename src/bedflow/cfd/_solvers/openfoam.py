@@ -1,0 +1,90 @@
+"""The `openfoam` solver: a snappyHexMesh + simpleFoam (or foamRun) case of the bed, run.
+
+When OpenFOAM is not installed the case is still written (with an Allrun script) and the
+error says where it is and how to run it by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+from bedflow.cfd._flow import FlowResult
+from bedflow.cfd._openfoam import OpenFoamProgress, detect_version, simulate_openfoam
+from bedflow.cfd._solvers import CancelFn, FlowProgress, ProgressFn, register
+from bedflow.dsl import BedSpec
+from bedflow.geometry import PackedBed
+
+# Share of the run each step takes, for the progress bar.
+_STEPS = {"blockMesh": 0.02, "snappyHexMesh": 0.6, "checkMesh": 0.03, "solver": 0.35}
+
+
+class OpenFoamSolver:
+    name = "openfoam"
+    description = "OpenFOAM: blockMesh + snappyHexMesh on the bed STL, simpleFoam (laminar/RANS)"
+
+    def version(self) -> str:
+        found = detect_version()
+        return f"openfoam {found}" if found is not None else "openfoam (not installed)"
+
+    def unavailable(self) -> str | None:
+        return None  # without OpenFOAM the case is still written; running it reports how
+
+    def run(
+        self,
+        packed: PackedBed,
+        spec: BedSpec,
+        *,
+        output_dir: Path | None,
+        progress: ProgressFn | None,
+        cancel: CancelFn | None,
+    ) -> FlowResult:
+        where = (output_dir or Path(tempfile.mkdtemp(prefix="bedflow-foam-"))) / "openfoam"
+        order = list(_STEPS)
+
+        def report(p: OpenFoamProgress) -> None:
+            step = "solver" if p.max_iterations else p.step
+            if progress is None or step not in _STEPS:
+                return
+            before = sum(_STEPS[s] for s in order[: order.index(step)])
+            inner = p.iteration / p.max_iterations if p.max_iterations else 0.0
+            message = f"{p.step}: {p.message}"[:80]
+            fraction = min(before + _STEPS[step] * inner, 1.0)
+            progress(FlowProgress(fraction, p.iteration, p.max_iterations, math.nan, message))
+
+        r = simulate_openfoam(packed, spec, where, progress=report, cancel=cancel)
+        history = tuple(
+            (float(it), max(res.values()) if res else float("nan")) for it, res in r.residuals
+        )
+        notes = list(r.notes)
+        if not r.mesh_check.ok:
+            notes.append(f"checkMesh: {r.mesh_check.verdict}")
+        return FlowResult.from_pressure_drop(
+            spec,
+            solver=self.name,
+            solver_version=r.solver_version,
+            pressure_drop_per_length=r.pressure_drop_per_length,
+            porosity=r.porosity_geometric,
+            column_diameter=packed.column.diameter,
+            particle_diameter=r.particle_diameter,
+            iterations=r.iterations,
+            converged=r.converged,
+            history=history,
+            timings=dict(r.timings),
+            domain={
+                "cells": r.cells,
+                "mesh_check": r.mesh_check.verdict,
+                "planes_m": list(r.planes),
+                "porosity_mesh": r.porosity_mesh,
+                "porosity_geometric": r.porosity_geometric,
+                "meshed_particle_diameter": r.particle_diameter,
+                "patch_faces": dict(r.patch_faces),
+                "relative_change_of_dp": r.pressure_drop_change,
+            },
+            fields={"case": str(r.case.directory), "foam": str(r.case.directory / "case.foam")},
+            notes=tuple(notes),
+        )
+
+
+register(OpenFoamSolver())
