@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bedflow import BedSyntaxError, BedValidationError
 from bedflow.dsl import BedSpec, format_spec, format_text, parse, parse_with_diagnostics
-from bedflow.dsl._spec import ORDERED_METHODS
+from bedflow.dsl._sections import ORDERED_METHODS
 from tests.utils.beds import EXAMPLES
 
 positive = st.floats(min_value=1e-9, max_value=1e9, allow_nan=False, allow_infinity=False)

@@ -235,5 +235,5 @@ def test_hash_identifies_the_physics_not_the_name_or_the_spelling() -> None:
 )
 def test_absurd_sizes_are_refused_not_overflowed(text: str) -> None:
     """Regression: a 1e200 m column made ParticleSpec.volume overflow (OverflowError)."""
-    with pytest.raises(BedValidationError, match="less than or equal|greater than or equal"):
+    with pytest.raises(BedValidationError, match=r"less than or equal|greater than or equal"):
         parse(text)

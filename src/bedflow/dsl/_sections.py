@@ -1,0 +1,387 @@
+"""The sections of a `.bed` file as pydantic models: one field per key, SI units.
+
+Every key has a default, a description and (for physical quantities) its SI unit in the JSON
+Schema; the language reference in ``docs/bed-language.md`` is generated from these models.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bedflow.constants import (
+    MAX_COLUMN_SIZE,
+    MAX_PARTICLE_COUNT,
+    MAX_PARTICLE_SIZE,
+    MIN_PARTICLE_SIZE,
+    STANDARD_GRAVITY,
+)
+from bedflow.dsl._units import (
+    ACCELERATION,
+    DENSITY,
+    LENGTH,
+    MASS,
+    TIME,
+    VELOCITY,
+    VISCOSITY,
+    Dimension,
+)
+
+__all__ = [
+    "ORDERED_METHODS",
+    "SECTIONS",
+    "CfdSpec",
+    "ColumnSpec",
+    "ExportSpec",
+    "LidsSpec",
+    "MeshLevels",
+    "PackingMethod",
+    "PackingSpec",
+    "ParticleSpec",
+    "quantity",
+]
+
+LidType = Literal["flat", "hemispherical", "none"]
+ParticleKind = Literal["sphere", "cylinder", "cube"]
+PackingMethod = Literal["auto", "dem", "rigid_body", "blender", "hexagonal_3d", "spherical_packing"]
+ExportFormat = Literal["stl", "stl_binary", "stl_ascii", "obj", "ply", "glb", "gltf", "blend"]
+Solver = Literal["lbm", "openfoam", "correlation"]
+Regime = Literal["laminar", "turbulent_rans"]
+TurbulenceModel = Literal["k_epsilon", "realizable_k_epsilon", "k_omega", "k_omega_sst"]
+
+ORDERED_METHODS = ("hexagonal_3d", "spherical_packing")
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+"""Names: printable text on one line, no control characters."""
+TEXT = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+"""Descriptions: printable text, tabs and line breaks allowed."""
+
+
+def quantity(default: Any, dim: Dimension, description: str, **constraints: Any) -> Any:
+    """A field holding a physical quantity in SI units; ``dim`` is recorded in the schema."""
+    return Field(
+        default, description=description, json_schema_extra={"unit": dim.si}, **constraints
+    )
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class ColumnSpec(_Section):
+    """The column (container) the particles are poured into."""
+
+    shape: Literal["cylinder", "box"] = Field(
+        "cylinder", description="Cross-section of the column: a cylinder or a rectangular box."
+    )
+    diameter: float = quantity(
+        0.05,
+        LENGTH,
+        "Inner diameter of a cylindrical column (width and depth of a box unless those are given).",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
+    )
+    width: float | None = quantity(
+        None,
+        LENGTH,
+        "Inner width (x) of a box column; defaults to `diameter`. Box only.",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
+    )
+    depth: float | None = quantity(
+        None,
+        LENGTH,
+        "Inner depth (y) of a box column; defaults to `diameter`. Box only.",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
+    )
+    height: float = quantity(
+        0.1,
+        LENGTH,
+        "Length of the column between its two ends; flat lids sit inside it.",
+        gt=0,
+        le=MAX_COLUMN_SIZE,
+    )
+    wall_thickness: float = quantity(0.002, LENGTH, "Thickness of the column wall.", ge=0)
+    clearance: float = quantity(
+        0.0, LENGTH, "Gap kept free between the particles and the wall and lids.", ge=0
+    )
+    material: str = Field(
+        "steel",
+        description="Name of the wall material (recorded, used for rendering).",
+        min_length=1,
+        max_length=100,
+        pattern=ONE_LINE,
+    )
+    roughness: float = quantity(0.0, LENGTH, "Equivalent sand-grain roughness of the wall.", ge=0)
+
+    @property
+    def inner_width(self) -> float:
+        """Width (x) of the column interior, m."""
+        return self.diameter if self.shape == "cylinder" or self.width is None else self.width
+
+    @property
+    def inner_depth(self) -> float:
+        """Depth (y) of the column interior, m."""
+        return self.diameter if self.shape == "cylinder" or self.depth is None else self.depth
+
+    @property
+    def cross_section(self) -> float:
+        """Area of the column's inner cross-section, m2."""
+        if self.shape == "cylinder":
+            return math.pi * self.diameter**2 / 4.0
+        return self.inner_width * self.inner_depth
+
+
+class LidsSpec(_Section):
+    """The lids closing the column's ends."""
+
+    top_type: LidType = Field("flat", description="Shape of the top lid.")
+    bottom_type: LidType = Field("flat", description="Shape of the bottom lid.")
+    top_thickness: float = quantity(0.002, LENGTH, "Thickness of the top lid.", ge=0)
+    bottom_thickness: float = quantity(0.002, LENGTH, "Thickness of the bottom lid.", ge=0)
+    seal_clearance: float = quantity(
+        0.0, LENGTH, "Radial gap between a lid and the column wall.", ge=0
+    )
+
+
+class ParticleSpec(_Section):
+    """The particles: their shape, size, number and material."""
+
+    kind: ParticleKind = Field("sphere", description="Particle shape (`shape` is an alias).")
+    diameter: float = quantity(
+        0.005,
+        LENGTH,
+        "Sphere or cylinder diameter, or cube edge length.",
+        ge=MIN_PARTICLE_SIZE,
+        le=MAX_PARTICLE_SIZE,
+    )
+    length: float | None = quantity(
+        None,
+        LENGTH,
+        "Length of a cylinder particle; defaults to `diameter`. Cylinder only.",
+        ge=MIN_PARTICLE_SIZE,
+        le=MAX_PARTICLE_SIZE,
+    )
+    count: int | None = Field(
+        None,
+        description="Number of particles to pour. When both `count` and "
+        "`target_porosity` are given, `count` decides and the porosity is the target the "
+        "packing is compared against. With neither, the column is filled to its top.",
+        ge=1,
+        le=MAX_PARTICLE_COUNT,
+    )
+    target_porosity: float | None = Field(
+        None,
+        description="Pour until the bed reaches this porosity (void fraction, 0-1).",
+        gt=0,
+        lt=1,
+    )
+    density: float = quantity(2500.0, DENSITY, "Density of the particle material.", gt=0)
+    mass: float | None = quantity(
+        None, MASS, "Mass of one particle; defaults to density times volume.", gt=0
+    )
+    restitution: float = Field(
+        0.5,
+        description="Coefficient of restitution of a collision (0 = plastic, 1 = elastic).",
+        ge=0,
+        le=1,
+    )
+    friction: float = Field(0.5, description="Coulomb friction coefficient.", ge=0, le=10)
+    rolling_friction: float = Field(
+        0.0, description="Rolling friction coefficient (dimensionless).", ge=0, le=10
+    )
+    linear_damping: float = Field(
+        0.04,
+        description="Fraction of linear velocity lost per second (rigid-body engines).",
+        ge=0,
+        le=1,
+    )
+    angular_damping: float = Field(
+        0.1,
+        description="Fraction of angular velocity lost per second (rigid-body engines).",
+        ge=0,
+        le=1,
+    )
+    seed: int = Field(
+        0,
+        description="Seed of the random pour; the same seed gives the same bed.",
+        ge=0,
+        le=2**32 - 1,
+    )
+
+    @property
+    def volume(self) -> float:
+        """Volume of one particle, m3."""
+        d = self.diameter
+        if self.kind == "sphere":
+            return math.pi * d**3 / 6.0
+        if self.kind == "cube":
+            return d**3
+        return math.pi * d**2 / 4.0 * (self.length if self.length is not None else d)
+
+    @property
+    def particle_mass(self) -> float:
+        """Mass of one particle, kg: `mass` when given, else density times volume."""
+        return self.mass if self.mass is not None else self.density * self.volume
+
+    @property
+    def particle_density(self) -> float:
+        """Density of the particle material, kg/m3, consistent with `particle_mass`."""
+        return self.particle_mass / self.volume
+
+
+class PackingSpec(_Section):
+    """How the particles are poured and settled."""
+
+    method: PackingMethod = Field(
+        "auto",
+        description="Packing engine: `dem` (soft-sphere DEM), `rigid_body` (Bullet), "
+        "`blender`, or the ordered `hexagonal_3d` and `spherical_packing`. `auto` picks `dem` "
+        "for spheres and `rigid_body` for other shapes.",
+    )
+    gravity: tuple[float, float, float] = quantity(
+        (0.0, 0.0, -STANDARD_GRAVITY),
+        ACCELERATION,
+        "Gravity vector; a single number is taken as its vertical (z) component.",
+    )
+    substeps: int = Field(
+        10, description="Physics substeps per frame (rigid-body engines).", ge=1, le=1000
+    )
+    iterations: int = Field(
+        10, description="Constraint-solver iterations (rigid-body engines).", ge=1, le=1000
+    )
+    damping: float = Field(
+        0.1, description="Extra velocity damping while settling (0-1).", ge=0, le=1
+    )
+    rest_velocity: float = quantity(
+        0.002,
+        VELOCITY,
+        "A particle slower than this is at rest; the pour ends when all are.",
+        gt=0,
+    )
+    max_time: float = quantity(
+        10.0,
+        TIME,
+        "Simulated time after which the pour stops, settled or not (an unsettled bed is flagged).",
+        gt=0,
+    )
+    collision_margin: float | None = quantity(
+        None,
+        LENGTH,
+        "Collision margin of rigid-body engines; defaults to 1% of the particle "
+        "diameter (Bullet's absolute default of 4 cm would swamp millimetre particles).",
+        ge=0,
+    )
+
+    @field_validator("gravity", mode="before")
+    @classmethod
+    def _scalar_gravity(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return (0.0, 0.0, float(value))
+        return value
+
+
+def _default_formats() -> list[ExportFormat]:
+    return ["stl"]
+
+
+class ExportSpec(_Section):
+    """Which 3D files are written, and how."""
+
+    formats: list[ExportFormat] = Field(
+        default_factory=_default_formats,
+        description="Formats to export (may be empty).",
+        max_length=8,
+    )
+    units: Literal["m", "cm", "mm"] = Field("m", description="Length unit of exported files.")
+    scale: float = Field(1.0, description="Extra scale factor applied on export.", gt=0)
+    wall_mode: Literal["surface", "solid", "none"] = Field(
+        "solid",
+        description="The column wall as a thin surface, a solid of `wall_thickness`, or left out.",
+    )
+    fluid_mode: Literal["none", "cavity"] = Field(
+        "none", description="Also export the fluid region (column interior minus particles)."
+    )
+    manifold_check: bool = Field(True, description="Check that exported meshes are watertight.")
+    merge_distance: float = quantity(
+        1e-7, LENGTH, "Vertices closer than this are merged on export.", ge=0
+    )
+
+
+class MeshLevels(_Section):
+    """Refinement levels of the OpenFOAM mesh (snappyHexMesh)."""
+
+    walls: int = Field(3, description="Refinement level at the column wall.", ge=0, le=10)
+    particles: int = Field(2, description="Refinement level at particle surfaces.", ge=0, le=10)
+
+
+class CfdSpec(_Section):
+    """The flow through the bed and how it is solved."""
+
+    solver: Solver = Field(
+        "lbm",
+        description="Flow solver: built-in lattice-Boltzmann `lbm`, "
+        "`openfoam`, or engineering `correlation`s only.",
+    )
+    regime: Regime = Field("laminar", description="Flow regime.")
+    turbulence_model: TurbulenceModel | None = Field(
+        None,
+        description="RANS turbulence model; defaults to `k_omega_sst` when regime is "
+        "`turbulent_rans`. Not allowed with laminar flow.",
+    )
+    inlet_velocity: float = quantity(0.01, VELOCITY, "Superficial velocity at the inlet.", gt=0)
+    fluid_density: float = quantity(1.204, DENSITY, "Fluid density (default: air, 20 °C).", gt=0)
+    fluid_viscosity: float = quantity(
+        1.81e-5,
+        VISCOSITY,
+        "DYNAMIC viscosity of the fluid (default: air, 20 °C); the "
+        "kinematic viscosity is fluid_viscosity / fluid_density.",
+        gt=0,
+    )
+    max_iterations: int = Field(
+        10000, description="Iteration cap of the solver.", ge=1, le=100_000_000
+    )
+    convergence_criteria: float = Field(
+        1e-4,
+        description="Converged when the relative change of the pressure drop falls below this.",
+        gt=0,
+        lt=1,
+    )
+    write_fields: bool = Field(False, description="Write velocity and pressure fields.")
+    cells_per_dp: int = Field(
+        12,
+        description="Grid cells per particle diameter (the LBM resolution study in "
+        "docs/flow.md puts 12 within 2% of 20).",
+        ge=2,
+        le=200,
+    )
+    yplus_target: float = Field(
+        1.0, description="Target y+ of the first cell at walls (turbulent runs).", gt=0
+    )
+    mesh_levels: MeshLevels = Field(
+        default_factory=MeshLevels, description="snappyHexMesh refinement levels."
+    )
+
+    @property
+    def kinematic_viscosity(self) -> float:
+        """Kinematic viscosity nu = mu / rho, m2/s."""
+        return self.fluid_viscosity / self.fluid_density
+
+    @property
+    def effective_turbulence_model(self) -> TurbulenceModel | None:
+        """The turbulence model used: the given one, k_omega_sst for RANS, None for laminar."""
+        if self.regime == "laminar":
+            return None
+        return self.turbulence_model or "k_omega_sst"
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "bed": ColumnSpec,
+    "lids": LidsSpec,
+    "particles": ParticleSpec,
+    "packing": PackingSpec,
+    "export": ExportSpec,
+    "cfd": CfdSpec,
+}
