@@ -89,6 +89,19 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         None, description="Task broker (e.g. redis://localhost:6379/0); unset: embedded workers."
     )
+    queue_prefix: str = Field(
+        "",
+        max_length=64,
+        description="Prefix of the Celery queue names (installations sharing a Redis).",
+    )
+    job_stale_seconds: float = Field(
+        120.0, gt=0, description="A running job whose heartbeat is older lost its worker: requeued."
+    )
+    celery_visibility_timeout: int = Field(
+        3600,
+        gt=0,
+        description="Seconds before Redis gives an unacknowledged task to another worker.",
+    )
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> Settings:

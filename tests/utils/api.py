@@ -6,6 +6,7 @@ the rate-limit counters reset, so tests see a fresh installation without paying 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,16 +22,16 @@ from sqlalchemy.orm import Session
 from bedflow.api import ApiConfig, create_app
 from bedflow.api._security import create_access_token
 from bedflow.api._state import AppState
-from bedflow.db import Bed, User, make_sessionmaker
+from bedflow.db import Bed, User, make_engine, make_sessionmaker, upgrade
 from bedflow.settings import Settings
 from bedflow.storage import S3Storage
-from tests.utils.db import clear_tables, make_bed, make_user
+from tests.utils.db import BACKENDS, clear_tables, empty_database, make_bed, make_user
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 # Generous limits: the suite writes a lot from one address; test_ratelimit uses tight ones.
 CONFIG = ApiConfig(
     bootstrap_admin=False, write_limit_user="10000/minute", write_limit_address="10000/minute",
-    login_limit="1000/minute",
+    login_limit="1000/minute", workers=0,
 )  # fmt: skip
 
 
@@ -151,3 +152,41 @@ def store_api(request: pytest.FixtureRequest, db_engine: Engine) -> Iterator[Api
     helper.session.close()
     state(app).limiter.reset()
     clear_tables(db_engine)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def worker_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A database of its own for the app with workers: they would claim other tests' jobs."""
+    with empty_database(request.param, tmp_path_factory.mktemp("db-w")) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_app(worker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """An app whose lifespan starts two embedded worker processes."""
+    config = dataclasses.replace(CONFIG, workers=2, event_poll_s=0.05)
+    settings = make_settings(tmp_path_factory.mktemp("data-w"), worker_engine)
+    return create_app(settings, config=config)
+
+
+@pytest.fixture(scope="session")
+def worker_client(worker_app: FastAPI) -> Iterator[TestClient]:
+    """A client of the app with workers (started once per backend)."""
+    yield from _client(worker_app)
+
+
+@pytest.fixture
+def worker_api(
+    worker_app: FastAPI, worker_client: TestClient, worker_engine: Engine
+) -> Iterator[Api]:
+    """The test's view of the app with workers; tables are reset afterwards."""
+    helper = Api(worker_app, worker_client, worker_engine)
+    yield helper
+    helper.session.close()
+    state(worker_app).limiter.reset()
+    clear_tables(worker_engine)

@@ -28,6 +28,7 @@ from bedflow.api.schemas import BedCreate
 from bedflow.db import make_engine, make_sessionmaker
 from bedflow.settings import Settings
 from bedflow.storage import get_storage
+from bedflow.worker import make_dispatcher
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -75,8 +76,16 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(prepare_database, engine)
         await anyio.to_thread.run_sync(ensure_admin, engine, sessions, settings, config)
-        yield
-        engine.dispose()
+        dispatcher = make_dispatcher(settings, workers=config.workers)
+        await anyio.to_thread.run_sync(dispatcher.start)
+        state.dispatcher = dispatcher
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(dispatcher.stop)
+            if state.dispatcher is dispatcher:
+                state.dispatcher = None
+            engine.dispose()
 
     app = FastAPI(
         title="bedflow",

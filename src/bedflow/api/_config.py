@@ -33,3 +33,7 @@ class ApiConfig:
     """Writes per client address, whoever signs in from it."""
     max_body_bytes: int = 1024 * 1024
     """Largest request body outside file uploads (a bed spec is a few kB)."""
+    workers: int = 2
+    """Embedded worker processes started with the app when no broker URL is set (0: none)."""
+    event_poll_s: float = 0.2
+    """How often a WebSocket connection reads new job events from the database."""

@@ -13,6 +13,7 @@ from bedflow.api._metrics import Metrics
 from bedflow.api._ratelimit import RateLimiter
 from bedflow.settings import Settings
 from bedflow.storage import Storage
+from bedflow.worker import Dispatcher
 
 __all__ = ["AppState", "app_state"]
 
@@ -29,6 +30,7 @@ class AppState:
     limiter: RateLimiter
     metrics: Metrics
     token_key: bytes
+    dispatcher: Dispatcher | None = None
 
 
 def app_state(conn: HTTPConnection) -> AppState:

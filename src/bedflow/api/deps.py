@@ -40,6 +40,7 @@ __all__ = [
     "WritableFile",
     "client_address",
     "login_limited",
+    "user_for_token",
     "write_limited",
 ]
 
@@ -77,6 +78,19 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+def user_for_token(session: Session, state: AppState, token: str) -> User | None:
+    """The active user of a JWT or a personal ``bf_`` token, else None."""
+    user: User | None
+    if token.startswith(crud.TOKEN_PREFIX):
+        user = crud.user_for_token(session, token=token)
+    else:
+        user_id = decode_access_token(token, key=state.token_key)
+        user = crud.get_user(session, user_id=user_id) if user_id else None
+        if user is not None and not user.is_active:
+            user = None
+    return user
+
+
 def get_current_user(
     request: Request,
     state: StateDep,
@@ -86,14 +100,7 @@ def get_current_user(
     """The active user of the bearer token (a JWT or a personal ``bf_`` token), else 401."""
     if not token:
         raise _unauthorized("not signed in: send Authorization: Bearer <token>")
-    user: User | None
-    if token.startswith(crud.TOKEN_PREFIX):
-        user = crud.user_for_token(session, token=token)
-    else:
-        user_id = decode_access_token(token, key=state.token_key)
-        user = crud.get_user(session, user_id=user_id) if user_id else None
-        if user is not None and not user.is_active:
-            user = None
+    user = user_for_token(session, state, token)
     if user is None:
         raise _unauthorized("invalid or expired token")
     request.state.user_id = str(user.id)

@@ -9,6 +9,7 @@ from bedflow.cli import _pack as _pack  # registers `bedflow pack`
 from bedflow.cli import _run as _run  # registers `bedflow run`
 from bedflow.cli import _serve as _serve  # registers `bedflow serve`
 from bedflow.cli import _simulate as _simulate  # registers `bedflow simulate`
+from bedflow.cli import _worker as _worker  # registers `bedflow worker`
 from bedflow.cli._app import app, main
 
 __all__ = ["app", "main"]

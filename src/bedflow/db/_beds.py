@@ -6,14 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bedflow.db._accounts import Project, User
 from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, utcnow
 from bedflow.db._types import FileKind, JobStatus, RunStatus, one_of
 
-__all__ = ["Bed", "BedFile", "Job", "Result", "Simulation"]
+__all__ = ["Bed", "BedFile", "Job", "JobEvent", "Result", "Simulation"]
 
 
 class Bed(IdMixin, CreatedMixin, Base):
@@ -118,6 +118,33 @@ class Job(IdMixin, CreatedMixin, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    """What to run: stages, force, engine and solver overrides."""
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    """Set by a cancel of a running job; its worker stops and marks it cancelled."""
+    run_after: Mapped[datetime | None]
+    """A job retried after a transient error waits until then (backoff)."""
+
+
+class JobEvent(Base):
+    """One event a job reported (log line, status, completion), in order per job.
+
+    The autoincrement ``id`` orders events across jobs: a WebSocket client resumes after the
+    last id it saw."""
+
+    __tablename__ = "job_events"
+    __table_args__ = (Index("ix_job_events_job_seq", "job_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    level: Mapped[str] = mapped_column(String(8), default="INFO")
+    message: Mapped[str] = mapped_column(Text, default="")
+    progress: Mapped[float] = mapped_column(default=0.0)
+    status: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Result(IdMixin, CreatedMixin, Base):

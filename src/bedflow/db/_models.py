@@ -10,7 +10,7 @@ from bedflow.db._accounts import (
     User,
 )
 from bedflow.db._base import Base
-from bedflow.db._beds import Bed, BedFile, Job, Result, Simulation
+from bedflow.db._beds import Bed, BedFile, Job, JobEvent, Result, Simulation
 
 __all__ = [
     "Activity",
@@ -21,6 +21,7 @@ __all__ = [
     "Credential",
     "InstallationSetting",
     "Job",
+    "JobEvent",
     "Project",
     "ProjectMember",
     "Result",

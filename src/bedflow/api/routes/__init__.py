@@ -15,6 +15,7 @@ from bedflow.api.routes import (
     stats,
     tokens,
     users,
+    ws,
 )
 
 __all__ = ["api_router"]
@@ -33,5 +34,6 @@ for module in (
     stats,
     settings,
     health,
+    ws,
 ):
     api_router.include_router(module.router)

@@ -11,15 +11,18 @@ from sqlalchemy.orm import Session
 from bedflow.api._bodies import BED_BODY_OPENAPI, read_spec, spec_from_text
 from bedflow.api._download import content_disposition
 from bedflow.api._errors import ApiError
+from bedflow.api._jobs import submit_job
+from bedflow.api._state import AppState
 from bedflow.api.deps import (
     CurrentUser,
     OwnedBed,
     SessionDep,
+    StateDep,
     StorageDep,
     WritableBed,
     write_limited,
 )
-from bedflow.api.schemas import BedPublic, BedsPublic, BedUpdate, ErrorBody
+from bedflow.api.schemas import BedPublic, BedsPublic, BedUpdate, ErrorBody, JobOptions, JobPublic
 from bedflow.api.schemas.beds import BedSort
 from bedflow.db import Bed, User, crud
 from bedflow.dsl import BedSpec, canonical_json
@@ -207,4 +210,37 @@ def download_spec(bed: OwnedBed, download: bool = False) -> Response:
         )
     return Response(
         canonical_json(crud.bed_spec(bed)), media_type="application/json", headers=headers
+    )
+
+
+@router.post("/{bed_id}/generate", status_code=202, responses={403: {"model": ErrorBody}})
+def generate_bed(
+    session: SessionDep,
+    state: StateDep,
+    user: CurrentUser,
+    bed: WritableBed,
+    body: JobOptions | None = None,
+) -> JobPublic:
+    """Queue packing and geometry export of the bed (a ``generate`` job)."""
+    return _queue(session, state, user, bed, body, "generate")
+
+
+@router.post("/{bed_id}/simulate", status_code=202, responses={403: {"model": ErrorBody}})
+def simulate_bed(
+    session: SessionDep,
+    state: StateDep,
+    user: CurrentUser,
+    bed: WritableBed,
+    body: JobOptions | None = None,
+) -> JobPublic:
+    """Queue the flow simulation of the bed (packing first when not cached)."""
+    return _queue(session, state, user, bed, body, "simulate")
+
+
+def _queue(
+    session: Session, state: AppState, user: User, bed: Bed, body: JobOptions | None, type: str
+) -> JobPublic:
+    params = (body or JobOptions()).model_dump()
+    return JobPublic.model_validate(
+        submit_job(session, state, user=user, bed=bed, type=type, params=params)
     )

@@ -1,16 +1,27 @@
-"""Jobs: list, read, cancel (the job runner, issue 6, creates and runs them)."""
+"""Jobs: start (whole pipeline or some stages), list, read, cancel, re-run, logs."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
-from bedflow.api.deps import CurrentUser, OwnedJob, SessionDep, write_limited
-from bedflow.api.schemas import ErrorBody, JobPublic, JobsPublic
-from bedflow.db import JobStatus, crud
+from bedflow.api._jobs import submit_job
+from bedflow.api.deps import CurrentUser, OwnedJob, SessionDep, StateDep, write_limited
+from bedflow.api.schemas import (
+    ErrorBody,
+    JobCreate,
+    JobEventPublic,
+    JobEventsPublic,
+    JobPublic,
+    JobRerun,
+    JobsPublic,
+)
+from bedflow.db import Job, JobStatus, User, crud
 
 router = APIRouter(
     prefix="/jobs",
@@ -20,12 +31,41 @@ router = APIRouter(
 )
 
 
+def _may_change(session: Session, user: User, job: Job) -> bool:
+    return (
+        job.user_id == user.id
+        or user.is_admin
+        or (
+            job.bed_id is not None
+            and crud.get_bed(session, user=user, bed_id=job.bed_id, write=True) is not None
+        )
+    )
+
+
+@router.post("", status_code=202, responses={403: {"model": ErrorBody}})
+def create_job(
+    session: SessionDep, state: StateDep, user: CurrentUser, body: JobCreate
+) -> JobPublic:
+    """Queue the pipeline on a bed (all stages, or the ones named and what they need)."""
+    bed = crud.get_bed(session, user=user, bed_id=body.bed_id)
+    if bed is None:
+        raise ApiError(404, "bed not found")
+    if crud.get_bed(session, user=user, bed_id=bed.id, write=True) is None:
+        raise ApiError(403, "this bed is shared with you read-only")
+    params = body.model_dump(exclude={"bed_id"})
+    job = submit_job(session, state, user=user, bed=bed, type="pipeline", params=params)
+    return JobPublic.model_validate(job)
+
+
 @router.get("")
 def list_jobs(
     session: SessionDep,
     user: CurrentUser,
     status: JobStatus | None = None,
     bed_id: uuid.UUID | None = None,
+    user_id: Annotated[uuid.UUID | None, Query(description="admins: jobs of this user")] = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
     mine: Annotated[bool, Query(description="only the jobs I started")] = False,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -34,12 +74,17 @@ def list_jobs(
     ),
 ) -> JobsPublic:
     """The jobs the user started or that run on beds they see, newest first."""
+    if user_id is not None and not user.is_admin and user_id != user.id:
+        raise ApiError(403, "only an admin may list another user's jobs")
     page = crud.list_jobs(
         session,
         user=user,
         status=status,
         bed_id=bed_id,
         mine_only=mine,
+        user_id=user_id,
+        created_after=created_after,
+        created_before=created_before,
         offset=offset,
         limit=limit,
         sort=sort,
@@ -55,22 +100,53 @@ def read_job(job: OwnedJob) -> JobPublic:
 
 @router.post("/{job_id}/cancel", responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
 def cancel_job(session: SessionDep, user: CurrentUser, job: OwnedJob) -> JobPublic:
-    """Ask a queued or running job to stop: it is marked cancelled, and its worker stops at
-    the next progress report."""
-    may_change = (
-        job.user_id == user.id
-        or user.is_admin
-        or (
-            job.bed_id is not None
-            and crud.get_bed(session, user=user, bed_id=job.bed_id, write=True) is not None
-        )
-    )
-    if not may_change:
+    """Stop a job: a queued one is cancelled at once; a running one is asked to stop, its
+    worker stops within a second and the job ends cancelled."""
+    if not _may_change(session, user, job):
         raise ApiError(403, "only whoever started the job or may change its bed can cancel it")
     if job.status not in ("queued", "running"):
         raise ApiError(409, f"the job is {job.status} already")
-    crud.update_job(session, job=job, status="cancelled")
+    crud.request_cancel(session, job=job)
     crud.record_activity(
         session, user=user, action="job.cancel", subject_type="job", subject_id=job.id
     )
     return JobPublic.model_validate(job)
+
+
+@router.post("/{job_id}/rerun", status_code=202, responses={403: {"model": ErrorBody}})
+def rerun_job(
+    session: SessionDep,
+    state: StateDep,
+    user: CurrentUser,
+    job: OwnedJob,
+    body: JobRerun | None = None,
+) -> JobPublic:
+    """A new job with the same parameters (``force`` may be changed)."""
+    if not _may_change(session, user, job):
+        raise ApiError(403, "only whoever started the job or may change its bed can re-run it")
+    bed = crud.get_bed(session, user=user, bed_id=job.bed_id) if job.bed_id else None
+    if bed is None:
+        raise ApiError(409, "the job's bed is gone")
+    params = dict(job.params)
+    if body is not None and body.force is not None:
+        params["force"] = body.force
+    new = submit_job(
+        session, state, user=user, bed=bed, type=job.type, params=params,
+        max_attempts=job.max_attempts,
+    )  # fmt: skip
+    return JobPublic.model_validate(new)
+
+
+@router.get("/{job_id}/logs")
+def job_logs(
+    session: SessionDep,
+    job: OwnedJob,
+    after: Annotated[int, Query(ge=0, le=2**31, description="the last seq already seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> JobEventsPublic:
+    """The job's events (log lines, status, completion) after ``after``, oldest first."""
+    events = crud.list_job_events(session, job_id=job.id, after=after, limit=limit)
+    return JobEventsPublic(
+        data=[JobEventPublic.model_validate(e) for e in events],
+        next_after=events[-1].seq if events else after,
+    )

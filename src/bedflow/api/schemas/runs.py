@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bedflow.api.schemas.common import Public
 from bedflow.db import JobStatus
@@ -15,7 +15,12 @@ __all__ = [
     "ActivitiesPublic",
     "ActivityPublic",
     "GroupStats",
+    "JobCreate",
+    "JobEventPublic",
+    "JobEventsPublic",
+    "JobOptions",
     "JobPublic",
+    "JobRerun",
     "JobsPublic",
     "MetricRow",
     "ResultPublic",
@@ -62,9 +67,63 @@ class JobPublic(Public):
     attempts: int
     max_attempts: int
     error: str | None
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"force": False}])
+    cancel_requested: bool = False
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+Stage = Literal["compile", "pack", "export", "simulate", "postprocess"]
+
+
+class JobOptions(BaseModel):
+    """How to run: force recomputation, engine and solver overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(False, description="recompute stages whose inputs did not change")
+    engine: str | None = Field(None, max_length=32, examples=["dem"])
+    solver: str | None = Field(None, max_length=32, examples=["correlation"])
+
+
+class JobCreate(JobOptions):
+    """A job on a bed: the whole pipeline, or up to the stages named."""
+
+    bed_id: uuid.UUID
+    stages: list[Stage] | None = Field(
+        None, description="stages to run (their upstream stages are added); all when absent"
+    )
+
+
+class JobRerun(BaseModel):
+    """Run a job again with the same parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool | None = Field(None, description="override the job's force flag")
+
+
+class JobEventPublic(Public):
+    """One event of a job: a log line, a status update, or its completion."""
+
+    id: int
+    job_id: uuid.UUID
+    seq: int
+    kind: str = Field(examples=["log"])
+    stage: str
+    level: str
+    message: str = Field(examples=["[INFO] [PACK] pouring 300 spheres with dem"])
+    progress: float = Field(description="overall progress, %")
+    status: str
+    created_at: datetime
+
+
+class JobEventsPublic(BaseModel):
+    """A page of a job's events, oldest first; ``next_after`` continues the paging."""
+
+    data: list[JobEventPublic]
+    next_after: int
 
 
 class JobsPublic(BaseModel):

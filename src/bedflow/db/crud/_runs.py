@@ -112,6 +112,7 @@ def create_job(
     bed: Bed | None = None,
     simulation: Simulation | None = None,
     max_attempts: int = 3,
+    params: dict[str, Any] | None = None,
 ) -> Job:
     """A queued job for ``user`` (on a bed and/or a simulation)."""
     if max_attempts < 1:
@@ -122,6 +123,7 @@ def create_job(
         bed_id=bed.id if bed else (simulation.bed_id if simulation else None),
         simulation_id=simulation.id if simulation else None,
         max_attempts=max_attempts,
+        params=params or {},
     )
     session.add(job)
     session.commit()
@@ -140,14 +142,24 @@ def list_jobs(
     status: JobStatus | None = None,
     bed_id: uuid.UUID | None = None,
     mine_only: bool = False,
+    user_id: uuid.UUID | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
     sort: str = "-created_at",
 ) -> Page[Job]:
-    """Jobs ``user`` may see, newest first; ``mine_only`` keeps the ones they started."""
+    """Jobs ``user`` may see, newest first; ``mine_only`` keeps the ones they started,
+    ``user_id`` the ones that user started, the dates those created in the range."""
     stmt = visible_jobs_query(user)
     if mine_only:
         stmt = stmt.where(Job.user_id == user.id)
+    if user_id is not None:
+        stmt = stmt.where(Job.user_id == user_id)
+    if created_after is not None:
+        stmt = stmt.where(Job.created_at >= created_after)
+    if created_before is not None:
+        stmt = stmt.where(Job.created_at < created_before)
     if status is not None:
         stmt = stmt.where(Job.status == status)
     if bed_id is not None:

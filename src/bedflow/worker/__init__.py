@@ -1,0 +1,50 @@
+"""Job runners: the job task written once, the embedded process pool, and Celery.
+
+Importing this package stays light (the API imports it): the job task, which loads the
+numerical core, is imported on first use.
+
+>>> from bedflow.worker import WorkerPool
+>>> pool = WorkerPool(settings, size=2)  # doctest: +SKIP
+>>> pool.start()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from bedflow.worker._dispatch import (
+    Dispatcher,
+    EmbeddedDispatcher,
+    events_channel,
+    make_dispatcher,
+    queue_for,
+)
+from bedflow.worker._pool import WorkerPool, recover_jobs, worker_name
+
+if TYPE_CHECKING:
+    from bedflow.worker._execute import JOB_STAGES, Outcome, backoff_s, execute_job, job_stages
+
+__all__ = [
+    "JOB_STAGES",
+    "Dispatcher",
+    "EmbeddedDispatcher",
+    "Outcome",
+    "WorkerPool",
+    "backoff_s",
+    "events_channel",
+    "execute_job",
+    "job_stages",
+    "make_dispatcher",
+    "queue_for",
+    "recover_jobs",
+    "worker_name",
+]
+
+_LAZY = frozenset({"JOB_STAGES", "Outcome", "backoff_s", "execute_job", "job_stages"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module("bedflow.worker._execute"), name)
+    raise AttributeError(f"module 'bedflow.worker' has no attribute {name!r}")

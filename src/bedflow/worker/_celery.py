@@ -1,0 +1,188 @@
+"""The Celery back end: the same :func:`execute_job` inside a task, safe under redelivery.
+
+Late acknowledgement and ``reject_on_worker_lost`` give a job whose worker died to another
+worker; the task claims the row first (a finished job is skipped, a running one whose
+heartbeat is fresh is retried later, a stale one is taken over), and artifacts are stored
+under keys derived from their stage keys, so a second run writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import redis
+from celery import Celery, Task  # type: ignore[import-untyped]
+from sqlalchemy.orm import Session, sessionmaker
+
+from bedflow.db import Job, crud, make_engine, make_sessionmaker
+from bedflow.db._base import utcnow
+from bedflow.settings import Settings, get_settings
+from bedflow.storage import Storage, get_storage
+from bedflow.worker import _maintenance
+from bedflow.worker._dispatch import events_channel, queue_for
+from bedflow.worker._execute import EventPublisher, backoff_s, execute_job
+from bedflow.worker._pool import worker_name
+
+__all__ = ["CeleryDispatcher", "make_celery", "stale_after"]
+
+log = logging.getLogger(__name__)
+
+RUN_JOB = "bedflow.run_job"
+
+
+def stale_after() -> timedelta:
+    """A running job whose heartbeat is older than this lost its worker."""
+    return timedelta(seconds=_context()[0].job_stale_seconds)
+
+
+def make_celery(broker_url: str, *, queue_prefix: str = "", visibility: int = 3600) -> Celery:
+    """The Celery app on ``broker_url``: acks late, one task at a time, queues pack and cfd.
+
+    ``queue_prefix`` keeps installations (or test sessions) sharing a Redis apart;
+    ``visibility`` is when Redis redelivers a task whose worker died without acknowledging.
+    """
+    app = Celery("bedflow", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=f"{queue_prefix}cfd",
+        task_routes={RUN_JOB: {"queue": f"{queue_prefix}cfd"}},
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            # Sweep for tasks of dead workers every few seconds (kombu's default, 10 x 10 s,
+            # would leave a killed worker's job waiting well past the visibility timeout).
+            "unacked_restore_interval": max(1, min(10, visibility // 5)),
+            "unacked_restore_throttle": 1,
+        },
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "requeue-stale-jobs": {"task": "bedflow.requeue_stale_jobs", "schedule": 60.0},
+            "remove-orphan-objects": {"task": "bedflow.remove_orphan_objects", "schedule": 3600.0},
+            "remove-expired-tokens": {"task": "bedflow.remove_expired_tokens", "schedule": 3600.0},
+        },
+    )
+    app.conf.bedflow_queue_prefix = queue_prefix
+    _register_tasks(app)
+    return app
+
+
+@lru_cache(maxsize=1)
+def _context() -> tuple[Settings, sessionmaker[Session], Storage]:
+    settings = get_settings()
+    return settings, make_sessionmaker(make_engine(settings.database_url)), get_storage(settings)
+
+
+@lru_cache(maxsize=1)
+def _publisher() -> EventPublisher:
+    """Announce new event rows on Redis (the rows stay the source of truth)."""
+    settings = _context()[0]
+    client = redis.Redis.from_url(settings.broker_url or "")
+    channel = events_channel(settings)
+
+    def publish(job_id: uuid.UUID, events: list[dict[str, Any]]) -> None:
+        try:
+            client.publish(channel, str(job_id))
+        except redis.RedisError:
+            log.warning("could not announce events of job %s; clients poll instead", job_id)
+
+    return publish
+
+
+def run_job(task: Task, job_id: str) -> str:
+    """The task body: claim the row, then the job runs exactly as in the embedded pool."""
+    settings, sessions, storage = _context()
+    name = worker_name("celery")
+    with sessions() as session:
+        job = crud.claim_job(
+            session, worker=name, job_id=uuid.UUID(job_id), stale_before=utcnow() - stale_after()
+        )
+        running = False
+        if job is None:
+            row = session.get(Job, uuid.UUID(job_id))
+            running = row is not None and row.status == "running"
+            session.rollback()
+    if job is None:
+        if running:
+            # Redelivered while its first worker may still live: look again once it could
+            # have gone stale; a live worker keeps the heartbeat fresh and this ends as skipped.
+            raise task.retry(countdown=stale_after().total_seconds(), max_retries=None)
+        return "skipped"
+    outcome = execute_job(
+        job.id,
+        session_factory=sessions,
+        storage=storage,
+        settings=settings,
+        publish=_publisher(),
+    )
+    if outcome == "retry":
+        send_job(task.app, job.id, job.type, countdown=backoff_s(job.attempts))
+    return outcome
+
+
+def send_job(app: Celery, job_id: uuid.UUID, job_type: str, countdown: float = 0.0) -> None:
+    """Queue the task of a job on its queue (``pack`` or ``cfd``)."""
+    prefix = str(app.conf.get("bedflow_queue_prefix", ""))
+    app.send_task(
+        RUN_JOB, args=[str(job_id)], queue=prefix + queue_for(job_type), countdown=countdown
+    )
+
+
+def _requeue_stale_task(task: Task) -> int:
+    """Beat: requeue jobs whose worker stopped beating, and send their tasks again."""
+    _, sessions, _ = _context()
+    with sessions() as session:
+        ids = _maintenance.requeue_stale(session, stale_after=stale_after())
+        for job_id in ids:
+            job = session.get(Job, job_id)
+            if job is not None and job.status == "queued":
+                send_job(task.app, job.id, job.type)
+    return len(ids)
+
+
+def _remove_orphans_task() -> int:
+    """Beat: remove objects no bed file refers to."""
+    _, sessions, storage = _context()
+    with sessions() as session:
+        return len(_maintenance.remove_orphan_objects(session, storage=storage))
+
+
+def _remove_tokens_task() -> int:
+    """Beat: remove expired and revoked personal tokens."""
+    _, sessions, _ = _context()
+    with sessions() as session:
+        return _maintenance.remove_expired_tokens(session)
+
+
+def _register_tasks(app: Celery) -> None:
+    app.task(name=RUN_JOB, bind=True, acks_late=True, reject_on_worker_lost=True)(run_job)
+    app.task(name="bedflow.requeue_stale_jobs", bind=True)(_requeue_stale_task)
+    app.task(name="bedflow.remove_orphan_objects")(_remove_orphans_task)
+    app.task(name="bedflow.remove_expired_tokens")(_remove_tokens_task)
+
+
+class CeleryDispatcher:
+    """Sends each submitted job to its Celery queue; the workers run elsewhere."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.broker_url
+        self.app = make_celery(
+            settings.broker_url,
+            queue_prefix=settings.queue_prefix,
+            visibility=settings.celery_visibility_timeout,
+        )
+
+    def start(self) -> None:
+        """Nothing to start: ``bedflow worker`` runs the workers."""
+
+    def submit(self, job: Job) -> None:
+        send_job(self.app, job.id, job.type)
+
+    def stop(self) -> None:
+        self.app.close()

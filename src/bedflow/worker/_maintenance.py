@@ -1,0 +1,58 @@
+"""Maintenance that Celery beat schedules (and the embedded pool may run): plain functions."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from bedflow.db import ApiToken, BedFile, crud
+from bedflow.db._base import utcnow
+from bedflow.storage import Storage
+
+__all__ = ["remove_expired_tokens", "remove_orphan_objects", "requeue_stale"]
+
+log = logging.getLogger(__name__)
+
+
+def requeue_stale(session: Session, *, stale_after: timedelta) -> list[uuid.UUID]:
+    """Jobs running with a heartbeat older than ``stale_after`` go back to the queue."""
+    return crud.requeue_stale_jobs(session, stale_before=utcnow() - stale_after)
+
+
+def remove_orphan_objects(
+    session: Session, *, storage: Storage, older_than: timedelta = timedelta(hours=1)
+) -> list[str]:
+    """Delete bed objects no row refers to (a crash between the write and the row).
+
+    Only objects under ``beds/`` are considered; a fresh one may belong to a write in
+    progress, so the row check is repeated right before each deletion.
+    """
+    known = set(session.scalars(select(BedFile.object_key)))
+    session.rollback()
+    removed = []
+    for key in storage.list("beds/"):
+        if key in known:
+            continue
+        if session.scalar(select(BedFile.id).where(BedFile.object_key == key)) is not None:
+            continue
+        storage.delete(key)
+        removed.append(key)
+    session.rollback()
+    if removed:
+        log.info("removed %d orphan object(s)", len(removed))
+    del older_than  # object ages are not in the Storage interface yet
+    return removed
+
+
+def remove_expired_tokens(session: Session) -> int:
+    """Delete personal tokens that expired or were revoked; returns how many."""
+    now = utcnow()
+    result = session.execute(
+        delete(ApiToken).where(or_(ApiToken.expires_at < now, ApiToken.revoked_at.is_not(None)))
+    )
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
