@@ -29,6 +29,16 @@ SLOW = (
 """A DEM packing of 300 spheres held for 2 s of simulated time (its rest_velocity is below what
 the pile reaches): 4-8 s of packing, long enough to cancel or kill it mid-stage."""
 
+LBM_LONG = (
+    "bed { diameter = 25 mm; height = 40 mm }\nparticles { diameter = 5 mm }\n"
+    "packing { method = hexagonal_3d }\n"
+    "cfd { solver = lbm; cells_per_dp = 6; max_iterations = 10000000; "
+    "convergence_criteria = 1e-12 }\n"
+)
+"""Ordered packing (instant), then an LBM run on a coarse grid (6 cells per diameter) that
+cannot converge (1e-12) within its huge iteration cap: the simulate stage runs until it is
+cancelled."""
+
 
 def job_settings(data_dir: Path, engine: Engine) -> Settings:
     """Settings of a test installation on the database of ``engine``."""

@@ -17,6 +17,7 @@ from bedflow._version import __version__
 from bedflow.api._bootstrap import ensure_admin, prepare_database
 from bedflow.api._config import ApiConfig
 from bedflow.api._errors import error_response, install_error_handlers
+from bedflow.api._jobs import EventHub
 from bedflow.api._logging import configure_structlog
 from bedflow.api._metrics import Metrics
 from bedflow.api._middleware import RequestMiddleware
@@ -72,6 +73,8 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         token_key=signing_key(settings.secret_key.get_secret_value()),
     )
 
+    hub = EventHub(sessions, settings, config.event_poll_s)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(prepare_database, engine)
@@ -82,6 +85,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         try:
             yield
         finally:
+            await hub.aclose()
             await anyio.to_thread.run_sync(dispatcher.stop)
             if state.dispatcher is dispatcher:
                 state.dispatcher = None
@@ -97,6 +101,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         lifespan=lifespan,
     )
     app.state.bedflow = state
+    app.state.event_hub = hub
     app.include_router(api_router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_exception_handler(Exception, _internal_error)

@@ -36,4 +36,5 @@ class ApiConfig:
     workers: int = 2
     """Embedded worker processes started with the app when no broker URL is set (0: none)."""
     event_poll_s: float = 0.2
-    """How often a WebSocket connection reads new job events from the database."""
+    """How often the process's event hub reads new job events from the database (at once on a
+    Redis notice when a broker is configured); every WebSocket connection is fed from it."""

@@ -26,6 +26,7 @@ from bedflow.db._models import (
     ProjectMember,
     Result,
     Simulation,
+    Study,
     User,
 )
 from bedflow.db._types import FILE_KINDS, JOB_STATUSES, FileKind, JobStatus, MemberRole, Role
@@ -50,6 +51,7 @@ __all__ = [
     "Result",
     "Role",
     "Simulation",
+    "Study",
     "User",
     "alembic_config",
     "crud",

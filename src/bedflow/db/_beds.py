@@ -13,7 +13,7 @@ from bedflow.db._accounts import Project, User
 from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, utcnow
 from bedflow.db._types import FileKind, JobStatus, RunStatus, one_of
 
-__all__ = ["Bed", "BedFile", "Job", "JobEvent", "Result", "Simulation"]
+__all__ = ["Bed", "BedFile", "Job", "JobEvent", "Result", "Simulation", "Study"]
 
 
 class Bed(IdMixin, CreatedMixin, Base):
@@ -88,6 +88,21 @@ class Simulation(IdMixin, CreatedMixin, Base):
     bed: Mapped[Bed] = relationship()
 
 
+class Study(IdMixin, CreatedMixin, Base):
+    """A parameter study: one job per point of a grid of settings over a bed."""
+
+    __tablename__ = "studies"
+    __table_args__ = (Index("ix_studies_user_created", "user_id", "created_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    bed_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("beds.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    grid: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    """The settings varied: ``{"cfd.inlet_velocity": ["0.01 m/s", ...], ...}``."""
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    """How every point runs: force, engine and solver overrides."""
+
+
 class Job(IdMixin, CreatedMixin, Base):
     """Work that runs asynchronously (pack, export, simulate), with its progress and attempts."""
 
@@ -106,6 +121,10 @@ class Job(IdMixin, CreatedMixin, Base):
     simulation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("simulations.id", ondelete="CASCADE"), index=True
     )
+    study_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("studies.id", ondelete="CASCADE"), index=True
+    )
+    """The parameter study this job is a point of."""
     type: Mapped[str] = mapped_column(String(32))
     status: Mapped[JobStatus] = mapped_column(String(16), default="queued")
     progress: Mapped[int] = mapped_column(default=0)

@@ -10,7 +10,7 @@ from bedflow.db._accounts import (
     User,
 )
 from bedflow.db._base import Base
-from bedflow.db._beds import Bed, BedFile, Job, JobEvent, Result, Simulation
+from bedflow.db._beds import Bed, BedFile, Job, JobEvent, Result, Simulation, Study
 
 __all__ = [
     "Activity",
@@ -26,5 +26,6 @@ __all__ = [
     "ProjectMember",
     "Result",
     "Simulation",
+    "Study",
     "User",
 ]

@@ -25,6 +25,7 @@ from bedflow.db._base import utcnow
 from bedflow.pipeline import STAGES, Event, PipelineResult, StageOutcome, run_pipeline
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
+from bedflow.worker._studies import spec_with_overrides
 
 __all__ = [
     "JOB_STAGES",
@@ -327,8 +328,10 @@ def execute_job(
         if bed is None:
             raise RequestError("the job has no bed to run")
         stages = job_stages(params.get("stages") or JOB_STAGES.get(job_type, STAGES))
+        # A study's point: its settings on top of the bed's spec (checked when it was created).
+        spec = spec_with_overrides(crud.bed_spec(bed), list(params.get("overrides") or ()))
         result = run_pipeline(
-            crud.bed_spec(bed),
+            spec,
             cache_dir=settings.data_dir / "cache",
             stages=stages,
             force=bool(params.get("force", False)),

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 
 from sqlalchemy import func, select
 
-from bedflow.db import BedFile, Job, Result
+from bedflow.db import BedFile, Job, Result, crud
 from bedflow.db._base import utcnow
 from bedflow.worker import recover_jobs
 from tests.utils.api import Api, state
-from tests.utils.jobs import SLOW, job_bed, wait_for
+from tests.utils.jobs import LBM_LONG, SLOW, job_bed, wait_for
 
 
 def _finished(job: Job) -> bool:
@@ -68,6 +69,30 @@ def test_cancel_during_dem_packing(worker_api: Api) -> None:
     # the issue asks for a stop within 2 s; the margin covers a slow CI database
     job = wait_for(api.engine, job_id, _finished, timeout=3.0)
     assert job.status == "cancelled"
+
+
+def test_cancel_during_the_lbm_solver_run(worker_api: Api) -> None:
+    api = worker_api
+    alice, h = api.user()
+    bed = job_bed(api.session, alice, LBM_LONG, name="lbm")
+    r = api.client.post("/api/v1/jobs", json={"bed_id": str(bed.id), "force": True}, headers=h)
+    assert r.status_code == 202, r.text
+    job_id = uuid.UUID(r.json()["id"])
+    # the solver is iterating: past its start (and the kernel's first compilation)
+    deadline = time.monotonic() + 120
+    while not any(
+        e.stage == "simulate" and e.message.startswith("iteration")
+        for e in crud.list_job_events(api.session, job_id=job_id, limit=1000)
+    ):
+        api.session.rollback()
+        assert time.monotonic() < deadline, "the solver did not start iterating"
+        time.sleep(0.1)
+    r = api.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=h)
+    assert r.status_code == 200, r.text
+    # The issue asks for a stop within 2 s; 5 s leaves a margin for a loaded CI machine (the
+    # cancel request is read every 0.5 s, the solver checks between iteration blocks).
+    job = wait_for(api.engine, job_id, _finished, timeout=5.0)
+    assert (job.status, job.stage) == ("cancelled", "simulate")
 
 
 def test_another_users_job_is_404(worker_api: Api) -> None:

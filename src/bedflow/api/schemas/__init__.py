@@ -68,6 +68,13 @@ from bedflow.api.schemas.runs import (
     SimulationsPublic,
     StatsPublic,
 )
+from bedflow.api.schemas.studies import (
+    StudiesPublic,
+    StudyCreate,
+    StudyDetail,
+    StudyPoint,
+    StudyPublic,
+)
 
 __all__ = [
     "BED_SORTS",
@@ -122,6 +129,11 @@ __all__ = [
     "SimulationPublic",
     "SimulationsPublic",
     "StatsPublic",
+    "StudiesPublic",
+    "StudyCreate",
+    "StudyDetail",
+    "StudyPoint",
+    "StudyPublic",
     "UserBase",
     "UserCreate",
     "UserPublic",

@@ -60,6 +60,7 @@ class JobPublic(Public):
     user_id: uuid.UUID
     bed_id: uuid.UUID | None
     simulation_id: uuid.UUID | None
+    study_id: uuid.UUID | None = None
     type: str = Field(examples=["simulate"])
     status: JobStatus
     progress: int = Field(examples=[40])

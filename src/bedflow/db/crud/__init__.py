@@ -92,6 +92,15 @@ from bedflow.db.crud._runs import (
     update_simulation,
 )
 from bedflow.db.crud._stats import RunStats, run_stats
+from bedflow.db.crud._studies import (
+    cancel_study,
+    create_study,
+    get_study,
+    list_studies,
+    study_counts,
+    study_rows,
+    visible_studies_query,
+)
 from bedflow.db.crud._users import (
     TOKEN_PREFIX,
     authenticate,
@@ -121,6 +130,7 @@ __all__ = [
     "add_member",
     "authenticate",
     "bed_spec",
+    "cancel_study",
     "check_range",
     "claim_job",
     "count_users",
@@ -131,6 +141,7 @@ __all__ = [
     "create_project",
     "create_result",
     "create_simulation",
+    "create_study",
     "create_user",
     "delete_bed",
     "delete_credential",
@@ -147,6 +158,7 @@ __all__ = [
     "get_result",
     "get_setting",
     "get_simulation",
+    "get_study",
     "get_user",
     "get_user_by_email",
     "hash_password",
@@ -165,6 +177,7 @@ __all__ = [
     "list_results",
     "list_settings",
     "list_simulations",
+    "list_studies",
     "list_user_events",
     "list_users",
     "masked",
@@ -180,6 +193,8 @@ __all__ = [
     "run_stats",
     "set_setting",
     "store_file",
+    "study_counts",
+    "study_rows",
     "update_bed",
     "update_credential",
     "update_job",
@@ -195,5 +210,6 @@ __all__ = [
     "visible_projects_query",
     "visible_results_query",
     "visible_simulations_query",
+    "visible_studies_query",
     "writable_beds_query",
 ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 TOKEN_PREFIX = "bf_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+"""A personal token's ``last_used_at`` is written at most this often."""
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown takes as long as a real check, so the
@@ -197,10 +199,23 @@ def user_for_token(session: Session, *, token: str) -> User | None:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or not row.is_usable() or not row.user.is_active:
+        session.rollback()
         return None
-    row.last_used_at = utcnow()
+    user, now, last = row.user, utcnow(), row.last_used_at
+    # End the read before writing: on SQLite a read transaction cannot take the write lock
+    # while workers write ("database is locked"). The time of use is kept to the minute, so
+    # a busy script does not turn every request into a write.
     session.commit()
-    return row.user
+    if last is None or now - last >= TOKEN_USE_RESOLUTION:
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == row.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        row.last_used_at = now
+    return user
 
 
 def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
