@@ -29,14 +29,19 @@ def main() -> None:
     spec = dsl.parse_with_diagnostics(text, str(args.bed)).spec
     start = time.perf_counter()
     packed = geometry.pack(spec)
-    print(f"bed {args.bed.name}: {packed.count} particles packed in "
-          f"{time.perf_counter() - start:.1f} s (bulk porosity {packed.metrics.bulk_porosity:.4f})")
-    print(f"{'cells/d':>7} {'cells':>16} {'dp/L Pa/m':>11} {'/Ergun':>7} {'/E&S':>7} "
-          f"{'change':>7} {'iter':>6} {'MLUPS':>6} {'time s':>7}")
+    print(
+        f"bed {args.bed.name}: {packed.count} particles packed in "
+        f"{time.perf_counter() - start:.1f} s (bulk porosity {packed.metrics.bulk_porosity:.4f})"
+    )
+    print(
+        f"{'cells/d':>7} {'cells':>16} {'dp/L Pa/m':>11} {'/Ergun':>7} {'/E&S':>7} "
+        f"{'change':>7} {'iter':>6} {'MLUPS':>6} {'time s':>7}"
+    )
     previous = None
     for cells in (int(c) for c in args.cells.split(",")):
-        run = dsl.parse_with_diagnostics(text, str(args.bed),
-                                         overrides=[f"cfd.cells_per_dp={cells}"]).spec
+        run = dsl.parse_with_diagnostics(
+            text, str(args.bed), overrides=[f"cfd.cells_per_dp={cells}"]
+        ).spec
         t0 = time.perf_counter()
         r = simulate(packed, run, solver="lbm")
         wall = time.perf_counter() - t0
@@ -44,9 +49,11 @@ def main() -> None:
         change = "" if previous is None else f"{dpdl / previous - 1:+.1%}"
         previous = dpdl
         shape = "x".join(str(n) for n in r.domain["cells"])
-        print(f"{cells:>7} {shape:>16} {dpdl:>11.4g} {dpdl / r.correlations['ergun']:>7.3f} "
-              f"{dpdl / r.correlations['eisfeld_schnitzlein']:>7.3f} {change:>7} "
-              f"{r.iterations:>6} {r.timings['mlups']:>6.1f} {wall:>7.1f}")
+        print(
+            f"{cells:>7} {shape:>16} {dpdl:>11.4g} {dpdl / r.correlations['ergun']:>7.3f} "
+            f"{dpdl / r.correlations['eisfeld_schnitzlein']:>7.3f} {change:>7} "
+            f"{r.iterations:>6} {r.timings['mlups']:>6.1f} {wall:>7.1f}"
+        )
 
 
 if __name__ == "__main__":

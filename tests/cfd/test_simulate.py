@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 
 from bedflow import BedValidationError, CfdInputError
 from bedflow.cfd import ergun_pressure_gradient, simulate, solvers
+from bedflow.cfd._solvers.lbm import lbm_flow
 from bedflow.dsl import parse
 from bedflow.geometry import pack
 
@@ -101,3 +104,19 @@ def test_lbm_writes_fields_paraview_opens(bed_and_spec, tmp_path: Path) -> None:
     assert r.correlations["ergun"] == pytest.approx(
         float(ergun_pressure_gradient(u=0.002, eps=r.porosity, d=0.005, rho=1000.0, mu=1e-3))
     )
+
+
+def test_lbm_flow_on_a_given_slab_with_shrunk_spheres(bed_and_spec) -> None:  # type: ignore[no-untyped-def]
+    """lbm_flow, used to compare with OpenFOAM on its slab: the slab is the one given, and the
+    Reynolds number and correlations use the given (shrunk) diameter; shrinking the spheres
+    by 1% raises the porosity of the slab."""
+    packed, spec = bed_and_spec
+    lo = packed.metrics.bulk_band[0]
+    z_range = (lo, lo + 1.5 * packed.particle_diameter)
+    shrunk = dataclasses.replace(packed, radii=np.asarray(packed.radii) * 0.99)
+    whole = lbm_flow(packed, spec, z_range=z_range)
+    r = lbm_flow(shrunk, spec, z_range=z_range, particle_diameter=0.99 * 0.005)
+    assert r.domain["slab_m"] == list(z_range)
+    assert r.particle_reynolds == pytest.approx(0.99 * whole.particle_reynolds)
+    assert r.porosity > whole.porosity
+    assert r.converged and r.pressure_drop_per_length < whole.pressure_drop_per_length

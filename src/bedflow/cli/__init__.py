@@ -10,6 +10,7 @@ from bedflow.cli import _remote as _remote  # registers `bedflow submit`, `jobs`
 from bedflow.cli import _run as _run  # registers `bedflow run`
 from bedflow.cli import _serve as _serve  # registers `bedflow serve`
 from bedflow.cli import _simulate as _simulate  # registers `bedflow simulate`
+from bedflow.cli import _warmup as _warmup  # registers `bedflow warm-up`
 from bedflow.cli import _worker as _worker  # registers `bedflow worker`
 from bedflow.cli._app import app, main
 

@@ -68,126 +68,159 @@ class LbmSolver:
         progress: ProgressFn | None,
         cancel: CancelFn | None,
     ) -> FlowResult:
-        cfd, d = spec.cfd, packed.particle_diameter
-        t0 = time.perf_counter()
         lo, hi, where = flow_slab(packed)
-        vox = voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(lo, hi))
-        # One solid layer around the cross-section keeps the periodic x/y wrap closed; the
-        # mirror image along z makes the slab periodic without a step at the seam.
-        solid = np.pad(vox.solid, ((0, 0), (1, 1), (1, 1)), constant_values=True)
-        inside = np.pad(vox.inside, ((0, 0), (1, 1), (1, 1)), constant_values=False)
-        solid = np.concatenate([solid, solid[::-1]])
-        inside = np.concatenate([inside, inside[::-1]])
-        t_vox = time.perf_counter() - t0
-
-        # Lattice units: dx = d / cells_per_dp; nu_lu from tau; dt follows from the fluid's nu.
-        rho, mu, u = cfd.fluid_density, cfd.fluid_viscosity, cfd.inlet_velocity
-        nu = mu / rho
-        dx = vox.spacing
-        re_p = rho * u * d / mu
-        tau = LBM_TAU
-        nu_lu = (tau - 0.5) / 3.0
-        u_lu = re_p * nu_lu / cfd.cells_per_dp
-        if u_lu > LBM_MAX_LATTICE_VELOCITY_TARGET:  # fast flow: a smaller viscosity keeps Ma low
-            nu_lu *= LBM_MAX_LATTICE_VELOCITY_TARGET / u_lu
-            tau = 0.5 + 3.0 * nu_lu
-            u_lu = LBM_MAX_LATTICE_VELOCITY_TARGET
-        if tau < TAU_MIN:
-            need = math.ceil(re_p * (TAU_MIN - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET)
-            raise CfdInputError(
-                f"Re_p = {re_p:.3g} is too fast to resolve stably at {cfd.cells_per_dp} cells per "
-                f"diameter (the lattice viscosity would fall below its stable range); set "
-                f"cfd.cells_per_dp to at least {need + 1}, lower inlet_velocity, or use "
-                "solver = openfoam"
-            )
-        dt = nu_lu * dx * dx / nu
-        c = dx / dt  # m/s per lattice velocity unit
-        # First guess of the force from Ergun at the slab's porosity: lattice force density
-        # g = (dp/L) dx / (rho c^2).
-        guess = float(ergun_pressure_gradient(u=u, eps=vox.geometric_porosity, d=d, rho=rho, mu=mu))
-        g_lu = guess * dx / (rho * c * c)
-
-        def report(p: SolverProgress) -> None:
-            if progress is not None:
-                progress(FlowProgress(
-                    fraction=min(p.iteration / max(p.max_iterations, 1), 1.0),
-                    iteration=p.iteration,
-                    max_iterations=p.max_iterations,
-                    change=p.relative_change,
-                    message=f"{p.elapsed_s:.0f} s",
-                ))  # fmt: skip
-
-        t1 = time.perf_counter()
-        res = solve_periodic(
-            solid,
-            tau=tau,
-            body_force=g_lu,
-            max_iterations=cfd.max_iterations,
-            tolerance=cfd.convergence_criteria,
-            progress=report,
+        return lbm_flow(
+            packed,
+            spec,
+            z_range=(lo, hi),
+            slab_from=where,
+            output_dir=output_dir,
+            progress=progress,
             cancel=cancel,
         )
-        t_solve = time.perf_counter() - t1
-        u_sim_lu = float(res.velocity[2][inside].sum()) / max(int(inside.sum()), 1)
-        if not u_sim_lu > 0.0:
-            raise CfdInputError("no flow through the bed: the voxelized pores do not connect")
-        u_sim = u_sim_lu * c
-        dpdl_sim = rho * g_lu * c * c / dx
-        # The run lands near, not exactly on, the requested velocity; carry dp/L over to it
-        # with Ergun's shape (a relative correction of the order of |u_sim/u - 1| * inertia).
-        shape = float(
-            ergun_pressure_gradient(u=u, eps=vox.geometric_porosity, d=d, rho=rho, mu=mu)
-            / ergun_pressure_gradient(u=u_sim, eps=vox.geometric_porosity, d=d, rho=rho, mu=mu)
+
+
+def lbm_flow(
+    packed: PackedBed,
+    spec: BedSpec,
+    *,
+    z_range: tuple[float, float],
+    slab_from: str = "given",
+    particle_diameter: float | None = None,
+    output_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> FlowResult:
+    """The `lbm` solver on the slab ``z_range`` (m) of the bed (the solver itself takes the
+    bulk band, :func:`flow_slab`); ``particle_diameter`` (m, default the bed's) is the one of
+    the Reynolds number and the correlations, e.g. of spheres shrunk for a comparison with
+    OpenFOAM. The grid spacing is always ``packed.particle_diameter / cfd.cells_per_dp``.
+    """
+    name, version = LbmSolver.name, LbmSolver().version()
+    cfd = spec.cfd
+    d = packed.particle_diameter if particle_diameter is None else particle_diameter
+    t0 = time.perf_counter()
+    lo, hi = z_range
+    where = slab_from
+    vox = voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(lo, hi))
+    # One solid layer around the cross-section keeps the periodic x/y wrap closed; the
+    # mirror image along z makes the slab periodic without a step at the seam.
+    solid = np.pad(vox.solid, ((0, 0), (1, 1), (1, 1)), constant_values=True)
+    inside = np.pad(vox.inside, ((0, 0), (1, 1), (1, 1)), constant_values=False)
+    solid = np.concatenate([solid, solid[::-1]])
+    inside = np.concatenate([inside, inside[::-1]])
+    t_vox = time.perf_counter() - t0
+
+    # Lattice units: dx = d / cells_per_dp; nu_lu from tau; dt follows from the fluid's nu.
+    rho, mu, u = cfd.fluid_density, cfd.fluid_viscosity, cfd.inlet_velocity
+    nu = mu / rho
+    dx = vox.spacing
+    cells_per_d = d / dx  # cfd.cells_per_dp, fewer across shrunk particles
+    re_p = rho * u * d / mu
+    tau = LBM_TAU
+    nu_lu = (tau - 0.5) / 3.0
+    u_lu = re_p * nu_lu / cells_per_d
+    if u_lu > LBM_MAX_LATTICE_VELOCITY_TARGET:  # fast flow: a smaller viscosity keeps Ma low
+        nu_lu *= LBM_MAX_LATTICE_VELOCITY_TARGET / u_lu
+        tau = 0.5 + 3.0 * nu_lu
+        u_lu = LBM_MAX_LATTICE_VELOCITY_TARGET
+    if tau < TAU_MIN:
+        need = math.ceil(re_p * (TAU_MIN - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET)
+        raise CfdInputError(
+            f"Re_p = {re_p:.3g} is too fast to resolve stably at {cfd.cells_per_dp} cells per "
+            f"diameter (the lattice viscosity would fall below its stable range); set "
+            f"cfd.cells_per_dp to at least {need + 1}, lower inlet_velocity, or use "
+            "solver = openfoam"
         )
-        dpdl = dpdl_sim * shape
-        fields: dict[str, str] = {}
-        if cfd.write_fields and output_dir is not None:
-            half = solid.shape[0] // 2
-            vel = res.velocity[:, :half] * c
-            pressure = (res.density[:half] - 1.0) / 3.0 * rho * c * c  # p = cs^2 (rho - rho0)
-            origin = (float(vox.origin[0]) - dx, float(vox.origin[1]) - dx, float(vox.origin[2]))
-            path = Path(output_dir) / "flow.vti"
-            write_vti(
-                path,
-                spacing=dx,
-                origin=origin,
-                cell_data={
-                    "velocity": np.ascontiguousarray(vel),
-                    "pressure": np.ascontiguousarray(pressure),
-                    "solid": solid[:half],
-                },
-                encoding="raw",
-            )
-            fields["vti"] = str(path)
-        notes = [] if res.converged else [
-            f"not converged to {cfd.convergence_criteria:g} in {res.iterations} iterations"
-        ]  # fmt: skip
-        return FlowResult.from_pressure_drop(
-            spec,
-            solver=self.name,
-            solver_version=self.version(),
-            pressure_drop_per_length=dpdl,
-            porosity=vox.geometric_porosity,
-            column_diameter=packed.column.diameter,
-            iterations=res.iterations,
-            converged=res.converged,
-            history=tuple((float(it), float(ch)) for it, _, ch in res.history),
-            timings={"voxelize_s": t_vox, "solve_s": t_solve, "mlups": res.mlups},
-            domain={
-                "slab_m": [lo, hi],
-                "slab_from": where,
-                "cells": list(solid.shape),
-                "cells_per_dp": cfd.cells_per_dp,
-                "voxel_porosity": vox.porosity,
-                "geometric_porosity": vox.geometric_porosity,
-                "tau": tau,
-                "lattice_velocity": u_sim_lu,
-                "simulated_velocity": u_sim,
-                "pressure_drop_per_length_at_simulated_velocity": dpdl_sim,
+    dt = nu_lu * dx * dx / nu
+    c = dx / dt  # m/s per lattice velocity unit
+    # First guess of the force from Ergun at the slab's porosity: lattice force density
+    # g = (dp/L) dx / (rho c^2).
+    guess = float(ergun_pressure_gradient(u=u, eps=vox.geometric_porosity, d=d, rho=rho, mu=mu))
+    g_lu = guess * dx / (rho * c * c)
+
+    def report(p: SolverProgress) -> None:
+        if progress is not None:
+            progress(FlowProgress(
+                fraction=min(p.iteration / max(p.max_iterations, 1), 1.0),
+                iteration=p.iteration,
+                max_iterations=p.max_iterations,
+                change=p.relative_change,
+                message=f"{p.elapsed_s:.0f} s",
+            ))  # fmt: skip
+
+    t1 = time.perf_counter()
+    res = solve_periodic(
+        solid,
+        tau=tau,
+        body_force=g_lu,
+        max_iterations=cfd.max_iterations,
+        tolerance=cfd.convergence_criteria,
+        progress=report,
+        cancel=cancel,
+    )
+    t_solve = time.perf_counter() - t1
+    u_sim_lu = float(res.velocity[2][inside].sum()) / max(int(inside.sum()), 1)
+    if not u_sim_lu > 0.0:
+        raise CfdInputError("no flow through the bed: the voxelized pores do not connect")
+    u_sim = u_sim_lu * c
+    dpdl_sim = rho * g_lu * c * c / dx
+    # The run lands near, not exactly on, the requested velocity; carry dp/L over to it
+    # with Ergun's shape (a relative correction of the order of |u_sim/u - 1| * inertia).
+    shape = float(
+        ergun_pressure_gradient(u=u, eps=vox.geometric_porosity, d=d, rho=rho, mu=mu)
+        / ergun_pressure_gradient(u=u_sim, eps=vox.geometric_porosity, d=d, rho=rho, mu=mu)
+    )
+    dpdl = dpdl_sim * shape
+    fields: dict[str, str] = {}
+    if cfd.write_fields and output_dir is not None:
+        half = solid.shape[0] // 2
+        vel = res.velocity[:, :half] * c
+        pressure = (res.density[:half] - 1.0) / 3.0 * rho * c * c  # p = cs^2 (rho - rho0)
+        origin = (float(vox.origin[0]) - dx, float(vox.origin[1]) - dx, float(vox.origin[2]))
+        path = Path(output_dir) / "flow.vti"
+        write_vti(
+            path,
+            spacing=dx,
+            origin=origin,
+            cell_data={
+                "velocity": np.ascontiguousarray(vel),
+                "pressure": np.ascontiguousarray(pressure),
+                "solid": solid[:half],
             },
-            fields=fields,
-            notes=tuple(notes),
+            encoding="raw",
         )
+        fields["vti"] = str(path)
+    notes = [] if res.converged else [
+        f"not converged to {cfd.convergence_criteria:g} in {res.iterations} iterations"
+    ]  # fmt: skip
+    return FlowResult.from_pressure_drop(
+        spec,
+        solver=name,
+        solver_version=version,
+        particle_diameter=d,
+        pressure_drop_per_length=dpdl,
+        porosity=vox.geometric_porosity,
+        column_diameter=packed.column.diameter,
+        iterations=res.iterations,
+        converged=res.converged,
+        history=tuple((float(it), float(ch)) for it, _, ch in res.history),
+        timings={"voxelize_s": t_vox, "solve_s": t_solve, "mlups": res.mlups},
+        domain={
+            "slab_m": [lo, hi],
+            "slab_from": where,
+            "cells": list(solid.shape),
+            "cells_per_dp": cfd.cells_per_dp,
+            "voxel_porosity": vox.porosity,
+            "geometric_porosity": vox.geometric_porosity,
+            "tau": tau,
+            "lattice_velocity": u_sim_lu,
+            "simulated_velocity": u_sim,
+            "pressure_drop_per_length_at_simulated_velocity": dpdl_sim,
+        },
+        fields=fields,
+        notes=tuple(notes),
+    )
 
 
 register(LbmSolver())
