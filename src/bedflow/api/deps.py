@@ -9,13 +9,17 @@ for them). The identity comes only from a verified token, never from a client he
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from bedflow.api._errors import ApiError
 from bedflow.api._security import decode_access_token
@@ -50,14 +54,21 @@ oauth2 = OAuth2PasswordBearer(
     description="A JWT from /login/access-token, or a personal API token (`bf_...`).",
 )
 
-StateDep = Annotated[AppState, Depends(app_state)]
+
+# The dependencies that every request goes through and that do no I/O are async: FastAPI runs
+# a sync dependency in a worker thread, and that round trip costs more CPU than they do.
+async def _app_state(conn: HTTPConnection) -> AppState:
+    return app_state(conn)
 
 
-def _settings(state: StateDep) -> Settings:
+StateDep = Annotated[AppState, Depends(_app_state)]
+
+
+async def _settings(state: StateDep) -> Settings:
     return state.settings
 
 
-def _storage(state: StateDep) -> Storage:
+async def _storage(state: StateDep) -> Storage:
     return state.storage
 
 
@@ -65,10 +76,21 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 StorageDep = Annotated[Storage, Depends(_storage)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    """A session for the request, closed after the response."""
-    with state.sessions() as session:
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
+    """A session for the request, closed after the response.
+
+    Opening one does no I/O (it connects on first use). Closing it returns the connection
+    to the pool: in a worker thread, shielded (a client that goes away must not leave the
+    connection checked out), and outside the shared thread limit, as FastAPI closes sync
+    dependencies: when every worker thread waits for a pooled connection, the close that
+    frees one must not wait for a thread.
+    """
+    session = state.sessions()
+    try:
         yield session
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -133,12 +155,20 @@ def login_limited(request: Request, state: StateDep) -> None:
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def write_limited(request: Request, state: StateDep, user: CurrentUser) -> None:
-    """Limit writes per user and per client address (reads are not limited)."""
+async def write_limited(request: Request, state: StateDep, user: CurrentUser) -> None:
+    """Limit writes per user and per client address (reads are not limited).
+
+    Async so that reads pass without a worker-thread round trip; the counting itself (Redis
+    when a broker is set) runs in a worker thread.
+    """
     if request.method not in _WRITES:
         return
-    state.limiter.hit(state.config.write_limit_user, "write-user", str(user.id))
-    state.limiter.hit(state.config.write_limit_address, "write-addr", client_address(request))
+    await run_in_threadpool(_count_write, state, str(user.id), client_address(request))
+
+
+def _count_write(state: AppState, user_id: str, address: str) -> None:
+    state.limiter.hit(state.config.write_limit_user, "write-user", user_id)
+    state.limiter.hit(state.config.write_limit_address, "write-addr", address)
 
 
 def _not_found(what: str) -> ApiError:

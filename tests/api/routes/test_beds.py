@@ -85,6 +85,65 @@ def test_list_paginates_sorts_and_filters(api: Api) -> None:
     assert api.client.get(BEDS, params={"kind": "cylinder"}, headers=h).json()["count"] == 0
 
 
+def test_listed_beds_carry_every_field_of_the_bed(api: Api) -> None:
+    """The listing reads only the summary columns: each item must still equal the bed."""
+    user, h = api.user()
+    bed = api.bed(user, name="full", bed="diameter = 40 mm;", particles="count = 30;")
+    [listed] = api.client.get(BEDS, headers=h).json()["data"]
+    assert listed == api.client.get(f"{BEDS}/{bed.id}", headers=h).json()
+
+
+def test_listing_counts_on_every_page_and_past_the_end(api: Api) -> None:
+    """The count rides on the page's rows; an empty page past the end counts on its own."""
+    user, h = api.user()
+    for i in range(5):
+        api.bed(user, name=f"bed-{i}", particles=f"count = {10 + i};")
+    api.bed(user, name="other", bed="diameter = 80 mm;")
+
+    def page(offset: int, limit: int = 2) -> tuple[list[str], int]:
+        params = {"diameter_max": 0.06, "sort": "particle_count", "offset": offset, "limit": limit}
+        body = api.client.get(BEDS, params=params, headers=h).json()
+        return [b["name"] for b in body["data"]], body["count"]
+
+    assert page(0) == (["bed-0", "bed-1"], 5)
+    assert page(4) == (["bed-4"], 5)
+    assert page(5) == ([], 5)
+    assert page(1000) == ([], 5)
+    assert api.client.get(BEDS, params={"q": "nothing"}, headers=h).json() == {
+        "data": [],
+        "count": 0,
+    }
+
+
+def test_listing_shows_project_beds_to_members_only(api: Api) -> None:
+    owner, h_owner = api.user()
+    member, h_member = api.user()
+    _, h_outsider = api.user()
+    project = api.client.post("/api/v1/projects", json={"name": "p"}, headers=h_owner).json()
+    r = api.client.post(
+        f"/api/v1/projects/{project['id']}/members",
+        json={"email": member.email, "role": "viewer"},
+        headers=h_owner,
+    )
+    assert r.status_code == 201
+    api.client.post(
+        f"{BEDS}?project_id={project['id']}", json={"text": _text("shared")}, headers=h_owner
+    )
+    api.bed(owner, name="private")
+    api.bed(member, name="mine")
+
+    def names(h: dict[str, str], **params: object) -> tuple[list[str], int]:
+        body = api.client.get(BEDS, params={"sort": "name", **params}, headers=h).json()
+        return [b["name"] for b in body["data"]], body["count"]
+
+    assert names(h_owner) == (["private", "shared"], 2)
+    assert names(h_member) == (["mine", "shared"], 2)
+    assert names(h_member, mine=True) == (["mine"], 1)
+    assert names(h_member, project_id=project["id"]) == (["shared"], 1)
+    assert names(h_outsider) == ([], 0)
+    assert names(h_outsider, project_id=project["id"]) == ([], 0)
+
+
 def test_bad_listing_parameters_answer_422(api: Api) -> None:
     _, h = api.user()
     for params in (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Unpack
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from bedflow.api._bodies import BED_BODY_OPENAPI, read_spec, spec_from_text
@@ -79,7 +80,7 @@ def create_bed(
 
 
 @router.get("")
-def list_beds(
+async def list_beds(
     session: SessionDep,
     user: CurrentUser,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
@@ -107,9 +108,13 @@ def list_beds(
 
     ``/beds?diameter_min=0.04&diameter_max=0.06&kind=sphere&sort=-particle_count&limit=20``
     """
-    page = crud.list_beds(
+    # Async, with the query and the rows' conversion in one worker-thread call: a sync
+    # endpoint takes two (the call, then the response's validation), and under load each
+    # round trip to a worker thread costs a few tenths of a millisecond of CPU.
+    return await run_in_threadpool(
+        _list_beds,
         session,
-        user=user,
+        user,
         offset=offset,
         limit=limit,
         sort=sort,
@@ -129,7 +134,24 @@ def list_beds(
         count_min=count_min,
         count_max=count_max,
     )
-    return BedsPublic(data=[BedPublic.model_validate(b) for b in page.data], count=page.count)
+
+
+def _list_beds(
+    session: Session,
+    user: User,
+    *,
+    offset: int,
+    limit: int,
+    sort: str,
+    **filters: Unpack[crud.BedFilters],
+) -> BedsPublic:
+    page = crud.list_bed_summaries(
+        session, user=user, offset=offset, limit=limit, sort=sort, **filters
+    )
+    return BedsPublic(
+        data=[BedPublic.model_validate(row, from_attributes=True) for row in page.data],
+        count=page.count,
+    )
 
 
 @router.get("/{bed_id}")

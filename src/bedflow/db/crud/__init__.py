@@ -33,10 +33,12 @@ from bedflow.db.crud._admin import (
 )
 from bedflow.db.crud._beds import (
     BED_SORT_KEYS,
+    BedFilters,
     bed_spec,
     create_bed,
     delete_bed,
     get_bed,
+    list_bed_summaries,
     list_beds,
     update_bed,
 )
@@ -123,6 +125,7 @@ __all__ = [
     "BED_SORT_KEYS",
     "MAX_LIMIT",
     "TOKEN_PREFIX",
+    "BedFilters",
     "NewEvent",
     "Page",
     "RunStats",
@@ -167,6 +170,7 @@ __all__ = [
     "job_counts",
     "list_activity",
     "list_api_tokens",
+    "list_bed_summaries",
     "list_beds",
     "list_credentials",
     "list_files",
