@@ -5,13 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
 from bedflow.db._base import utcnow
 
-__all__ = ["ALGORITHM", "create_access_token", "decode_access_token", "signing_key"]
+__all__ = [
+    "ALGORITHM",
+    "create_access_token",
+    "decode_access_token",
+    "issued_before_password_change",
+    "signing_key",
+]
 
 ALGORITHM = "HS256"
 
@@ -22,27 +28,37 @@ def signing_key(secret_key: str) -> bytes:
 
 
 def create_access_token(
-    *, user_id: uuid.UUID, key: bytes, lifetime: timedelta
+    *, user_id: uuid.UUID, key: bytes, lifetime: timedelta, now: datetime | None = None
 ) -> tuple[str, datetime]:
-    """A signed access token for ``user_id`` and when it expires.
+    """A signed access token for ``user_id`` and when it expires (issued ``now``: the default).
 
     >>> token, expires = create_access_token(  # doctest: +SKIP
     ...     user_id=user.id, key=signing_key("..."), lifetime=timedelta(hours=8))
     """
-    now = utcnow()
+    now = now or utcnow()
     expires = now + lifetime
     payload = {"sub": str(user_id), "iat": now, "exp": expires, "typ": "access"}
     return jwt.encode(payload, key, algorithm=ALGORITHM), expires
 
 
-def decode_access_token(token: str, *, key: bytes) -> uuid.UUID | None:
-    """The user id of a valid, unexpired access token, else None."""
+def decode_access_token(token: str, *, key: bytes) -> tuple[uuid.UUID, datetime] | None:
+    """The user id of a valid, unexpired access token and when it was issued, else None."""
     try:
         payload = jwt.decode(
             token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
         )
         if payload.get("typ") != "access":
             return None
-        return uuid.UUID(str(payload["sub"]))
-    except (jwt.InvalidTokenError, ValueError):
+        issued = datetime.fromtimestamp(int(payload["iat"]), tz=UTC)
+        return uuid.UUID(str(payload["sub"])), issued
+    except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, OSError):
         return None
+
+
+def issued_before_password_change(issued: datetime, changed: datetime | None) -> bool:
+    """Whether a token issued at ``issued`` predates the password change at ``changed``.
+
+    A JWT's ``iat`` has whole seconds: the change is compared at that resolution, so a token
+    issued in the second of the change stays valid (at most one second of overlap).
+    """
+    return changed is not None and issued < changed.replace(microsecond=0)

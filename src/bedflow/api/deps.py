@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from bedflow.api._errors import ApiError
-from bedflow.api._security import decode_access_token
+from bedflow.api._security import decode_access_token, issued_before_password_change
 from bedflow.api._state import AppState, app_state
 from bedflow.db import Bed, BedFile, Job, Project, User, crud
 from bedflow.settings import Settings
@@ -106,9 +106,13 @@ def user_for_token(session: Session, state: AppState, token: str) -> User | None
     if token.startswith(crud.TOKEN_PREFIX):
         user = crud.user_for_token(session, token=token)
     else:
-        user_id = decode_access_token(token, key=state.token_key)
-        user = crud.get_user(session, user_id=user_id) if user_id else None
-        if user is not None and not user.is_active:
+        claims = decode_access_token(token, key=state.token_key)
+        if claims is None:
+            return None
+        user = crud.get_user(session, user_id=claims[0])
+        if user is not None and (
+            not user.is_active or issued_before_password_change(claims[1], user.password_changed_at)
+        ):
             user = None
     return user
 

@@ -34,6 +34,8 @@ class User(IdMixin, CreatedMixin, Base):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[Role] = mapped_column(String(16), default="user")
     is_active: Mapped[bool] = mapped_column(default=True)
+    password_changed_at: Mapped[datetime | None]
+    """When the password last changed: access tokens issued before then are refused."""
 
     @property
     def is_admin(self) -> bool:

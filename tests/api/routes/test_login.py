@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bedflow.api._security import create_access_token
+from bedflow.db._base import utcnow
 from tests.utils.api import Api, state
 from tests.utils.db import PASSWORD
 
@@ -108,13 +109,24 @@ def test_tokens_of_others_cannot_be_revoked(api: Api) -> None:
 
 
 def test_password_change_and_profile(api: Api) -> None:
-    user, h = api.user()
+    user, _ = api.user()
+    # a token issued before the change (a whole second before: JWT times have whole seconds)
+    old, _ = create_access_token(
+        user_id=user.id,
+        key=state(api.app).token_key,
+        lifetime=timedelta(hours=1),
+        now=utcnow() - timedelta(seconds=5),
+    )
+    h = {"Authorization": f"Bearer {old}"}
     body = {"current_password": "wrong", "new_password": "brand new password"}
     assert api.client.put("/api/v1/users/me/password", json=body, headers=h).status_code == 400
     body["current_password"] = PASSWORD
     assert api.client.put("/api/v1/users/me/password", json=body, headers=h).status_code == 204
+    # the change signs out every access token issued before it
+    assert api.client.get("/api/v1/users/me", headers=h).status_code == 401
     r = api.client.post(LOGIN, data={"username": user.email, "password": "brand new password"})
     assert r.status_code == 200
+    h = {"Authorization": f"Bearer {r.json()['access_token']}"}
     r = api.client.patch("/api/v1/users/me", json={"full_name": "New Name"}, headers=h)
     assert r.json()["full_name"] == "New Name"
 

@@ -151,6 +151,7 @@ def update_user(
         user.email = _normalize_email(email)
     if password is not None:
         user.hashed_password = hash_password(password)
+        user.password_changed_at = utcnow()
     if full_name is not None:
         user.full_name = full_name
     if role is not None:
