@@ -1,4 +1,5 @@
-"""Jobs: start (whole pipeline or some stages), list, read, cancel, re-run, logs."""
+"""Jobs: start (whole pipeline or some stages), list, read, cancel, re-run, logs, and the
+server-sent events of one job."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
-from bedflow.api._jobs import submit_job
+from bedflow.api._jobs import EventHub, event_hub, job_event_stream, submit_job
 from bedflow.api.deps import CurrentUser, OwnedJob, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
@@ -149,4 +151,56 @@ def job_logs(
     return JobEventsPublic(
         data=[JobEventPublic.model_validate(e) for e in events],
         next_after=events[-1].seq if events else after,
+    )
+
+
+_SSE_EXAMPLE = (
+    'id: 42\nevent: status\ndata: {"id": 42, "type": "status", "job_id": "...", '
+    '"seq": 7, "stage": "pack", "progress": 35.0, ...}\n\n'
+)
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "A stream of server-sent events, ending after `job_complete`.",
+            "content": {
+                "text/event-stream": {"schema": {"type": "string"}, "example": _SSE_EXAMPLE}
+            },
+        }
+    },
+)
+def job_events(
+    session: SessionDep,
+    state: StateDep,
+    user: CurrentUser,
+    job: OwnedJob,
+    hub: Annotated[EventHub, Depends(event_hub)],
+    last_event_id: Annotated[
+        int | None, Query(ge=0, le=2**62, description="resume after this event id")
+    ] = None,
+    last_event_id_header: Annotated[
+        int | None,
+        Header(alias="Last-Event-ID", ge=0, le=2**62, description="as sent by EventSource"),
+    ] = None,
+) -> StreamingResponse:
+    """The job's events as server-sent events (`text/event-stream`), a fallback for clients
+    that cannot open the WebSocket: every event is `id: EVENT_ID`, `event: log`, `status` or
+    `job_complete`, and `data:` the same JSON message as on the WebSocket. The stream sends
+    what is stored first, then live events, and ends after `job_complete` (at once for a job
+    that ended before `Last-Event-ID`). It resumes after the `Last-Event-ID` header, which
+    browsers' `EventSource` sends on reconnecting, or the `last_event_id` parameter; without
+    either it starts at the job's first event. Comments (`: keep-alive`) mark idle stretches.
+
+        curl -N -H "Authorization: Bearer $TOKEN" $SERVER/api/v1/jobs/$JOB/events
+    """
+    session.close()  # the stream may last minutes: give the connection back to the pool now
+    after = last_event_id_header if last_event_id_header is not None else last_event_id
+    stream = job_event_stream(hub, state.sessions, user=user, job_id=job.id, after=after or 0)
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
