@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import DateTime, Uuid, bindparam, inspect, text
 
-from bedflow.db import downgrade, make_engine, make_sessionmaker, upgrade
+from bedflow.db import downgrade, make_engine, upgrade
 from bedflow.db._base import utcnow
-from tests.utils.db import BACKENDS, empty_database, make_user
+from tests.utils.db import BACKENDS, empty_database
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -21,11 +21,20 @@ def test_0003_upgrade_keeps_jobs_and_downgrade_removes_studies(
         upgrade(url, "0002")
         engine = make_engine(url)
         try:
-            with make_sessionmaker(engine)() as session:
-                user = make_user(session)
-                user_id = user.id
-            job_id = uuid.uuid4()
+            # rows written in SQL: the models describe the head revision, not 0002
+            user_id, job_id = uuid.uuid4(), uuid.uuid4()
             with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, hashed_password, full_name, role,"
+                        " is_active, created_at) VALUES (:id, 'old@example.com', 'x', '',"
+                        " 'user', true, :now)"
+                    ).bindparams(
+                        bindparam("id", type_=Uuid()),
+                        bindparam("now", type_=DateTime(timezone=True)),
+                    ),
+                    {"id": user_id, "now": utcnow()},
+                )
                 conn.execute(
                     text(
                         "INSERT INTO jobs (id, user_id, type, status, progress, stage, attempts,"

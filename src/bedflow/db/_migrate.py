@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bedflow.db._engine import make_engine
 
@@ -29,12 +29,36 @@ def _run(url: str | Engine, action: str, revision: str) -> None:
     engine = make_engine(url) if isinstance(url, str) else url
     config = alembic_config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            getattr(command, action)(config, revision)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite changes a table by copying it into a new one and dropping the old
+                # (Alembic's batch mode): with foreign keys enforced, dropping a parent table
+                # would cascade-delete its children's rows. The pragma only takes effect
+                # outside a transaction, so it is set on the driver's connection first.
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    getattr(command, action)(config, revision)
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(
+                                f"migration {action} to {revision} broke foreign keys: {broken}"
+                            )
+            finally:
+                if sqlite:
+                    _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
     finally:
         if isinstance(url, str):
             engine.dispose()
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(pragma)
 
 
 def upgrade(url: str | Engine, revision: str = "head") -> None:
