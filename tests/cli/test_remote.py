@@ -152,6 +152,10 @@ def test_errors_are_one_clear_line(server: Server, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no token" in r.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_cancels_the_job_on_the_server(server: Server, tmp_path: Path) -> None:
     bed = _bed(tmp_path, SLOW, name="interrupted")
     proc = subprocess.Popen(
@@ -167,6 +171,9 @@ def test_ctrl_c_cancels_the_job_on_the_server(server: Server, tmp_path: Path) ->
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A test run started in the background inherits SIGINT ignored, and Python keeps an
+        # ignored SIGINT ignored: give the client the default, as a terminal would.
+        preexec_fn=_default_sigint,
     )
     try:
         assert proc.stderr is not None
