@@ -24,7 +24,7 @@ from starlette.requests import HTTPConnection
 from bedflow.api._errors import ApiError
 from bedflow.api._security import decode_access_token, issued_before_password_change
 from bedflow.api._state import AppState, app_state
-from bedflow.db import Bed, BedFile, Job, Project, User, crud
+from bedflow.db import Bed, BedFile, Job, Project, Study, User, crud
 from bedflow.settings import Settings
 from bedflow.storage import Storage
 
@@ -35,6 +35,7 @@ __all__ = [
     "OwnedFile",
     "OwnedJob",
     "OwnedProject",
+    "OwnedStudy",
     "SessionDep",
     "SettingsDep",
     "StateDep",
@@ -241,6 +242,19 @@ def get_owned_job(
 
 
 OwnedJob = Annotated[Job, Depends(get_owned_job)]
+
+
+def get_owned_study(
+    session: SessionDep, user: CurrentUser, study_id: Annotated[uuid.UUID, Path()]
+) -> Study:
+    """The study ``study_id`` if the user started it or sees its bed, else 404."""
+    study = crud.get_study(session, user=user, study_id=study_id)
+    if study is None:
+        raise _not_found("study")
+    return study
+
+
+OwnedStudy = Annotated[Study, Depends(get_owned_study)]
 
 
 def get_visible_project(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from bedflow._exceptions import BedInputError
 from bedflow.api._errors import ApiError
-from bedflow.api.deps import CurrentUser, SessionDep, StateDep, write_limited
+from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
     StudiesPublic,
@@ -28,19 +28,6 @@ router = APIRouter(
     dependencies=[Depends(write_limited)],
     responses={404: {"model": ErrorBody}},
 )
-
-
-def get_owned_study(
-    session: SessionDep, user: CurrentUser, study_id: Annotated[uuid.UUID, Path()]
-) -> Study:
-    """The study ``study_id`` if the user started it or sees its bed, else 404."""
-    study = crud.get_study(session, user=user, study_id=study_id)
-    if study is None:
-        raise ApiError(404, "study not found")
-    return study
-
-
-OwnedStudy = Annotated[Study, Depends(get_owned_study)]
 
 
 def _status(counts: dict[JobStatus, int]) -> JobStatus:
