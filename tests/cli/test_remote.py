@@ -6,7 +6,6 @@ import dataclasses
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,14 +26,9 @@ from bedflow.db import Job, crud, make_engine, make_sessionmaker, upgrade
 from tests.utils.api import CONFIG, auth, make_settings
 from tests.utils.db import make_user
 from tests.utils.jobs import FAST, SLOW, wait_for
+from tests.utils.net import free_port
 
 runner = CliRunner()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -75,3 +76,12 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"job {job_id} still {job.status} after {timeout} s")
         time.sleep(0.05)
+
+
+def celery_worker_command(prefix: str, name: str) -> list[str]:
+    """The command line of one real Celery worker on the queues of ``prefix``, one process."""
+    return [
+        sys.executable, "-m", "celery", "-A", "bedflow.worker.celery_app", "worker",
+        f"--queues={prefix}pack,{prefix}cfd", "--concurrency=1", f"--hostname={name}@%h",
+        "--without-gossip", "--without-mingle", "--loglevel=INFO",
+    ]  # fmt: skip

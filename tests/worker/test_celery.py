@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from bedflow.db import BedFile, Job, Result, crud, make_engine, make_sessionmaker, upgrade
 from bedflow.worker._celery import make_celery, send_job
 from tests.utils.db import make_user, postgres_database
-from tests.utils.jobs import SECRET, SLOW, job_bed, wait_for
+from tests.utils.jobs import SECRET, SLOW, celery_worker_command, job_bed, wait_for
 
 BROKER = os.environ.get("BEDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -34,14 +33,12 @@ class Cluster:
     def start_worker(self, name: str) -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("wb") as log:
             process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "-A", "bedflow.worker.celery_app", "worker",
-                    f"--queues={self.prefix}pack,{self.prefix}cfd", "--concurrency=1",
-                    f"--hostname={name}@%h", "--without-gossip", "--without-mingle",
-                    "--loglevel=INFO",
-                ],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                celery_worker_command(self.prefix, name),
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.workers.append(process)
         return process
 

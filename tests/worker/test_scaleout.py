@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,8 @@ from bedflow.api._security import create_access_token, signing_key
 from bedflow.db import crud, make_engine, make_sessionmaker, upgrade
 from bedflow.settings import get_settings
 from tests.utils.db import make_user, postgres_database
-from tests.utils.jobs import SECRET, job_bed, wait_for
+from tests.utils.jobs import SECRET, celery_worker_command, job_bed, wait_for
+from tests.utils.net import free_port
 from tests.utils.sse import parse_sse
 
 BROKER = os.environ.get("BEDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -53,12 +53,6 @@ def make_app() -> FastAPI:
         write_limit_user="10000/minute", write_limit_address="10000/minute",
     )  # fmt: skip
     return create_app(get_settings(), config=config)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -113,16 +107,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "BEDFLOW_BROKER_URL": BROKER,
             "BEDFLOW_QUEUE_PREFIX": prefix,
         }
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         processes = [
-            _spawn(
-                [
-                    sys.executable, "-m", "celery", "-A", "bedflow.worker.celery_app", "worker",
-                    f"--queues={prefix}pack,{prefix}cfd", "--concurrency=1", "--hostname=w1@%h",
-                    "--without-gossip", "--without-mingle", "--loglevel=INFO",
-                ],
-                env, data / "worker.log",
-            )
+            _spawn(celery_worker_command(prefix, "w1"), env, data / "worker.log")
         ]  # fmt: skip
         for name, port in zip("AB", ports, strict=True):
             processes.append(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from bedflow.db._base import utcnow
 from bedflow.pipeline import STAGES, Event, PipelineResult, StageOutcome, run_pipeline
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
+from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
 from bedflow.worker._studies import spec_with_overrides
 
 __all__ = [
@@ -48,13 +48,8 @@ JOB_STAGES: Mapping[str, tuple[str, ...]] = {
 }
 """The stages each job type runs."""
 
-CANCEL_POLL_S = 0.5
-"""The job row is read for a cancel request at most this often."""
 FLUSH_S = 0.3
 """Events are written to the database at most this often (logs are never dropped)."""
-HEARTBEAT_S = 5.0
-"""A running job's heartbeat is written at least this often (see heartbeat_interval_s)."""
-
 _TRANSIENT = (OSError, StorageError, OperationalError)
 _EXTENSION_KINDS: dict[str, FileKind] = {
     ".stl": "stl", ".glb": "glb", ".obj": "obj", ".ply": "ply", ".blend": "blend",
@@ -140,69 +135,6 @@ class _Recorder:
             )
         if self.publish is not None:
             self.publish(self.job_id, [e.__dict__ for e in events])
-
-
-class _Heartbeat(threading.Thread):
-    """Beats for the job from a thread of its own while it runs, so that a long step that
-    checks for cancellation rarely (a numba compile, a mesh export) never looks like a dead
-    worker; it notices when the job stopped being this worker's (taken over, finished)."""
-
-    def __init__(
-        self, sessions: sessionmaker[Session], job_id: uuid.UUID, worker: str, every_s: float
-    ) -> None:
-        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
-        self.sessions, self.job_id, self.worker, self.every_s = sessions, job_id, worker, every_s
-        self.stopped = threading.Event()
-        self.lost = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.every_s):
-            try:
-                with self.sessions() as session:
-                    mine = crud.heartbeat(session, job_id=self.job_id, worker=self.worker)
-            except Exception:  # a database hiccup: the next beat tries again
-                log.warning("job %s: heartbeat failed", self.job_id, exc_info=True)
-                continue
-            if not mine:
-                self.lost.set()
-                return
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join(timeout=5)
-
-
-def heartbeat_interval_s(settings: Settings) -> float:
-    """How often a running job beats: a quarter of the stale limit, at most every 5 s."""
-    return min(HEARTBEAT_S, settings.job_stale_seconds / 4)
-
-
-def _cancel_poller(
-    sessions: sessionmaker[Session],
-    job_id: uuid.UUID,
-    worker: str,
-    cancel_check: Callable[[], bool] | None,
-    beat: _Heartbeat,
-) -> Callable[[], bool]:
-    last = {"poll": 0.0, "cancelled": 0.0}
-
-    def cancel() -> bool:
-        if last["cancelled"]:
-            return True
-        if beat.lost.is_set() or (cancel_check is not None and cancel_check()):
-            last["cancelled"] = 1.0
-            return True
-        now = time.monotonic()
-        if now - last["poll"] < CANCEL_POLL_S:
-            return False
-        last["poll"] = now
-        with sessions() as session:
-            if crud.job_cancel_requested(session, job_id=job_id, worker=worker):
-                last["cancelled"] = 1.0
-                return True
-        return False
-
-    return cancel
 
 
 def _object_key(bed_id: uuid.UUID, outcome: StageOutcome, name: str) -> str:
@@ -322,7 +254,7 @@ def execute_job(
         params, job_type, worker = dict(job.params), job.type, job.worker
         attempts, max_attempts = job.attempts, job.max_attempts
     recorder = _Recorder(session_factory, job_id, publish, [], worker=worker)
-    beat = _Heartbeat(session_factory, job_id, worker, heartbeat_interval_s(settings))
+    beat = Heartbeat(session_factory, job_id, worker, heartbeat_interval_s(settings))
     beat.start()
     try:
         if bed is None:
@@ -338,7 +270,7 @@ def execute_job(
             engine=params.get("engine"),
             solver=params.get("solver"),
             on_event=recorder,
-            cancel=_cancel_poller(session_factory, job_id, worker, cancel_check, beat),
+            cancel=cancel_poller(session_factory, job_id, worker, cancel_check, beat),
         )
         recorder.flush()
         with session_factory() as session:
