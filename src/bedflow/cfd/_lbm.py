@@ -19,8 +19,6 @@ from numpy.typing import DTypeLike, NDArray
 
 from bedflow.cfd import _lbm_kernels as kernels
 from bedflow.cfd._constants import (
-    CACHE_PAGE_BYTES,
-    CACHE_STREAM_OFFSET_BYTES,
     CS2,
     DEFAULT_BODY_FORCE,
     DEFAULT_CHECK_EVERY,
@@ -34,6 +32,7 @@ from bedflow.cfd._constants import (
     TRT_MAGIC,
 )
 from bedflow.cfd._exceptions import CfdInputError, LatticeStabilityError, SolverCancelled
+from bedflow.cfd._lbm_layout import boundary_links, padded_stride
 from bedflow.cfd._types import BoolArray, FloatArray
 
 __all__ = [
@@ -153,47 +152,6 @@ def _relaxation_time(tau: float | None, viscosity: float | None) -> float:
     return float(tau)
 
 
-def _boundary_links(
-    solid: BoolArray,
-) -> tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]], NDArray[np.integer[Any]]]:
-    """Halfway bounce-back links for the kernels, grouped by row and direction.
-
-    A link is a fluid node n whose neighbour m = n - c_q (periodic) is solid. Returns
-    ``link_ptr`` (18 nz ny + 1,): the links of row r = n // nx and direction q are
-    ``link_ptr[18 r + q - 1]:link_ptr[18 r + q]``; and ``link_n``, ``link_m`` (n_links,), the
-    node indices (int32 where they fit: half the index traffic).
-    """
-    nz, ny, nx = solid.shape
-    fluid = ~solid
-    index = np.int32 if solid.size < 2**31 else np.int64
-    keys, ns, ms = [], [], []
-    for q in range(1, kernels.Q):
-        c = (int(kernels.CZ[q]), int(kernels.CY[q]), int(kernels.CX[q]))
-        n = np.flatnonzero(fluid & np.roll(solid, c, axis=(0, 1, 2)))
-        z, rest = np.divmod(n, ny * nx)
-        y, x = np.divmod(rest, nx)
-        m = (((z - c[0]) % nz) * ny + (y - c[1]) % ny) * nx + (x - c[2]) % nx
-        keys.append(n // nx * (kernels.Q - 1) + (q - 1))
-        ns.append(n.astype(index))
-        ms.append(m.astype(index))
-    key = np.concatenate(keys)
-    order = np.argsort(key, kind="stable")  # by row and direction, then x
-    link_ptr = np.zeros(nz * ny * (kernels.Q - 1) + 1, dtype=index)
-    np.cumsum(np.bincount(key, minlength=link_ptr.size - 1), out=link_ptr[1:])
-    return link_ptr, np.concatenate(ns)[order], np.concatenate(ms)[order]
-
-
-def _padded_stride(n_nodes: int, itemsize: int) -> int:
-    """Population stride s >= n_nodes with s * itemsize = 3 cache lines (mod 4 KiB).
-
-    With a power-of-two stride (a 64^3 or 128^3 box) the 19 streams of a step all map to the same
-    cache set and the kernel runs ~10x slower; offsets of 3 lines spread them over 57 sets.
-    """
-    page = CACHE_PAGE_BYTES // itemsize
-    target = CACHE_STREAM_OFFSET_BYTES // itemsize
-    return n_nodes + (target - n_nodes) % page
-
-
 def _validate_solid(solid: BoolArray) -> BoolArray:
     arr = np.asarray(solid)
     if arr.ndim != 3:
@@ -271,9 +229,9 @@ def solve_periodic(
     nz, ny, nx = solid.shape
     n_nodes = solid.size
     n_fluid = n_nodes - int(np.count_nonzero(solid))
-    stride = _padded_stride(n_nodes, dt.itemsize)
+    stride = padded_stride(n_nodes, dt.itemsize)
     fluid = np.ascontiguousarray((~solid).reshape(-1), dtype=np.uint8)
-    link_ptr, link_n, link_m = _boundary_links(solid)
+    link_ptr, link_n, link_m = boundary_links(solid)
     ghost = np.zeros(link_n.size, dtype=dt)  # bounce-back populations, at rest
     links = (link_ptr, link_n, link_m, ghost)
     params = kernels.kernel_params(omega_p, omega_m, gz, dt)
