@@ -24,6 +24,14 @@ class Bed(IdMixin, CreatedMixin, Base):
         Index("ix_beds_owner_created", "owner_id", "created_at"),
         Index("ix_beds_diameter_count", "column_diameter", "particle_count"),
         Index("ix_beds_particle_diameter", "particle_diameter"),
+        # Search by kind and ranges sorted by count, counted from the index alone (0005).
+        Index(
+            "ix_beds_kind_count",
+            "particle_kind",
+            "particle_count",
+            "id",
+            postgresql_include=["column_diameter", "particle_diameter", "owner_id", "project_id"],
+        ),
     )
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

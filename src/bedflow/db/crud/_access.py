@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CompoundSelect, Select, or_, select
+from sqlalchemy import BindParameter, ColumnElement, CompoundSelect, Select, or_, select
 
 from bedflow.db._accounts import Project, ProjectMember, User
 from bedflow.db._beds import Bed, BedFile, Job, Result, Simulation
 
 __all__ = [
     "visible_bed_ids",
+    "visible_beds_clause",
     "visible_beds_query",
     "visible_files_query",
     "visible_jobs_query",
@@ -27,10 +28,16 @@ __all__ = [
 
 
 def _project_ids(user: User, *, editors_only: bool = False) -> CompoundSelect[uuid.UUID]:
-    members = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+    return _project_ids_of(user.id, editors_only=editors_only)
+
+
+def _project_ids_of(
+    user_id: uuid.UUID | BindParameter[uuid.UUID], *, editors_only: bool = False
+) -> CompoundSelect[uuid.UUID]:
+    members = select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
     if editors_only:
         members = members.where(ProjectMember.role == "editor")
-    return members.union(select(Project.id).where(Project.owner_id == user.id))
+    return members.union(select(Project.id).where(Project.owner_id == user_id))
 
 
 def visible_beds_query(user: User) -> Select[Bed]:
@@ -39,9 +46,13 @@ def visible_beds_query(user: User) -> Select[Bed]:
     >>> session.scalars(visible_beds_query(user).where(Bed.name == "a"))  # doctest: +SKIP
     """
     stmt = select(Bed)
-    if user.is_admin:
-        return stmt
-    return stmt.where(or_(Bed.owner_id == user.id, Bed.project_id.in_(_project_ids(user))))
+    return stmt if user.is_admin else stmt.where(visible_beds_clause(user.id))
+
+
+def visible_beds_clause(user_id: uuid.UUID | BindParameter[uuid.UUID]) -> ColumnElement[bool]:
+    """The condition of :func:`visible_beds_query` for a non-admin; ``user_id`` may be a bound
+    parameter, for a statement built once and run for every user."""
+    return or_(Bed.owner_id == user_id, Bed.project_id.in_(_project_ids_of(user_id)))
 
 
 def writable_beds_query(user: User) -> Select[Bed]:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bedflow._exceptions import RequestError
 from bedflow.db._accounts import User
 from bedflow.db._beds import Bed, BedFile
-from bedflow.db.crud._access import visible_beds_query, writable_beds_query
+from bedflow.db.crud._access import (
+    visible_beds_clause,
+    visible_beds_query,
+    writable_beds_query,
+)
 from bedflow.db.crud._common import MAX_LIMIT, Page, check_range, paginate
 from bedflow.dsl import BedSpec, canonical_json, format_spec, spec_hash
 from bedflow.storage import Storage
@@ -162,7 +167,9 @@ def list_bed_summaries(
 
     One statement in the usual case: the page is chosen on the ids alone, with the number of
     matches counted alongside (a window over the same scan), and only those rows are read in
-    full. A second query counts only when a page past the end comes back empty.
+    full. A second query counts only when a page past the end comes back empty. The
+    statement is built once per shape (which filters, admin or not, sort) and then only run
+    with new values: building and keying it took a fifth of a listing's time in the server.
 
     >>> page = list_bed_summaries(session, user=user, particle_kind="sphere")  # doctest: +SKIP
     >>> page.count, [bed.name for bed in page.data]  # doctest: +SKIP
@@ -171,77 +178,104 @@ def list_bed_summaries(
         raise RequestError("offset must be 0 or more")
     if not 1 <= limit <= MAX_LIMIT:
         raise RequestError(f"limit must be between 1 and {MAX_LIMIT}")
-    field = sort.removeprefix("-")
-    if field not in BED_SORT_KEYS:
+    if sort.removeprefix("-") not in BED_SORT_KEYS:
         raise RequestError(
             f"cannot sort by {sort!r}; use one of {', '.join(sorted(BED_SORT_KEYS))}"
         )
-    column = BED_SORT_KEYS[field]
-    order = column.desc() if sort.startswith("-") else column.asc()
-    matching = _filtered(user, **filters)
-    # The tiebreak keeps pages stable when many rows share the sort value.
-    page = (
-        matching.with_only_columns(Bed.id, func.count().over().label("total"))
-        .order_by(order, Bed.id)
-        .offset(offset)
-        .limit(limit)
-        .subquery("page")
-    )
-    stmt = (
-        select(*BED_SUMMARY_COLUMNS, page.c.total)
-        .join_from(Bed, page, page.c.id == Bed.id)
-        .order_by(order, Bed.id)
-    )
-    rows = session.execute(stmt).all()
+    given, values = _filter_values(user, filters)
+    stmt = _summary_statement(user.is_admin, given, sort)
+    rows = session.execute(stmt, {**values, "page_offset": offset, "page_limit": limit}).all()
     if rows:
         count = int(rows[0].total)
     elif offset == 0:
         count = 0
     else:
-        ids = matching.with_only_columns(Bed.id).subquery()
-        count = session.scalar(select(func.count()).select_from(ids)) or 0
+        ids = _where_template(user.is_admin, given).with_only_columns(Bed.id).subquery()
+        count = session.scalar(select(func.count()).select_from(ids), values) or 0
     return Page(data=rows, count=count)
+
+
+_EQUAL_FILTERS = (
+    "project_id",
+    "owner_id",
+    "particle_kind",
+    "packing_method",
+    "solver",
+    "spec_hash",
+)
+_RANGE_FILTERS = {
+    "diameter": Bed.column_diameter,
+    "height": Bed.column_height,
+    "particle_diameter": Bed.particle_diameter,
+    "count": Bed.particle_count,
+}
+
+
+def _filter_values(user: User, filters: BedFilters) -> tuple[frozenset[str], dict[str, Any]]:
+    """The filters given (not None) and the values of their bound parameters."""
+    unknown = filters.keys() - BedFilters.__annotations__.keys()
+    if unknown:
+        raise TypeError(f"unknown bed filters: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {name: value for name, value in filters.items() if value is not None}
+    if not values.get("name_contains", True):
+        del values["name_contains"]  # an empty fragment matches every name
+    for name in _RANGE_FILTERS:
+        check_range(name, values.get(f"{name}_min"), values.get(f"{name}_max"))
+    if "name_contains" in values:
+        fragment = str(values["name_contains"])
+        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        values["name_contains"] = f"%{escaped}%"
+    given = frozenset(values)
+    if not user.is_admin:
+        values["viewer_id"] = user.id
+    return given, values
+
+
+@functools.lru_cache(maxsize=512)
+def _where_template(admin: bool, given: frozenset[str]) -> Select[Bed]:
+    """The beds a viewer (bound parameter ``viewer_id``) may see that match the filters named
+    in ``given`` (bound parameters of the same names)."""
+    stmt = select(Bed)
+    if not admin:
+        stmt = stmt.where(visible_beds_clause(bindparam("viewer_id", type_=Bed.owner_id.type)))
+    for name in _EQUAL_FILTERS:
+        if name in given:
+            stmt = stmt.where(getattr(Bed, name) == bindparam(name))
+    if "name_contains" in given:
+        stmt = stmt.where(Bed.name.ilike(bindparam("name_contains"), escape="\\"))
+    for name, column in _RANGE_FILTERS.items():
+        if f"{name}_min" in given:
+            stmt = stmt.where(column >= bindparam(f"{name}_min"))
+        if f"{name}_max" in given:
+            stmt = stmt.where(column <= bindparam(f"{name}_max"))
+    return stmt
+
+
+@functools.lru_cache(maxsize=512)
+def _summary_statement(admin: bool, given: frozenset[str], sort: str) -> Select[*tuple[Any, ...]]:
+    """One page of summaries with the number of matches; offset and limit bound too."""
+    column = BED_SORT_KEYS[sort.removeprefix("-")]
+    order = column.desc() if sort.startswith("-") else column.asc()
+    # The tiebreak keeps pages stable when many rows share the sort value.
+    page = (
+        _where_template(admin, given)
+        .with_only_columns(Bed.id, func.count().over().label("total"))
+        .order_by(order, Bed.id)
+        .offset(bindparam("page_offset"))
+        .limit(bindparam("page_limit"))
+        .subquery("page")
+    )
+    return (
+        select(*BED_SUMMARY_COLUMNS, page.c.total)
+        .join_from(Bed, page, page.c.id == Bed.id)
+        .order_by(order, Bed.id)
+    )
 
 
 def _filtered(user: User, **filters: Unpack[BedFilters]) -> Select[Bed]:
     """The beds ``user`` may see that match every filter given."""
-    unknown = filters.keys() - BedFilters.__annotations__.keys()
-    if unknown:
-        raise TypeError(f"unknown bed filters: {', '.join(sorted(unknown))}")
-    stmt = visible_beds_query(user)
-    equal: dict[str, Any] = {
-        "project_id": filters.get("project_id"),
-        "owner_id": filters.get("owner_id"),
-        "particle_kind": filters.get("particle_kind"),
-        "packing_method": filters.get("packing_method"),
-        "solver": filters.get("solver"),
-        "spec_hash": filters.get("spec_hash"),
-    }
-    for name, value in equal.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Bed, name) == value)
-    name_contains = filters.get("name_contains")
-    if name_contains:
-        escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Bed.name.ilike(f"%{escaped}%", escape="\\"))
-    ranges: list[tuple[str, Any, float | None, float | None]] = [
-        ("diameter", Bed.column_diameter, filters.get("diameter_min"), filters.get("diameter_max")),
-        ("height", Bed.column_height, filters.get("height_min"), filters.get("height_max")),
-        (
-            "particle_diameter",
-            Bed.particle_diameter,
-            filters.get("particle_diameter_min"),
-            filters.get("particle_diameter_max"),
-        ),
-        ("count", Bed.particle_count, filters.get("count_min"), filters.get("count_max")),
-    ]
-    for name, column, low, high in ranges:
-        check_range(name, low, high)
-        if low is not None:
-            stmt = stmt.where(column >= low)
-        if high is not None:
-            stmt = stmt.where(column <= high)
-    return stmt
+    given, values = _filter_values(user, filters)
+    return _where_template(user.is_admin, given).params(**values)
 
 
 def update_bed(
