@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bedflow._exceptions import RequestError, UploadTooLargeError
+from bedflow._exceptions import NotFoundError, RequestError, UploadTooLargeError
 from bedflow.db import Bed, BedFile, crud
 from bedflow.storage import LocalStorage
 from tests.utils.db import make_bed, make_user
@@ -64,8 +64,10 @@ def test_failed_row_write_removes_the_object(session: Session, tmp_path: Path) -
     store = LocalStorage(tmp_path)
     owner = make_user(session)
     ghost = Bed(id=uuid.uuid4(), owner_id=owner.id)  # never saved: the foreign key fails
-    with pytest.raises(IntegrityError):
+    # (as for a bed deleted while its upload streamed: a lookup error, answered 404)
+    with pytest.raises(NotFoundError) as failed:
         crud.store_file(session, storage=store, bed=ghost, upload=io.BytesIO(b"x"), kind="png")
+    assert isinstance(failed.value.__cause__, IntegrityError)
     assert list(store.list()) == [], "no orphan object"
     assert _rows(session) == 0
 

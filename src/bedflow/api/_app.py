@@ -16,7 +16,9 @@ from pydantic.json_schema import models_json_schema
 from bedflow._version import __version__
 from bedflow.api._bootstrap import ensure_admin, prepare_database
 from bedflow.api._config import ApiConfig
+from bedflow.api._dbgate import DbGate
 from bedflow.api._errors import error_response, install_error_handlers
+from bedflow.api._identities import Identities
 from bedflow.api._jobs import EventHub
 from bedflow.api._logging import configure_structlog
 from bedflow.api._metrics import Metrics
@@ -26,7 +28,7 @@ from bedflow.api._security import signing_key
 from bedflow.api._state import AppState
 from bedflow.api.routes import api_router
 from bedflow.api.schemas import BedCreate
-from bedflow.db import make_engine, make_sessionmaker
+from bedflow.db import make_engine, make_sessionmaker, pool_options
 from bedflow.settings import Settings
 from bedflow.storage import get_storage
 from bedflow.worker import make_dispatcher
@@ -60,17 +62,27 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     """
     config = config or ApiConfig()
     configure_structlog()
-    engine = make_engine(settings.database_url)
+    pool = pool_options(
+        settings.database_url, size=config.db_sessions, overflow=config.db_spare_connections
+    )
+    engine = make_engine(settings.database_url, **pool)
     sessions = make_sessionmaker(engine)
+    read_engine = (
+        engine.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "postgresql"
+        else engine
+    )
     state = AppState(
         settings=settings,
         config=config,
         engine=engine,
         sessions=sessions,
+        read_sessions=make_sessionmaker(read_engine),
         storage=get_storage(settings),
         limiter=RateLimiter(settings.broker_url),
         metrics=Metrics(sessions),
         token_key=signing_key(settings.secret_key.get_secret_value()),
+        identities=Identities(config.auth_cache_s),
     )
 
     hub = EventHub(sessions, settings, config.event_poll_s)
@@ -82,6 +94,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         dispatcher = make_dispatcher(settings, workers=config.workers)
         await anyio.to_thread.run_sync(dispatcher.start)
         state.dispatcher = dispatcher
+        state.db_gate = DbGate(config.db_sessions)
         try:
             yield
         finally:

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from bedflow.api._config import ApiConfig
+from bedflow.api._dbgate import DbGate
+from bedflow.api._identities import Identities
 from bedflow.api._metrics import Metrics
 from bedflow.api._ratelimit import RateLimiter
 from bedflow.settings import Settings
@@ -26,11 +28,18 @@ class AppState:
     config: ApiConfig
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    """Sessions of requests that only read (GET, HEAD): on PostgreSQL in autocommit, which
+    spares the BEGIN and ROLLBACK round trips; each statement is its own snapshot, as in a
+    READ COMMITTED transaction. The same as ``sessions`` on SQLite (no round trips there)."""
     storage: Storage
     limiter: RateLimiter
     metrics: Metrics
     token_key: bytes
+    identities: Identities
     dispatcher: Dispatcher | None = None
+    db_gate: DbGate | None = None
+    """Admission of requests to the database, made on the app's event loop at start."""
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -13,14 +13,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
-import anyio
-import anyio.to_thread
 from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
+from bedflow.api._dbgate import gated_session, release_session
 from bedflow.api._errors import ApiError
 from bedflow.api._security import decode_access_token, issued_before_password_change
 from bedflow.api._state import AppState, app_state
@@ -44,7 +43,10 @@ __all__ = [
     "WritableBed",
     "WritableFile",
     "client_address",
+    "forget_identities",
+    "gated_session",
     "login_limited",
+    "release_session",
     "user_for_token",
     "write_limited",
 ]
@@ -77,21 +79,21 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 StorageDep = Annotated[Storage, Depends(_storage)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[Session]:
+_READS = frozenset({"GET", "HEAD"})
+
+
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
     """A session for the request, closed after the response.
 
-    Opening one does no I/O (it connects on first use). Closing it returns the connection
-    to the pool: in a worker thread, shielded (a client that goes away must not leave the
-    connection checked out), and outside the shared thread limit, as FastAPI closes sync
-    dependencies: when every worker thread waits for a pooled connection, the close that
-    frees one must not wait for a thread.
+    The request first waits its turn at the database gate (on the event loop, holding no
+    thread; see ``_dbgate``). Opening the session does no I/O (it connects on first use).
+    Closing it returns the connection to the pool, shielded (a client that goes away must not
+    leave the connection checked out), and frees the slot. A streaming endpoint may give both
+    back early with ``release_session``. A request that only reads gets ``read_sessions``.
     """
-    session = state.sessions()
-    try:
+    sessions = state.read_sessions if request.method in _READS else state.sessions
+    async with gated_session(state.db_gate, sessions) as session:
         yield session
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -118,20 +120,40 @@ def user_for_token(session: Session, state: AppState, token: str) -> User | None
     return user
 
 
-def get_current_user(
+async def get_current_user(
     request: Request,
     state: StateDep,
     session: SessionDep,
     token: Annotated[str | None, Depends(oauth2)],
 ) -> User:
-    """The active user of the bearer token (a JWT or a personal ``bf_`` token), else 401."""
+    """The active user of the bearer token (a JWT or a personal ``bf_`` token), else 401.
+
+    A token seen in the last seconds is answered from ``state.identities`` on the event loop
+    (a JWT's signature and expiry are still checked); otherwise the database is asked.
+    """
     if not token:
         raise _unauthorized("not signed in: send Authorization: Bearer <token>")
-    user = user_for_token(session, state, token)
+    user = None
+    jwt_ok = token.startswith(crud.TOKEN_PREFIX) or (
+        decode_access_token(token, key=state.token_key) is not None
+    )
+    if jwt_ok:
+        user = state.identities.user(token, session)
     if user is None:
-        raise _unauthorized("invalid or expired token")
+        user = await run_in_threadpool(user_for_token, session, state, token)
+        if user is None:
+            raise _unauthorized("invalid or expired token")
+        state.identities.remember(token, user)
     request.state.user_id = str(user.id)
     return user
+
+
+async def forget_identities(request: Request, state: StateDep) -> AsyncIterator[None]:
+    """For the routers that change users and tokens: after a change, every token is looked
+    up again (on this process at once; on the others when their memory of it runs out)."""
+    yield
+    if request.method not in _READS:
+        state.identities.forget_all()
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -10,7 +10,7 @@ SQLite in the data directory by default, PostgreSQL (psycopg 3) with a ``postgre
 """
 
 from bedflow.db import crud
-from bedflow.db._engine import make_engine, make_sessionmaker
+from bedflow.db._engine import make_engine, make_sessionmaker, pool_options
 from bedflow.db._migrate import alembic_config, downgrade, upgrade
 from bedflow.db._models import (
     Activity,
@@ -58,5 +58,6 @@ __all__ = [
     "downgrade",
     "make_engine",
     "make_sessionmaker",
+    "pool_options",
     "upgrade",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import ConfigError
 
-__all__ = ["make_engine", "make_sessionmaker"]
+__all__ = ["make_engine", "make_sessionmaker", "pool_options"]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -33,6 +33,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise ConfigError(f"unsupported database {backend!r}: use sqlite or postgresql")
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
+
+
+def pool_options(url: str, *, size: int, overflow: int) -> dict[str, Any]:
+    """Connection-pool sizing for :func:`make_engine`, where the URL's pool takes it (an
+    in-memory SQLite database keeps one connection per thread and takes none)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": size, "max_overflow": overflow}
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:

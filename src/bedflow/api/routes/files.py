@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from functools import partial
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from bedflow.api._download import content_disposition, safe_media_type
 from bedflow.api._upload import UPLOAD_OPENAPI, open_upload
@@ -17,13 +19,17 @@ from bedflow.api.deps import (
     OwnedFile,
     SessionDep,
     SettingsDep,
+    StateDep,
     StorageDep,
     WritableBed,
     WritableFile,
+    gated_session,
+    release_session,
     write_limited,
 )
 from bedflow.api.schemas import ErrorBody, FilePublic, FilesPublic
-from bedflow.db import FileKind, crud
+from bedflow.db import BedFile, FileKind, User, crud
+from bedflow.storage import Storage, StoredObject
 
 router = APIRouter(
     tags=["files"],
@@ -45,6 +51,7 @@ async def upload_file(
     bed: WritableBed,
     storage: StorageDep,
     settings: SettingsDep,
+    state: StateDep,
     kind: FileKind = "other",
 ) -> FilePublic:
     """Upload a file to a bed (multipart, part ``file``), streamed to the object store.
@@ -53,31 +60,66 @@ async def upload_file(
     is kept for display only; the object's key is built by the server.
     """
     upload = await open_upload(request)
-    row = await anyio.to_thread.run_sync(
+    bed_id = bed.id
+    # The body streams into the store for as long as the client sends it: hold neither a
+    # connection nor a database slot meanwhile, and take them again for the row.
+    await anyio.to_thread.run_sync(release_session, session)
+    stored = await anyio.to_thread.run_sync(
         partial(
-            crud.store_file,
-            session,
-            storage=storage,
-            bed=bed,
+            crud.put_file_object,
+            storage,
+            bed_id=bed_id,
             upload=upload,
             kind=kind,
-            filename=upload.filename,
             content_type=safe_media_type(upload.content_type),
             max_bytes=settings.max_upload_bytes,
         )
     )
-    await anyio.to_thread.run_sync(
-        partial(
-            crud.record_activity,
-            session,
-            user=user,
-            action="file.upload",
-            subject_type="file",
-            subject_id=row.id,
-            detail={"bed_id": str(bed.id), "size": row.size},
+    async with gated_session(state.db_gate, state.sessions) as again:
+        row = await anyio.to_thread.run_sync(
+            partial(
+                _record,
+                again,
+                storage,
+                user,
+                stored,
+                kind,
+                upload.filename,
+                upload.content_type,
+                bed_id,
+            )
         )
-    )
     return FilePublic.model_validate(row)
+
+
+def _record(
+    session: Session,
+    storage: Storage,
+    user: User,
+    stored: StoredObject,
+    kind: FileKind,
+    filename: str,
+    content_type: str,
+    bed_id: uuid.UUID,
+) -> BedFile:
+    row = crud.record_file(
+        session,
+        storage=storage,
+        bed_id=bed_id,
+        stored=stored,
+        kind=kind,
+        filename=filename,
+        content_type=safe_media_type(content_type),
+    )
+    crud.record_activity(
+        session,
+        user=user,
+        action="file.upload",
+        subject_type="file",
+        subject_id=row.id,
+        detail={"bed_id": str(bed_id), "size": row.size},
+    )
+    return row
 
 
 @router.get("/beds/{bed_id}/files")
@@ -105,8 +147,9 @@ def read_file(file: OwnedFile) -> FilePublic:
         503: {"model": ErrorBody},
     },
 )
-def download_file(file: OwnedFile, storage: StorageDep) -> StreamingResponse:
+def download_file(session: SessionDep, file: OwnedFile, storage: StorageDep) -> StreamingResponse:
     """The file's bytes, streamed, with its content type, length and a safe file name."""
+    release_session(session)  # a large file streams for minutes: no connection held meanwhile
     chunks = storage.open_stream(file.object_key)
     first = next(chunks, b"")  # a missing object or a failing store answers before streaming
     return StreamingResponse(

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
 from bedflow.api._jobs import EventHub, event_hub, job_event_stream, submit_job
-from bedflow.api.deps import CurrentUser, OwnedJob, SessionDep, StateDep, write_limited
+from bedflow.api.deps import (
+    CurrentUser,
+    OwnedJob,
+    SessionDep,
+    StateDep,
+    release_session,
+    write_limited,
+)
 from bedflow.api.schemas import (
     ErrorBody,
     JobCreate,
@@ -196,7 +203,7 @@ def job_events(
 
         curl -N -H "Authorization: Bearer $TOKEN" $SERVER/api/v1/jobs/$JOB/events
     """
-    session.close()  # the stream may last minutes: give the connection back to the pool now
+    release_session(session)  # the stream may last minutes: give the connection back now
     after = last_event_id_header if last_event_id_header is not None else last_event_id
     stream = job_event_stream(hub, state.sessions, user=user, job_id=job.id, after=after or 0)
     return StreamingResponse(

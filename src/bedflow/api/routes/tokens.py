@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from bedflow.api._errors import ApiError
-from bedflow.api.deps import CurrentUser, SessionDep
+from bedflow.api.deps import CurrentUser, SessionDep, forget_identities
 from bedflow.api.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -19,7 +19,9 @@ from bedflow.api.schemas import (
 from bedflow.db import crud
 from bedflow.db._base import utcnow
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(
+    prefix="/tokens", tags=["tokens"], dependencies=[Depends(forget_identities, scope="function")]
+)
 
 
 @router.post("", status_code=201)

@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from bedflow.api._errors import ApiError
-from bedflow.api.deps import AdminUser, CurrentUser, SessionDep, StateDep, login_limited
+from bedflow.api.deps import (
+    AdminUser,
+    CurrentUser,
+    SessionDep,
+    StateDep,
+    forget_identities,
+    login_limited,
+)
 from bedflow.api.schemas import (
     ErrorBody,
     PasswordUpdate,
@@ -20,7 +27,9 @@ from bedflow.api.schemas import (
 )
 from bedflow.db import User, crud
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(
+    prefix="/users", tags=["users"], dependencies=[Depends(forget_identities, scope="function")]
+)
 
 
 @router.post(

@@ -53,6 +53,8 @@ from bedflow.db.crud._files import (
     display_filename,
     get_file,
     list_files,
+    put_file_object,
+    record_file,
     store_file,
 )
 from bedflow.db.crud._jobs import (
@@ -187,7 +189,9 @@ __all__ = [
     "masked",
     "paginate",
     "project_role",
+    "put_file_object",
     "record_activity",
+    "record_file",
     "remove_member",
     "request_cancel",
     "requeue_job",

@@ -6,16 +6,25 @@ import logging
 import re
 import uuid
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bedflow._exceptions import RequestError
+from bedflow._exceptions import NotFoundError, RequestError
 from bedflow.db._accounts import User
 from bedflow.db._beds import Bed, BedFile
 from bedflow.db._types import FILE_KINDS, FileKind
 from bedflow.db.crud._access import visible_files_query
-from bedflow.storage import Readable, Storage, make_key
+from bedflow.storage import Readable, Storage, StoredObject, make_key
 
-__all__ = ["delete_file", "display_filename", "get_file", "list_files", "store_file"]
+__all__ = [
+    "delete_file",
+    "display_filename",
+    "get_file",
+    "list_files",
+    "put_file_object",
+    "record_file",
+    "store_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +55,57 @@ def store_file(
 
     >>> store_file(session, storage=store, bed=bed, upload=f, kind="stl")  # doctest: +SKIP
     """
+    stored = put_file_object(
+        storage,
+        bed_id=bed.id,
+        upload=upload,
+        kind=kind,
+        content_type=content_type,
+        max_bytes=max_bytes,
+    )
+    return record_file(
+        session,
+        storage=storage,
+        bed_id=bed.id,
+        stored=stored,
+        kind=kind,
+        filename=filename,
+        content_type=content_type,
+    )
+
+
+def put_file_object(
+    storage: Storage,
+    *,
+    bed_id: uuid.UUID,
+    upload: Readable,
+    kind: FileKind,
+    content_type: str = "application/octet-stream",
+    max_bytes: int | None = None,
+) -> StoredObject:
+    """The first half of :func:`store_file`: stream ``upload`` into the store (no database);
+    follow with :func:`record_file`, which removes the object when the row cannot be written."""
     if kind not in FILE_KINDS:
         raise RequestError(f"unknown file kind {kind!r}; use one of {', '.join(FILE_KINDS)}")
-    key = make_key(bed_id=bed.id, kind=kind)
-    stored = storage.put_stream(key, upload, content_type=content_type, max_bytes=max_bytes)
+    key = make_key(bed_id=bed_id, kind=kind)
+    return storage.put_stream(key, upload, content_type=content_type, max_bytes=max_bytes)
+
+
+def record_file(
+    session: Session,
+    *,
+    storage: Storage,
+    bed_id: uuid.UUID,
+    stored: StoredObject,
+    kind: FileKind,
+    filename: str = "",
+    content_type: str = "application/octet-stream",
+) -> BedFile:
+    """The second half of :func:`store_file`: the row of an object already stored.
+
+    A failed write removes the object; a bed deleted meanwhile answers NotFoundError."""
     row = BedFile(
-        bed_id=bed.id,
+        bed_id=bed_id,
         kind=kind,
         filename=display_filename(filename),
         object_key=stored.key,
@@ -62,9 +116,11 @@ def store_file(
     try:
         session.add(row)
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
-        _delete_quietly(storage, key)
+        _delete_quietly(storage, stored.key)
+        if isinstance(exc, IntegrityError) and session.get(Bed, bed_id) is None:
+            raise NotFoundError("bed not found") from exc
         raise
     return row
 

@@ -1,0 +1,75 @@
+"""Whom a token belongs to is remembered per process for ``auth_cache_s`` seconds.
+
+A change made through this process (password, role, deactivation, token revoked) is seen at
+once (tests/api/routes/test_login.py); one made elsewhere (another server process, here: the
+database directly) within ``auth_cache_s``. A JWT's signature and expiry are checked on every
+request, remembered or not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from bedflow.api import create_app
+from bedflow.api._security import create_access_token
+from bedflow.db import make_sessionmaker
+from tests.utils.api import CONFIG, auth, make_settings, state
+from tests.utils.db import clear_tables, make_user
+
+ME = "/api/v1/users/me"
+
+
+@pytest.mark.parametrize("ttl", [0.0, 600.0])
+def test_a_user_deactivated_elsewhere_is_refused_within_the_cache_time(
+    db_engine: Engine, tmp_path: Path, ttl: float
+) -> None:
+    app = create_app(
+        make_settings(tmp_path, db_engine), config=dataclasses.replace(CONFIG, auth_cache_s=ttl)
+    )
+    session = make_sessionmaker(db_engine)()
+    try:
+        user = make_user(session)
+        headers = auth(app, user)
+        with TestClient(app) as client:
+            assert client.get(ME, headers=headers).json()["email"] == user.email
+            user.is_active = False  # as another server process would
+            session.commit()
+            if ttl:
+                # Remembered: still served, from a fresh copy of the user as it was.
+                assert client.get(ME, headers=headers).json()["is_active"] is True
+                state(app).identities.forget_all()  # what the cache time does by itself
+            assert client.get(ME, headers=headers).status_code == 401
+    finally:
+        session.close()
+        clear_tables(db_engine)
+
+
+def test_an_expired_jwt_is_refused_though_its_user_is_remembered(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    app = create_app(
+        make_settings(tmp_path, db_engine), config=dataclasses.replace(CONFIG, auth_cache_s=600)
+    )
+    session = make_sessionmaker(db_engine)()
+    try:
+        user = make_user(session)
+        token, _ = create_access_token(
+            user_id=user.id, key=state(app).token_key, lifetime=timedelta(seconds=1)
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(app) as client:
+            assert client.get(ME, headers=headers).status_code == 200
+            time.sleep(2.1)  # JWT times have whole seconds
+            assert client.get(ME, headers=headers).status_code == 401
+            forged = {"Authorization": f"Bearer {token[:-2]}xx"}
+            assert client.get(ME, headers=forged).status_code == 401
+    finally:
+        session.close()
+        clear_tables(db_engine)
