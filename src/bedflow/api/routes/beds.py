@@ -149,6 +149,9 @@ def _list_beds(
     page = crud.list_bed_summaries(
         session, user=user, offset=offset, limit=limit, sort=sort, **filters
     )
+    # Done with the database: closing here, in this worker thread, spares the session's
+    # dependency a second worker-thread call to close it after the response.
+    session.close()
     body = BedsPublic(
         data=[BedPublic.model_validate(row, from_attributes=True) for row in page.data],
         count=page.count,
