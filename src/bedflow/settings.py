@@ -94,6 +94,20 @@ class Settings(BaseSettings):
         max_length=64,
         description="Prefix of the Celery queue names (installations sharing a Redis).",
     )
+    db_sessions: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Requests of one server process that may use the database at once; the "
+        "others wait their turn (the connection pool is sized to match).",
+    )
+    auth_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="How long a server process remembers whom a token belongs to (0: never); "
+        "a revoked token or a deactivated user is refused by the other processes within it.",
+    )
     job_stale_seconds: float = Field(
         120.0, gt=0, description="A running job whose heartbeat is older lost its worker: requeued."
     )

@@ -1,14 +1,13 @@
-"""Whom a token belongs to is remembered per process for ``auth_cache_s`` seconds.
+"""Whom a token belongs to is remembered per process for ``BEDFLOW_AUTH_CACHE_SECONDS``.
 
 A change made through this process (password, role, deactivation, token revoked) is seen at
 once (tests/api/routes/test_login.py); one made elsewhere (another server process, here: the
-database directly) within ``auth_cache_s``. A JWT's signature and expiry are checked on every
+database directly) within that time. A JWT's signature and expiry are checked on every
 request, remembered or not.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,13 +25,11 @@ from tests.utils.db import clear_tables, make_user
 ME = "/api/v1/users/me"
 
 
-@pytest.mark.parametrize("ttl", [0.0, 600.0])
+@pytest.mark.parametrize("ttl", [0.0, 300.0])
 def test_a_user_deactivated_elsewhere_is_refused_within_the_cache_time(
     db_engine: Engine, tmp_path: Path, ttl: float
 ) -> None:
-    app = create_app(
-        make_settings(tmp_path, db_engine), config=dataclasses.replace(CONFIG, auth_cache_s=ttl)
-    )
+    app = create_app(make_settings(tmp_path, db_engine, auth_cache_seconds=ttl), config=CONFIG)
     session = make_sessionmaker(db_engine)()
     try:
         user = make_user(session)
@@ -54,9 +51,7 @@ def test_a_user_deactivated_elsewhere_is_refused_within_the_cache_time(
 def test_an_expired_jwt_is_refused_though_its_user_is_remembered(
     db_engine: Engine, tmp_path: Path
 ) -> None:
-    app = create_app(
-        make_settings(tmp_path, db_engine), config=dataclasses.replace(CONFIG, auth_cache_s=600)
-    )
+    app = create_app(make_settings(tmp_path, db_engine, auth_cache_seconds=300), config=CONFIG)
     session = make_sessionmaker(db_engine)()
     try:
         user = make_user(session)

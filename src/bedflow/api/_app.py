@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     config = config or ApiConfig()
     configure_structlog()
     pool = pool_options(
-        settings.database_url, size=config.db_sessions, overflow=config.db_spare_connections
+        settings.database_url, size=settings.db_sessions, overflow=config.db_spare_connections
     )
     engine = make_engine(settings.database_url, **pool)
     sessions = make_sessionmaker(engine)
@@ -82,7 +82,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         limiter=RateLimiter(settings.broker_url),
         metrics=Metrics(sessions),
         token_key=signing_key(settings.secret_key.get_secret_value()),
-        identities=Identities(config.auth_cache_s),
+        identities=Identities(settings.auth_cache_seconds),
     )
 
     hub = EventHub(sessions, settings, config.event_poll_s)
@@ -94,7 +94,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         dispatcher = make_dispatcher(settings, workers=config.workers)
         await anyio.to_thread.run_sync(dispatcher.start)
         state.dispatcher = dispatcher
-        state.db_gate = DbGate(config.db_sessions)
+        state.db_gate = DbGate(settings.db_sessions)
         try:
             yield
         finally:

@@ -35,15 +35,9 @@ class ApiConfig:
     """Largest request body outside file uploads (a bed spec is a few kB)."""
     workers: int = 2
     """Embedded worker processes started with the app when no broker URL is set (0: none)."""
-    auth_cache_s: float = 2.0
-    """How long a server process remembers whom a token belongs to (0: ask the database on
-    every request). A token revoked, a password changed or a user deactivated through another
-    process is refused here within this time; through this process at once."""
-    db_sessions: int = 10
-    """Requests of one server process that may hold a database session at once; the others
-    wait their turn without holding a worker thread. The connection pool holds as many, plus
-    ``db_spare_connections`` for the event hub, health probes and WebSocket sign-ins."""
     db_spare_connections: int = 5
+    """Connections of the pool beyond ``Settings.db_sessions`` (the requests' share), for the
+    event hub, health probes and WebSocket sign-ins."""
     event_poll_s: float = 0.2
     """How often the process's event hub reads new job events from the database (at once on a
     Redis notice when a broker is configured); every WebSocket connection is fed from it."""

@@ -6,9 +6,10 @@ sync dependencies and endpoints in a shared pool of 40). Without a bound, a burs
 requests than connections deadlocks: every worker thread blocks in the connection pool
 while the requests that hold the connections wait for a worker thread to go on, until the
 pool's 30 s timeout answers 500. The gate admits at most ``slots`` requests to the database
-and lets the others wait on the event loop, holding neither a thread nor a connection; the
-connection pool is sized to the gate (plus headroom for the event hub, health probes and
-WebSocket sign-ins, which hold a connection only inside one worker-thread call).
+(``BEDFLOW_DB_SESSIONS``) and lets the others wait on the event loop, holding neither a
+thread nor a connection; the connection pool is sized to the gate (plus headroom for the
+event hub, health probes and WebSocket sign-ins, which hold a connection only inside one
+worker-thread call).
 
 A request that streams for long after its last query (a download, server-sent events, an
 upload to the object store) gives its session and its slot back early with

@@ -9,7 +9,7 @@ gets its own instance in its own session (no query, no shared ORM object).
 What this trades: a token revoked, a password changed, a user deactivated or demoted on one
 server process is refused there at once (its writes to users and tokens clear this cache)
 and on the other processes within ``ttl_s``. A JWT's signature and expiry are checked on
-every request all the same. ``ttl_s = 0`` turns the cache off.
+every request all the same. ``ttl_s`` is ``BEDFLOW_AUTH_CACHE_SECONDS``; 0 turns the cache off.
 """
 
 from __future__ import annotations
