@@ -133,12 +133,11 @@ async def get_current_user(
     """
     if not token:
         raise _unauthorized("not signed in: send Authorization: Bearer <token>")
-    user = None
-    jwt_ok = token.startswith(crud.TOKEN_PREFIX) or (
+    # A JWT's signature and expiry are checked on every request, its user remembered or not.
+    signed_or_personal = token.startswith(crud.TOKEN_PREFIX) or (
         decode_access_token(token, key=state.token_key) is not None
     )
-    if jwt_ok:
-        user = state.identities.user(token, session)
+    user = state.identities.user(token, session) if signed_or_personal else None
     if user is None:
         user = await run_in_threadpool(user_for_token, session, state, token)
         if user is None:
