@@ -24,6 +24,7 @@ from bedflow import dsl
 from bedflow._exceptions import CfdInputError, EngineUnavailable
 from bedflow.cfd._openfoam import (
     OpenFoamCase,
+    OpenFoamError,
     detect_version,
     location_problems,
     run_case,
@@ -407,6 +408,39 @@ def test_without_openfoam_run_says_how(
     with pytest.raises(EngineUnavailable, match=r"apt-get install openfoam.*Allrun"):
         run_case(esi_case)
     assert detect_version() is None
+
+
+def test_an_org_case_runs_the_org_tools(packed: PackedBed, tmp_path: Path) -> None:
+    """openfoam.org 11 has no ``postProcess`` (it is ``foamPostProcess``): fake tools on PATH
+    record each command line; the post-processing step fails on purpose, ending the run."""
+    case = write_case(packed, make_spec(), tmp_path / "case", version=ORG_11)
+    tools, calls = tmp_path / "bin", tmp_path / "calls.txt"
+    tools.mkdir()
+    boundary = "inlet\\n{\\n nFaces 4;\\n}\\noutlet\\n{\\n nFaces 4;\\n}\\n"
+    scripts = {
+        "blockMesh": "",
+        "snappyHexMesh": f"/bin/mkdir -p constant/polyMesh\nprintf '{boundary}' > "
+        "constant/polyMesh/boundary",
+        "checkMesh": "echo '    cells:            1000'\necho 'Mesh OK.'",
+        "foamPostProcess": "exit 3",
+        "foamRun": "",
+    }
+    for tool, body in scripts.items():
+        fake = tools / tool
+        fake.write_text(f'#!/bin/sh\necho "{tool} $*" >> {calls}\n{body}\n', encoding="utf-8")
+        fake.chmod(0o755)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", str(tools))
+        with pytest.raises(OpenFoamError, match=r"foamPostProcess .*failed"):
+            run_case(case)
+    lines = calls.read_text(encoding="utf-8").splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "blockMesh",
+        "snappyHexMesh",
+        "checkMesh",
+        "foamPostProcess",
+    ]
+    assert lines[-1] == "foamPostProcess -funcs (writeCellVolumes writeCellCentres) -time 0"
 
 
 # -- version detection and log reading --------------------------------------------------------

@@ -4,7 +4,8 @@ Each function returns the file's full text. Values are written with 10 significa
 (``repr`` of SI floats could be ``1e-05`` or ``1.5033222591362126e-05``; both parse, the
 shorter reads better). Patches: ``inlet`` (z = 0), ``outlet`` (z = top), ``wall`` (the column),
 ``particles``, and ``sides`` (the background box's sides, outside the column: empty after
-snappyHexMesh, kept because blockMesh made it).
+snappyHexMesh, which v1912 keeps and openfoam.org 11 removes; the boundary conditions name it
+in a pattern, so either way is fine).
 """
 
 from __future__ import annotations

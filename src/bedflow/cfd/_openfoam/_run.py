@@ -241,6 +241,8 @@ class _Runner:
     def run(self, step: str, argv: list[str], watcher: LogWatcher | None = None) -> LogWatcher:
         """Run one tool in the case directory, its output to ``log.<step>``."""
         watcher = watcher or LogWatcher(step)
+        if shutil.which(argv[0], path=self.env.get("PATH")) is None:
+            raise OpenFoamError(f"{argv[0]} is not on PATH (needed for the {step} step)")
         log_path = self.case.directory / f"log.{step}"
         self.logs[step] = log_path
         logger.info("running %s in %s", " ".join(argv), self.case.directory)
@@ -378,11 +380,12 @@ def run_case(
     """Mesh, check and solve ``case``; Δp/L from the pressure planes, next to Ergun.
 
     Runs ``blockMesh``, ``snappyHexMesh -overwrite``, ``checkMesh``, the cell volumes
-    (``postProcess``), then the solver (with ``decomposePar``/``mpirun``/``reconstructPar``
-    when ``case.cores > 1``), each logged to ``log.<step>`` in the case. ``progress`` is called
-    at least every second; when ``cancel()`` returns True the running tool's process group is
-    killed and :class:`SolverCancelled` raised. Raises :class:`EngineUnavailable` when the
-    tools are not installed, :class:`CfdInputError` when the mesh lost its inlet or outlet
+    (``postProcess``; ``foamPostProcess`` on openfoam.org 10+), then the solver (with
+    ``decomposePar``/``mpirun``/``reconstructPar`` when ``case.cores > 1``), each logged to
+    ``log.<step>`` in the case. ``progress`` is called at least every second; when
+    ``cancel()`` returns True the running tool's process group is killed and
+    :class:`SolverCancelled` raised. Raises :class:`EngineUnavailable` when the tools are not
+    installed, :class:`CfdInputError` when the mesh lost its inlet or outlet
     (too coarse), :class:`OpenFoamError` when a tool fails.
 
     >>> result = run_case(write_case(packed, spec, "runs/bed1"))  # doctest: +SKIP
@@ -413,10 +416,8 @@ def run_case(
     if not check.ok:
         logger.warning("checkMesh: %s", check.verdict)
         notes.append(f"checkMesh {check.verdict}")
-    runner.run(
-        "cellVolumes",
-        ["postProcess", "-funcs", "(writeCellVolumes writeCellCentres)", "-time", "0"],
-    )
+    functions = "(writeCellVolumes writeCellCentres)"
+    runner.run("cellVolumes", [case.version.post_process, "-funcs", functions, "-time", "0"])
     porosity_mesh, porosity_mesh_domain = _mesh_porosity(case, check.cells)
 
     solver = SolverLog(case.solver_argv[0])
