@@ -19,9 +19,10 @@ import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow.api import create_app
-from bedflow.api._dbgate import DbGate
+from bedflow.api._dbgate import DbGate, gated_session
 from bedflow.db import make_sessionmaker
 from tests.utils.api import CONFIG, auth, make_settings, state
 from tests.utils.db import clear_tables, make_bed, make_user
@@ -98,3 +99,18 @@ async def test_the_gate_admits_its_slots_and_frees_them_from_any_thread() -> Non
     second.release()
     with pytest.raises(ValueError, match="at least one slot"):
         DbGate(0)
+
+
+class _BrokenClose(Session):
+    def close(self) -> None:
+        raise RuntimeError("connection lost while closing")
+
+
+@pytest.mark.anyio
+async def test_a_failing_close_still_frees_the_slot() -> None:
+    gate = DbGate(1)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        async with gated_session(gate, sessionmaker(class_=_BrokenClose)):
+            pass
+    with anyio.fail_after(1):  # a leaked slot would block here for good
+        (await gate.enter()).release()

@@ -80,7 +80,12 @@ async def gated_session(
     """A session under a slot of ``gate`` (no gate: an app not started, as in some tests),
     closed in a worker thread and its slot freed afterwards."""
     lease = await gate.enter() if gate is not None else None
-    session = sessions()
+    try:
+        session = sessions()
+    except BaseException:
+        if lease is not None:
+            lease.release()
+        raise
     if lease is not None:
         session.info[_LEASE] = lease
     try:
@@ -97,14 +102,15 @@ async def close_session(session: Session) -> None:
     thread waits, the close that frees a connection must not wait for a thread.
     """
     lease = session.info.get(_LEASE)
-    if lease is not None and not lease.held:
-        return  # given back early
-    if session.in_transaction():
-        await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
-    else:
-        session.close()  # holds no connection: nothing to wait for
-    if lease is not None:
-        lease.release()
+    try:
+        # Also after an early release: a session used again since holds a connection again.
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
+        else:
+            session.close()  # holds no connection: nothing to wait for
+    finally:
+        if lease is not None:
+            lease.release()  # a slot is freed whatever the close did (a no-op the second time)
 
 
 def release_session(session: Session) -> None:
@@ -113,7 +119,9 @@ def release_session(session: Session) -> None:
     For a sync endpoint (in its worker thread) that goes on streaming after its last query;
     the objects loaded stay readable. Idempotent.
     """
-    session.close()
-    lease = session.info.get(_LEASE)
-    if lease is not None:
-        lease.release()
+    try:
+        session.close()
+    finally:
+        lease = session.info.get(_LEASE)
+        if lease is not None:
+            lease.release()
