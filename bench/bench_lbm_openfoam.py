@@ -83,6 +83,9 @@ def main() -> int:
     parser.add_argument("--velocity", type=float, default=0.0005, help="m/s (Re_p = 5000 u)")
     parser.add_argument("--foam-cells", type=int, nargs="*", default=[10])
     parser.add_argument("--lbm-cells", type=int, nargs="*", default=[12, 16])
+    parser.add_argument(
+        "--layers", type=int, default=0, help="OpenFOAM prism layers at particles and wall"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="write the OpenFOAM cases here")
     args = parser.parse_args()
 
@@ -107,10 +110,11 @@ def main() -> int:
     for cells in args.foam_cells:
         run = spec.model_copy(update={"cfd": cfd.model_copy(update={"cells_per_dp": cells})})
         t = time.perf_counter()
-        r = simulate_openfoam(packed, run, root / f"cpd{cells}")
+        r = simulate_openfoam(packed, run, root / f"cpd{cells}", layers=args.layers)
         foam[cells] = (r, time.perf_counter() - t)
         print(
-            f"OpenFOAM {cells:2d} cells/d: {r.cells:,} cells, dp/L {r.pressure_drop_per_length:.4g}"
+            f"OpenFOAM {cells:2d} cells/d{f', {args.layers} layers' if args.layers else ''}: "
+            f"{r.cells:,} cells, dp/L {r.pressure_drop_per_length:.4g}"
             f" Pa/m, {r.ergun_ratio:.3f} x Ergun, mesh porosity {r.porosity_mesh:.4f} "
             f"(geometric {r.porosity_geometric:.4f}), {r.iterations} iterations"
             f"{'' if r.converged else ' NOT converged'}, {foam[cells][1]:.0f} s "

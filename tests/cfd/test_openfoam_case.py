@@ -194,6 +194,24 @@ def test_snappy_has_the_blocks_v1912_insists_on(esi_case: OpenFoamCase) -> None:
         assert not stl.read_bytes()[:5].lower().startswith(b"solid")  # binary, read as such
 
 
+@pytest.mark.parametrize("version", [ESI_V1912, ORG_11], ids=["esi", "org"])
+def test_prism_layers_at_the_particles_and_the_wall(
+    packed: PackedBed, tmp_path: Path, version: Any
+) -> None:
+    case = write_case(packed, make_spec(), tmp_path / "case", version=version, layers=2)
+    snappy = foam_dict(case.directory / "system" / "snappyHexMeshDict")
+    assert snappy["addLayers"] == ["true"]
+    controls = snappy["addLayersControls"]
+    assert controls["layers"] == {
+        "particles": {"nSurfaceLayers": ["2"]},
+        "wall": {"nSurfaceLayers": ["2"]},
+    }
+    assert controls["relativeSizes"] == ["true"] and controls["expansionRatio"] == ["1.2"]
+    assert case.layout.layers == 2
+    with pytest.raises(CfdInputError, match="layers must lie between 0 and 10"):
+        write_case(packed, make_spec(), tmp_path / "bad", version=version, layers=-1)
+
+
 def test_location_in_mesh_is_in_the_fluid(esi_case: OpenFoamCase, packed: PackedBed) -> None:
     """The point written is the layout's, inside the column, outside every (shrunk) sphere by
     more than half a finest cell's diagonal, at the centre of a finest cell."""

@@ -154,9 +154,19 @@ def snappy(lay: CaseLayout, version: OpenFoamVersion) -> str:
         location = f"locationInMesh {_vec(lay.location)};"
         medial = "minMedialAxisAngle 90;"
     lp, lw = lay.level_particles, lay.level_walls
+    if lay.layers:
+        n = lay.layers
+        layers_note = (
+            f"// {n} prism layers at the particles and the wall, sizes relative to the cells"
+        )
+        layers = f"{{ particles {{ nSurfaceLayers {n}; }} wall {{ nSurfaceLayers {n}; }} }}"
+        expansion = "1.2"
+    else:
+        layers_note = "// no layers; snappyHexMesh still wants the block"
+        layers, expansion = "{ }", "1.0"
     return f"""castellatedMesh true;
 snap            true;
-addLayers       false;
+addLayers       {"true" if lay.layers else "false"};
 
 geometry
 {{
@@ -202,12 +212,12 @@ snapControls
     multiRegionFeatureSnap  false;
 }}
 
-// no layers; snappyHexMesh still wants the block
+{layers_note}
 addLayersControls
 {{
     relativeSizes               true;
-    layers                      {{ }}
-    expansionRatio              1.0;
+    layers                      {layers}
+    expansionRatio              {expansion};
     finalLayerThickness         0.3;
     minThickness                0.1;
     nGrow                       0;

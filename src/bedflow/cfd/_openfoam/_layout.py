@@ -64,6 +64,8 @@ class CaseLayout:
     porosity_domain: float
     porosity_slab: float
     wall_sections: int
+    layers: int = 0
+    """Prism layers snappyHexMesh adds at the particles and the wall (0: none)."""
 
     @property
     def background_cell(self) -> Point:
@@ -209,6 +211,7 @@ def layout_case(
     cells_per_dp: int,
     level_particles: int,
     level_walls: int,
+    layers: int = 0,
 ) -> CaseLayout:
     """The layout of a case for spheres ``centers : (n, 3) float, m`` with ``radii : (n,)``
     (the radii as meshed) in a cylinder; raises ValueError when the bed cannot be measured.
@@ -277,4 +280,5 @@ def layout_case(
         porosity_domain=1.0 - solid / (area * height),
         porosity_slab=1.0 - slab / (area * (z2 - z1)),
         wall_sections=wall_sections(radius),
+        layers=layers,
     )
