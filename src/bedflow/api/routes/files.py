@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from functools import partial
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
 from bedflow.api._download import content_disposition, safe_media_type
 from bedflow.api._upload import UPLOAD_OPENAPI, open_upload
@@ -28,8 +26,7 @@ from bedflow.api.deps import (
     write_limited,
 )
 from bedflow.api.schemas import ErrorBody, FilePublic, FilesPublic
-from bedflow.db import BedFile, FileKind, User, crud
-from bedflow.storage import Storage, StoredObject
+from bedflow.db import FileKind, crud
 
 router = APIRouter(
     tags=["files"],
@@ -60,7 +57,7 @@ async def upload_file(
     is kept for display only; the object's key is built by the server.
     """
     upload = await open_upload(request)
-    bed_id = bed.id
+    bed_id, content_type = bed.id, safe_media_type(upload.content_type)
     # The body streams into the store for as long as the client sends it: hold neither a
     # connection nor a database slot meanwhile, and take them again for the row.
     await anyio.to_thread.run_sync(release_session, session)
@@ -71,55 +68,34 @@ async def upload_file(
             bed_id=bed_id,
             upload=upload,
             kind=kind,
-            content_type=safe_media_type(upload.content_type),
+            content_type=content_type,
             max_bytes=settings.max_upload_bytes,
         )
     )
-    async with gated_session(state.db_gate, state.sessions) as again:
-        row = await anyio.to_thread.run_sync(
-            partial(
-                _record,
-                again,
-                storage,
-                user,
-                stored,
-                kind,
-                upload.filename,
-                upload.content_type,
-                bed_id,
-            )
-        )
-    return FilePublic.model_validate(row)
-
-
-def _record(
-    session: Session,
-    storage: Storage,
-    user: User,
-    stored: StoredObject,
-    kind: FileKind,
-    filename: str,
-    content_type: str,
-    bed_id: uuid.UUID,
-) -> BedFile:
-    row = crud.record_file(
-        session,
+    record = partial(
+        crud.record_file,
         storage=storage,
         bed_id=bed_id,
         stored=stored,
         kind=kind,
-        filename=filename,
-        content_type=safe_media_type(content_type),
+        filename=upload.filename,
+        content_type=content_type,
     )
-    crud.record_activity(
-        session,
-        user=user,
-        action="file.upload",
-        subject_type="file",
-        subject_id=row.id,
-        detail={"bed_id": str(bed_id), "size": row.size},
-    )
-    return row
+    async with gated_session(state.db_gate, state.sessions) as again:
+        row = await anyio.to_thread.run_sync(record, again)
+        detail = {"bed_id": str(bed_id), "size": row.size}
+        await anyio.to_thread.run_sync(
+            partial(
+                crud.record_activity,
+                again,
+                user=user,
+                action="file.upload",
+                subject_type="file",
+                subject_id=row.id,
+                detail=detail,
+            )
+        )
+    return FilePublic.model_validate(row)
 
 
 @router.get("/beds/{bed_id}/files")
