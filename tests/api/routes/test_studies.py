@@ -36,7 +36,8 @@ def test_velocity_study_runs_every_point_and_tabulates_against_ergun(worker_api:
     r = api.client.post("/api/v1/studies", json=body, headers=h)
     assert r.status_code == 202, r.text
     study = r.json()
-    assert study["points"] == 3 and study["status"] == "queued"
+    # The embedded workers may claim a point before the answer is built.
+    assert study["points"] == 3 and study["status"] in ("queued", "running")
     assert [p["parameters"] for p in study["table"]] == [
         {"cfd.inlet_velocity": v} for v in VELOCITIES
     ]
