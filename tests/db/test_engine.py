@@ -1,14 +1,17 @@
-"""Engines: SQLite gets WAL and enforced foreign keys; only SQLite and PostgreSQL are accepted."""
+"""Engines: SQLite gets WAL, enforced foreign keys and writing transactions that begin
+IMMEDIATE; only SQLite and PostgreSQL are accepted."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from bedflow._exceptions import ConfigError
-from bedflow.db import make_engine
+from bedflow.db import make_engine, writing_engine
 
 
 def test_sqlite_pragmas(tmp_path: Path) -> None:
@@ -34,3 +37,43 @@ def test_other_databases_are_refused(url: str) -> None:
 def test_both_backends_answer(db_engine: Engine) -> None:
     with db_engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def _read_then_write(engine: Engine, other: Engine) -> None:
+    """Read in a transaction, let another connection write meanwhile, then write."""
+    with engine.connect() as conn, conn.begin():
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+        def writer() -> None:  # waits for the write lock when the reader holds it
+            with other.begin() as c:
+                c.execute(text("INSERT INTO t VALUES (2)"))
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        thread.join(timeout=0.5)  # a writer that is not waiting commits well within this
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    thread.join()
+
+
+def test_sqlite_read_then_write_waits_for_another_writer(tmp_path: Path) -> None:
+    """A writing engine's transaction holds the write lock from its first read, so another
+    writer waits its busy timeout instead of making the transaction's first write fail."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    engine, other = make_engine(url), make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    with pytest.raises(OperationalError, match="database is locked"):
+        _read_then_write(engine, other)  # deferred: the read's snapshot went stale
+    with other.begin() as conn:
+        conn.execute(text("DELETE FROM t"))
+    _read_then_write(writing_engine(engine), other)
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT x FROM t")).scalars()) == [1, 2]
+    engine.dispose()
+    other.dispose()
+
+
+def test_writing_engine_is_the_engine_itself_on_postgresql() -> None:
+    engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
+    assert writing_engine(engine) is engine
+    engine.dispose()

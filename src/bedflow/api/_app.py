@@ -28,7 +28,7 @@ from bedflow.api._security import signing_key
 from bedflow.api._state import AppState
 from bedflow.api.routes import api_router
 from bedflow.api.schemas import BedCreate
-from bedflow.db import make_engine, make_sessionmaker, pool_options
+from bedflow.db import make_engine, make_sessionmaker, pool_options, writing_engine
 from bedflow.settings import Settings
 from bedflow.storage import get_storage
 from bedflow.worker import make_dispatcher
@@ -66,26 +66,27 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         settings.database_url, size=settings.db_sessions, overflow=config.db_spare_connections
     )
     engine = make_engine(settings.database_url, **pool)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(writing_engine(engine))
     read_engine = (
         engine.execution_options(isolation_level="AUTOCOMMIT")
         if engine.dialect.name == "postgresql"
         else engine
     )
+    read_sessions = make_sessionmaker(read_engine)
     state = AppState(
         settings=settings,
         config=config,
         engine=engine,
         sessions=sessions,
-        read_sessions=make_sessionmaker(read_engine),
+        read_sessions=read_sessions,
         storage=get_storage(settings),
         limiter=RateLimiter(settings.broker_url),
-        metrics=Metrics(sessions),
+        metrics=Metrics(read_sessions),
         token_key=signing_key(settings.secret_key.get_secret_value()),
         identities=Identities(settings.auth_cache_seconds),
     )
 
-    hub = EventHub(sessions, settings, config.event_poll_s)
+    hub = EventHub(read_sessions, settings, config.event_poll_s)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -28,10 +28,14 @@ class AppState:
     config: ApiConfig
     engine: Engine
     sessions: sessionmaker[Session]
+    """Sessions of requests that may write: on SQLite they begin IMMEDIATE (see
+    ``bedflow.db.writing_engine``), so a request that reads and then writes waits for the
+    worker's writes instead of failing with "database is locked"."""
     read_sessions: sessionmaker[Session]
-    """Sessions of requests that only read (GET, HEAD): on PostgreSQL in autocommit, which
-    spares the BEGIN and ROLLBACK round trips; each statement is its own snapshot, as in a
-    READ COMMITTED transaction. The same as ``sessions`` on SQLite (no round trips there)."""
+    """Sessions that only read (GET and HEAD requests, live events, metrics, health): on
+    PostgreSQL in autocommit, which spares the BEGIN and ROLLBACK round trips; each statement
+    is its own snapshot, as in a READ COMMITTED transaction. Deferred transactions on SQLite,
+    which take no write lock."""
     storage: Storage
     limiter: RateLimiter
     metrics: Metrics

@@ -10,7 +10,7 @@ SQLite in the data directory by default, PostgreSQL (psycopg 3) with a ``postgre
 """
 
 from bedflow.db import crud
-from bedflow.db._engine import make_engine, make_sessionmaker, pool_options
+from bedflow.db._engine import make_engine, make_sessionmaker, pool_options, writing_engine
 from bedflow.db._migrate import alembic_config, downgrade, upgrade
 from bedflow.db._models import (
     Activity,
@@ -60,4 +60,5 @@ __all__ = [
     "make_sessionmaker",
     "pool_options",
     "upgrade",
+    "writing_engine",
 ]

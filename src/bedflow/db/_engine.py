@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import ConfigError
 
-__all__ = ["make_engine", "make_sessionmaker", "pool_options"]
+__all__ = ["make_engine", "make_sessionmaker", "pool_options", "writing_engine"]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -63,9 +63,27 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_BEGIN_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+_BEGIN_IMMEDIATE = "bedflow_sqlite_begin_immediate"
+
+
+def writing_engine(engine: Engine) -> Engine:
+    """``engine`` for transactions that read and then write, such as an API request's.
+
+    On SQLite such a transaction begins IMMEDIATE: it takes the write lock at its first
+    statement, waiting up to the busy timeout for another writer. A deferred transaction
+    that has read cannot wait there: SQLite refuses its first write at once ("database is
+    locked") when another connection is writing or has written since it began to read.
+    On PostgreSQL ``engine`` itself.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_BEGIN_IMMEDIATE: True})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

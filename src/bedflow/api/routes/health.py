@@ -68,7 +68,7 @@ def _workers(state: AppState) -> tuple[str, str]:
     if not state.settings.broker_url:
         return "embedded", "jobs run inside the server"
     since = utcnow() - WORKER_FRESH
-    with state.sessions() as session:
+    with state.read_sessions() as session:
         alive = session.scalar(
             select(func.count(func.distinct(Job.worker))).where(Job.heartbeat_at >= since)
         )

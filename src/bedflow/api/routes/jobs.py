@@ -205,7 +205,7 @@ def job_events(
     """
     release_session(session)  # the stream may last minutes: give the connection back now
     after = last_event_id_header if last_event_id_header is not None else last_event_id
-    stream = job_event_stream(hub, state.sessions, user=user, job_id=job.id, after=after or 0)
+    stream = job_event_stream(hub, state.read_sessions, user=user, job_id=job.id, after=after or 0)
     return StreamingResponse(
         stream,
         media_type="text/event-stream",

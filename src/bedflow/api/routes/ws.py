@@ -31,12 +31,12 @@ REPLAY_LIMIT = 500
 
 
 def _authenticate(state: AppState, token: str) -> User | None:
-    with state.sessions() as session:
+    with state.read_sessions() as session:
         return user_for_token(session, state, token) if token else None
 
 
 def _missed(state: AppState, user: User, after: int) -> list[str]:
-    with state.sessions() as session:
+    with state.read_sessions() as session:
         events = crud.list_user_events(session, user=user, after_id=after, limit=REPLAY_LIMIT)
         return [json.dumps(event_message(e)) for e in events]
 
