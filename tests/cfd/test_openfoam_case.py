@@ -212,6 +212,17 @@ def test_prism_layers_at_the_particles_and_the_wall(
         write_case(packed, make_spec(), tmp_path / "bad", version=version, layers=-1)
 
 
+def test_prism_layers_from_the_spec(packed: PackedBed, tmp_path: Path) -> None:
+    spec = make_spec("mesh_layers = 3;")
+    case = write_case(packed, spec, tmp_path / "spec", version=ESI_V1912)
+    snappy = foam_dict(case.directory / "system" / "snappyHexMeshDict")
+    assert snappy["addLayersControls"]["layers"]["wall"] == {"nSurfaceLayers": ["3"]}
+    assert case.layout.layers == 3
+    off = write_case(packed, spec, tmp_path / "off", version=ESI_V1912, layers=0)
+    assert off.layout.layers == 0  # an explicit argument wins over the spec
+    assert foam_dict(off.directory / "system" / "snappyHexMeshDict")["addLayers"] == ["false"]
+
+
 def test_location_in_mesh_is_in_the_fluid(esi_case: OpenFoamCase, packed: PackedBed) -> None:
     """The point written is the layout's, inside the column, outside every (shrunk) sphere by
     more than half a finest cell's diagonal, at the centre of a finest cell."""

@@ -121,6 +121,7 @@ def specs(draw: st.DrawFn) -> BedSpec:
             cells_per_dp=st.integers(2, 200),
             yplus_target=positive,
             mesh_levels=optional(walls=st.integers(0, 10), particles=st.integers(0, 10)),
+            mesh_layers=st.integers(0, 10),
         )
     )
     data: dict[str, Any] = {"bed": bed, "particles": particles}

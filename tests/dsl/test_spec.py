@@ -185,6 +185,26 @@ def test_fast_laminar_flow_warns_about_turbulence() -> None:
     assert any("Reynolds number 5000" in w.message for w in compiled.warnings)
 
 
+def test_mesh_layers_warn_unless_openfoam_meshes() -> None:
+    lbm = parse_with_diagnostics(bed_text(extra="cfd { mesh_layers = 2 }"))
+    assert lbm.spec.cfd.mesh_layers == 2
+    assert any("the lbm solver ignores it" in w.message for w in lbm.warnings)
+    foam = parse_with_diagnostics(bed_text(extra="cfd { solver = openfoam; mesh_layers = 2 }"))
+    assert not foam.warnings
+    assert any("mesh_layers" in m for m in errors_of(bed_text(extra="cfd { mesh_layers = 11 }")))
+
+
+def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
+    # Computed before cfd.mesh_layers existed (commit 2adc536): a spec that leaves a later key
+    # at its default keeps that hash, so stored beds still find their cached artifacts.
+    before = "51391e8df5ad9739055ff8b8852ed6cb660dd2c18d7b9704b1e5871fd03b9261"
+    assert spec_hash(parse(MINIMAL)) == before
+    foam = parse(bed_text(extra="cfd { solver = openfoam }"))
+    zero = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 0 }"))
+    two = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 2 }"))
+    assert spec_hash(zero) == spec_hash(foam) != spec_hash(two)
+
+
 def test_spec_validates_when_built_from_python_or_json() -> None:
     with pytest.raises(ValidationError, match="does not fit"):
         BedSpec(bed=ColumnSpec(diameter=0.01), particles=ParticleSpec(diameter=0.02))

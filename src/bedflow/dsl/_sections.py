@@ -363,6 +363,14 @@ class CfdSpec(_Section):
     mesh_levels: MeshLevels = Field(
         default_factory=MeshLevels, description="snappyHexMesh refinement levels."
     )
+    mesh_layers: int = Field(
+        0,
+        description="Prism layers snappyHexMesh adds at the particles and the column wall "
+        "(openfoam only; 0: none). Two layers at 26 cells/d give the pressure drop of 40 "
+        "cells/d without layers, in a third of the time (docs/flow.md).",
+        ge=0,
+        le=10,
+    )
 
     @property
     def kinematic_viscosity(self) -> float:

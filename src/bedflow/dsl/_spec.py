@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -262,6 +263,14 @@ class BedSpec(BaseModel):
                     "consider regime = turbulent_rans",
                 )
             )
+        if self.cfd.mesh_layers and self.cfd.solver != "openfoam":
+            out.append(
+                SpecProblem(
+                    path=("cfd", "mesh_layers"),
+                    message=f"mesh_layers shapes the OpenFOAM mesh only; the {self.cfd.solver} "
+                    "solver ignores it",
+                )
+            )
         return out
 
 
@@ -287,13 +296,22 @@ def canonical_json(spec: BedSpec) -> str:
     )
 
 
+_HASHED_WHEN_SET: dict[tuple[str, str], Any] = {("cfd", "mesh_layers"): 0}
+"""Keys added after hashes were first stored, with the default that leaves them out of the
+hash: a spec that does not use them keeps the hash it had before they existed."""
+
+
 def spec_hash(spec: BedSpec) -> str:
     """sha256 (hex) of the canonical JSON of everything that shapes the bed and its flow.
 
     ``name`` and ``description`` are left out: renaming a bed does not change what is packed
-    or simulated, so cached artifacts stay valid.
+    or simulated, so cached artifacts stay valid. So are the keys of ``_HASHED_WHEN_SET``
+    while they hold their default.
     """
     data = spec.model_dump(mode="json", exclude={"name", "description"})
+    for (section, key), default in _HASHED_WHEN_SET.items():
+        if data[section][key] == default:
+            del data[section][key]
     text = json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )

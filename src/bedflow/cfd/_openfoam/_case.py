@@ -155,7 +155,7 @@ def write_case(
     cores: int = 1,
     shrink: float = DEFAULT_SHRINK,
     version: OpenFoamVersion | None = None,
-    layers: int = 0,
+    layers: int | None = None,
 ) -> OpenFoamCase:
     """Write a complete OpenFOAM case of ``packed`` with the flow of ``spec.cfd``.
 
@@ -164,10 +164,10 @@ def write_case(
     of their radius), simpleFoam (or foamRun) laminar or RANS with ``nu = mu / rho``, pressure
     averaged on two planes inside the packed region, ``case.foam``, ``Allrun`` and, with
     ``cores > 1``, a ``decomposeParDict``. ``version`` defaults to the OpenFOAM found on PATH
-    (v1912 syntax when there is none). ``layers`` prism layers are added at the particles and
-    the wall (0: none; snappyHexMesh extrudes them where it can, not in the tightest gaps
-    between particles). The solver always writes its final fields: the case
-    is the output, whatever ``cfd.write_fields`` says.
+    (v1912 syntax when there is none). ``layers`` prism layers (default
+    ``cfd.mesh_layers``) are added at the particles and the wall (0: none; snappyHexMesh
+    extrudes them where it can, not in the tightest gaps between particles). The solver always
+    writes its final fields: the case is the output, whatever ``cfd.write_fields`` says.
 
     >>> case = write_case(packed, spec, "runs/bed1")  # doctest: +SKIP
     >>> case.layout.location, case.layout.planes  # doctest: +SKIP
@@ -179,6 +179,7 @@ def write_case(
         )
     if cores < 1:
         raise CfdInputError(f"cores must be at least 1, got {cores}")
+    layers = spec.cfd.mesh_layers if layers is None else layers
     if not 0 <= layers <= 10:
         raise CfdInputError(f"layers must lie between 0 and 10, got {layers}")
     if not 0.0 <= shrink < 0.2:

@@ -501,7 +501,7 @@ def simulate_openfoam(
     *,
     cores: int = 1,
     shrink: float = DEFAULT_SHRINK,
-    layers: int = 0,
+    layers: int | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> OpenFoamResult:
