@@ -4,6 +4,7 @@ IMMEDIATE; only SQLite and PostgreSQL are accepted."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from bedflow._exceptions import ConfigError
 from bedflow.db import make_engine, writing_engine
+from tests.utils.db import POSTGRES_URL
 
 
 def test_sqlite_pragmas(tmp_path: Path) -> None:
@@ -74,6 +76,29 @@ def test_sqlite_read_then_write_waits_for_another_writer(tmp_path: Path) -> None
 
 
 def test_writing_engine_is_the_engine_itself_on_postgresql() -> None:
-    engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
+    engine = make_engine(POSTGRES_URL)
     assert writing_engine(engine) is engine
     engine.dispose()
+
+
+@pytest.mark.parametrize("idle_s", [0.0, 300.0])
+def test_a_connection_the_server_dropped_is_replaced_when_it_was_idle(idle_s: float) -> None:
+    """Pinged after ``idle_s`` of rest: 0 pings every checkout, 300 trusts a connection that
+    was just used (and its next statement fails, as without any ping)."""
+    engine = make_engine(POSTGRES_URL, ping_after_idle_s=idle_s, pool_size=1)
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)  # the backend is gone once the server has handled the signal
+        with engine.connect() as conn:
+            if idle_s:
+                with pytest.raises(OperationalError):
+                    conn.execute(text("SELECT pg_backend_pid()"))
+                return
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        engine.dispose()
+        admin.dispose()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import ConfigError
@@ -14,8 +16,19 @@ from bedflow._exceptions import ConfigError
 __all__ = ["make_engine", "make_sessionmaker", "pool_options", "writing_engine"]
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+PING_AFTER_IDLE_S = 5.0
+"""A pooled PostgreSQL connection idle for longer is pinged before use (see ``make_engine``)."""
+
+
+def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S, **kwargs: Any) -> Engine:
     """An engine for ``url``: SQLite gets WAL, foreign keys and real transactions.
+
+    On PostgreSQL a pooled connection that sat idle for more than ``ping_after_idle_s``
+    seconds is pinged before use and replaced when the server has gone away (restarted, or
+    the connection timed out). A connection back from use within that time is trusted: a
+    ping on every checkout (``pool_pre_ping``) is one more round trip per request. When the
+    server goes away in those seconds, the statements on its connections fail and the pool
+    drops every connection made before.
 
     >>> engine = make_engine("sqlite:///bedflow.db")  # doctest: +SKIP
     """
@@ -31,8 +44,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(parsed.render_as_string(hide_password=False), **kwargs)
     if backend != "postgresql":
         raise ConfigError(f"unsupported database {backend!r}: use sqlite or postgresql")
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    _ping_when_idle(engine, ping_after_idle_s)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["bedflow_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("bedflow_idle_since")  # None: connected just now
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise DisconnectionError(f"pooled connection gone: {exc}") from exc
 
 
 def pool_options(url: str, *, size: int, overflow: int) -> dict[str, Any]:
