@@ -55,13 +55,14 @@ def test_an_expired_jwt_is_refused_though_its_user_is_remembered(
     session = make_sessionmaker(db_engine)()
     try:
         user = make_user(session)
-        token, _ = create_access_token(
-            user_id=user.id, key=state(app).token_key, lifetime=timedelta(seconds=1)
-        )
-        headers = {"Authorization": f"Bearer {token}"}
-        with TestClient(app) as client:
+        with TestClient(app) as client:  # started first: a loaded machine starts slowly
+            # JWT times have whole seconds: a 3 s token is good for at least 2 s from here.
+            token, _ = create_access_token(
+                user_id=user.id, key=state(app).token_key, lifetime=timedelta(seconds=3)
+            )
+            headers = {"Authorization": f"Bearer {token}"}
             assert client.get(ME, headers=headers).status_code == 200
-            time.sleep(2.1)  # JWT times have whole seconds
+            time.sleep(3.1)
             assert client.get(ME, headers=headers).status_code == 401
             forged = {"Authorization": f"Bearer {token[:-2]}xx"}
             assert client.get(ME, headers=forged).status_code == 401
