@@ -108,6 +108,14 @@ class Settings(BaseSettings):
         description="How long a server process remembers whom a token belongs to (0: never); "
         "a revoked token or a deactivated user is refused by the other processes within it.",
     )
+    count_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="How long a server process remembers how many beds match a listing's "
+        "filters, so that later pages skip counting (0: never); writes through the same "
+        "process show at once, writes through others within it.",
+    )
     job_stale_seconds: float = Field(
         120.0, gt=0, description="A running job whose heartbeat is older lost its worker: requeued."
     )

@@ -110,6 +110,7 @@ def api(api_app: FastAPI, api_client: TestClient, db_engine: Engine) -> Iterator
     helper.session.close()
     state(api_app).limiter.reset()
     state(api_app).identities.forget_all()
+    state(api_app).counts.forget_all()
     clear_tables(db_engine)
 
 

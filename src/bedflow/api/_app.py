@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 from bedflow._version import __version__
 from bedflow.api._bootstrap import ensure_admin, prepare_database
 from bedflow.api._config import ApiConfig
+from bedflow.api._counts import Counts
 from bedflow.api._dbgate import DbGate
 from bedflow.api._errors import error_response, install_error_handlers
 from bedflow.api._identities import Identities
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
         metrics=Metrics(read_sessions),
         token_key=signing_key(settings.secret_key.get_secret_value()),
         identities=Identities(settings.auth_cache_seconds),
+        counts=Counts(settings.count_cache_seconds),
     )
 
     hub = EventHub(read_sessions, settings, config.event_poll_s)

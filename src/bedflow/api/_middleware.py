@@ -1,4 +1,5 @@
-"""One ASGI middleware around every request: request id, access log, metrics, body limit.
+"""One ASGI middleware around every request: request id, access log, metrics, body limit,
+and forgetting the listing counts this process remembers when a request may write.
 
 Written against raw ASGI (not BaseHTTPMiddleware) so that streamed uploads and downloads pass
 through chunk by chunk.
@@ -28,11 +29,14 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _UPLOAD_PATH = re.compile(r"/api/v1/beds/[^/]+/files/?")
 MULTIPART_SLACK = 1024 * 1024
 """Bytes allowed on top of a file's size limit for the multipart framing."""
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestMiddleware:
     """Tags each request with an id (``X-Request-ID``, echoed), logs and measures it, and
-    answers 413 as soon as a body goes past its limit."""
+    answers 413 as soon as a body goes past its limit. A request that may write makes the
+    process forget its listing counts (``_counts``) when it starts and again when its answer
+    starts, after its commit: a count read in between could miss the write."""
 
     def __init__(self, app: ASGIApp, state: AppState) -> None:
         self.app = app
@@ -51,6 +55,9 @@ class RequestMiddleware:
         given = headers.get(REQUEST_ID.encode(), b"").decode("latin-1")
         request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
         limit = self._limit(scope)
+        writes = scope["method"] not in _READS
+        if writes:
+            self.state.counts.forget_all()
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -78,6 +85,8 @@ class RequestMiddleware:
             if too_large and not response_started:
                 return
             if message["type"] == "http.response.start":
+                if writes:
+                    self.state.counts.forget_all()
                 status = message["status"]
                 response_started = True
                 message.setdefault("headers", [])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from bedflow.api._config import ApiConfig
+from bedflow.api._counts import Counts
 from bedflow.api._dbgate import DbGate
 from bedflow.api._identities import Identities
 from bedflow.api._metrics import Metrics
@@ -41,6 +42,8 @@ class AppState:
     metrics: Metrics
     token_key: bytes
     identities: Identities
+    counts: Counts
+    """How many beds match a viewer's listing filters, remembered for a few seconds."""
     dispatcher: Dispatcher | None = None
     db_gate: DbGate | None = None
     """Admission of requests to the database, made on the app's event loop at start."""

@@ -16,6 +16,7 @@ __all__ = [
     "BED_SORTS",
     "BedBase",
     "BedCreate",
+    "BedListQuery",
     "BedPublic",
     "BedText",
     "BedUpdate",
@@ -109,3 +110,33 @@ class BedsPublic(BaseModel):
 
     data: list[BedPublic]
     count: int
+
+
+_Length = Annotated[float | None, Field(ge=0, le=1e6, allow_inf_nan=False)]
+_Count = Annotated[int | None, Field(ge=0, le=2**31 - 1)]
+_Word = Annotated[str | None, Field(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class BedListQuery(BaseModel):
+    """The query of a bed listing: one page, its order, and filters (lengths in m, ranges
+    inclusive). Read as one model: validating twenty parameters one by one took a tenth of a
+    listing's time in the server."""
+
+    offset: int = Field(0, ge=0, le=10**9)
+    limit: int = Field(50, ge=1, le=200)
+    sort: BedSort = "-created_at"
+    q: str | None = Field(None, max_length=200, pattern=r"^[^\x00]*$", description="name contains")
+    project_id: uuid.UUID | None = None
+    mine: bool = Field(False, description="only the beds I own")
+    kind: _Word = None
+    method: _Word = None
+    solver: _Word = None
+    spec_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    diameter_min: _Length = None
+    diameter_max: _Length = None
+    height_min: _Length = None
+    height_max: _Length = None
+    particle_diameter_min: _Length = None
+    particle_diameter_max: _Length = None
+    count_min: _Count = None
+    count_max: _Count = None

@@ -161,6 +161,7 @@ def list_bed_summaries(
     offset: int = 0,
     limit: int = 50,
     sort: str = "-created_at",
+    count: int | None = None,
     **filters: Unpack[BedFilters],
 ) -> Page[Row[*tuple[Any, ...]]]:
     """Like :func:`list_beds`, as rows of :data:`BED_SUMMARY_COLUMNS` (attributes by name).
@@ -170,6 +171,10 @@ def list_bed_summaries(
     full. A second query counts only when a page past the end comes back empty. The
     statement is built once per shape (which filters, admin or not, sort) and then only run
     with new values: building and keying it took a fifth of a listing's time in the server.
+
+    ``count``, when the caller already knows how many beds match (from an earlier page of the
+    same filters), is returned as the page's count and nothing is counted: the scan stops at
+    the page's end instead of running over every match.
 
     >>> page = list_bed_summaries(session, user=user, particle_kind="sphere")  # doctest: +SKIP
     >>> page.count, [bed.name for bed in page.data]  # doctest: +SKIP
@@ -183,8 +188,10 @@ def list_bed_summaries(
             f"cannot sort by {sort!r}; use one of {', '.join(sorted(BED_SORT_KEYS))}"
         )
     given, values = _filter_values(user, filters)
-    stmt = _summary_statement(user.is_admin, given, sort)
+    stmt = _summary_statement(user.is_admin, given, sort, count is None)
     rows = session.execute(stmt, {**values, "page_offset": offset, "page_limit": limit}).all()
+    if count is not None:
+        return Page(data=rows, count=count)
     if rows:
         count = int(rows[0].total)
     elif offset == 0:
@@ -251,25 +258,26 @@ def _where_template(admin: bool, given: frozenset[str]) -> Select[Bed]:
     return stmt
 
 
-@functools.lru_cache(maxsize=512)
-def _summary_statement(admin: bool, given: frozenset[str], sort: str) -> Select[*tuple[Any, ...]]:
-    """One page of summaries with the number of matches; offset and limit bound too."""
+@functools.lru_cache(maxsize=1024)
+def _summary_statement(
+    admin: bool, given: frozenset[str], sort: str, counted: bool
+) -> Select[*tuple[Any, ...]]:
+    """One page of summaries, with the number of matches as ``total`` when ``counted``;
+    offset and limit bound too."""
     column = BED_SORT_KEYS[sort.removeprefix("-")]
     order = column.desc() if sort.startswith("-") else column.asc()
+    ids = [Bed.id, func.count().over().label("total")] if counted else [Bed.id]
     # The tiebreak keeps pages stable when many rows share the sort value.
     page = (
         _where_template(admin, given)
-        .with_only_columns(Bed.id, func.count().over().label("total"))
+        .with_only_columns(*ids)
         .order_by(order, Bed.id)
         .offset(bindparam("page_offset"))
         .limit(bindparam("page_limit"))
         .subquery("page")
     )
-    return (
-        select(*BED_SUMMARY_COLUMNS, page.c.total)
-        .join_from(Bed, page, page.c.id == Bed.id)
-        .order_by(order, Bed.id)
-    )
+    columns = [*BED_SUMMARY_COLUMNS, page.c.total] if counted else BED_SUMMARY_COLUMNS
+    return select(*columns).join_from(Bed, page, page.c.id == Bed.id).order_by(order, Bed.id)
 
 
 def _filtered(user: User, **filters: Unpack[BedFilters]) -> Select[Bed]:
