@@ -1,4 +1,5 @@
-"""`bedflow serve`: refuses the network outside production, then hands over to uvicorn."""
+"""`bedflow serve`: refuses the network outside production, then hands over to uvicorn; with
+several workers each gets a listening socket of its own and connections spread over them."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """A fresh data dir, settings re-read, and uvicorn.run replaced by a recorder."""
-    import uvicorn
+    """A fresh data dir, settings re-read, and the server's start replaced by a recorder."""
+    from bedflow.api import _workers
 
     monkeypatch.setenv("BEDFLOW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "admin password 1")
@@ -29,7 +30,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]
     root = logging.getLogger()
     saved = (root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled)
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target, **kw}))
+    monkeypatch.setattr(
+        _workers, "run_server", lambda target, **kw: calls.append({"target": target, **kw})
+    )
     get_settings.cache_clear()
     yield calls
     get_settings.cache_clear()
@@ -47,7 +50,7 @@ def test_serve_migrates_creates_the_admin_and_runs_uvicorn(
     result = runner.invoke(app, ["serve", "--port", "8123", "--workers", "2"])
     assert result.exit_code == 0, result.output
     [call] = env
-    assert call["target"] == "bedflow.api._server:make_app" and call["factory"] is True
+    assert call["target"] == "bedflow.api._server:make_app"
     assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8123, 2)
     assert (tmp_path / "bedflow.db").exists()
 

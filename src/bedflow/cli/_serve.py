@@ -36,7 +36,15 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes; on Linux each listens on its own socket (SO_REUSEPORT), "
+            "so connections spread evenly over them.",
+        ),
+    ] = 1,
     allow_remote: Annotated[
         bool,
         typer.Option(
@@ -67,12 +75,11 @@ def serve(
         )
         raise typer.Exit(2)
 
-    import uvicorn
-
     from bedflow.api import ApiConfig
     from bedflow.api._bootstrap import ensure_admin, prepare_database
     from bedflow.api._logging import configure_logging
     from bedflow.api._server import LOG_LEVEL_ENV
+    from bedflow.api._workers import run_server
     from bedflow.db import make_engine, make_sessionmaker
 
     os.environ[LOG_LEVEL_ENV] = log_level
@@ -84,9 +91,8 @@ def serve(
         ensure_admin(engine, make_sessionmaker(engine), settings, ApiConfig())
     finally:
         engine.dispose()
-    uvicorn.run(
+    run_server(
         "bedflow.api._server:make_app",
-        factory=True,
         host=host,
         port=port,
         workers=workers,
