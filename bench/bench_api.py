@@ -17,10 +17,12 @@ warm-up and ``--seconds`` of measurement per endpoint; the database is dropped a
 
 The clients send without pause to measure throughput. With 50 clients that never pause the
 mean latency is 50 / throughput (Little's law), so a p99 under 50 ms at saturation would
-need over 1,000 req/s; the latency target is therefore also measured in a paced run, where
-each client waits 50/500 s between requests (``--rate``: at most 500 req/s offered, as 50
-locust users with a 0.1 s wait would). Each row also gives the CPU spent per request by the
-server processes, by their PostgreSQL backends and by the load generator (Linux /proc).
+need over 1,000 req/s; the latency target is therefore also measured in a paced run at 500
+requests/s (``--rate``), as 50 locust users with a pause between requests would offer. Each
+client waits after each answer (wrk's ``delay``), so a client's cycle is its pause plus the
+latency: short calibration runs measure that latency and shorten the pause until the clients
+together send at the rate. Each row also gives the CPU spent per request by the server
+processes, by their PostgreSQL backends and by the load generator (Linux /proc).
 
     .venv/bin/python bench/bench_api.py [--workers 2] [--seconds 10] [--clients 50] [--python]
 """
@@ -393,14 +395,15 @@ def main() -> None:
             "competes with the server for the same cores; the figures will be lower"
         )
 
-    def load(paths: list[str], headers: dict[str, str], pause: float = 0.0) -> dict[str, float]:
+    def load(
+        paths: list[str], headers: dict[str, str], pause: float = 0.0, seconds: float = 0.0
+    ) -> dict[str, float]:
+        seconds = seconds or args.seconds
         before = meter.sample()
         if wrk is None:
-            r = asyncio.run(_python_load(port, paths, headers, args.clients, args.seconds, pause))
+            r = asyncio.run(_python_load(port, paths, headers, args.clients, seconds, pause))
         else:
-            r = _wrk_load(
-                wrk, port, paths, headers, args.clients, args.seconds, args.threads, pause
-            )
+            r = _wrk_load(wrk, port, paths, headers, args.clients, seconds, args.threads, pause)
         # Warm-up included on both sides: CPU per request over every request made.
         server, database, client = meter.spent(before, meter.sample())
         total = r["total"]
@@ -435,8 +438,14 @@ def main() -> None:
             health = load(["/api/v1/health"], {})
             listing = load(pages, auth)
             narrow = load(narrow_pages, auth)
-            # Each client waits clients/rate s between its requests: at most `rate` offered.
-            paced = load(pages, auth, pause=args.clients / args.rate)
+            # Each client's cycle (pause + latency) should be clients/rate s: calibrate the
+            # pause on the latency measured at the previous one.
+            pause = args.clients / args.rate
+            for _ in range(2):
+                probe = load(pages, auth, pause=pause, seconds=3.0)
+                latency_s = max(0.0, args.clients / probe["rps"] - pause)
+                pause = max(0.0, args.clients / args.rate - latency_s)
+            paced = load(pages, auth, pause=pause)
         finally:
             if proc is not None:
                 _stop_server(proc)
