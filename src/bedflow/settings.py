@@ -95,11 +95,13 @@ class Settings(BaseSettings):
         description="Prefix of the Celery queue names (installations sharing a Redis).",
     )
     db_sessions: int = Field(
-        10,
+        2,
         ge=1,
         le=1000,
         description="Requests of one server process that may use the database at once; the "
-        "others wait their turn (the connection pool is sized to match).",
+        "others wait their turn (the connection pool is sized to match). Few is fast: a "
+        "process runs Python on one thread at a time, and more requests in flight only make "
+        "each one wait longer; raise it when the database is remote and slow to answer.",
     )
     auth_cache_seconds: float = Field(
         2.0,
