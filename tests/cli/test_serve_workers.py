@@ -46,6 +46,14 @@ def _children(pid: int) -> list[int]:
     return sorted(out)
 
 
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def _established(pid: int, port: int) -> int:
     """How many connections to ``port`` the process ``pid`` holds."""
     inodes = set()
@@ -147,6 +155,7 @@ def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced(
     )
     _wait(lambda: all(_healthy(port) for _ in range(CONNECTIONS)), "both sockets served")
 
+    everyone = set(workers) | set(_children(proc.pid))
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
-    assert _children(proc.pid) == []
+    _wait(lambda: not any(_running(pid) for pid in everyone), "the workers to stop", 10.0)
