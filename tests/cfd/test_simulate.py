@@ -140,3 +140,6 @@ def test_lbm_flow_measured_between_planes_with_bed_around_them(bed_and_spec) -> 
     assert half.porosity == pytest.approx(seams.porosity)  # of the slab, not of the domain
     assert whole.pressure_drop_per_length == pytest.approx(half.pressure_drop_per_length, rel=0.02)
     assert seams.domain["buffer_m"] == 0.0 and seams.domain["simulated_m"] == list(z_range)
+    assert half.domain["voxel_porosity"] == pytest.approx(seams.domain["voxel_porosity"])
+    with pytest.raises(CfdInputError, match="buffer must be 0 or more"):
+        lbm_flow(packed, spec, z_range=z_range, buffer=-d)

@@ -113,15 +113,14 @@ def lbm_flow(
     t0 = time.perf_counter()
     lo, hi = z_range
     where = slab_from
+    if not buffer >= 0.0:
+        raise CfdInputError(f"buffer must be 0 or more, got {buffer}")
     sim_lo, sim_hi = lo, hi
     if buffer > 0:
         sim_lo, sim_hi = max(0.0, lo - buffer), min(packed.column.height, hi + buffer)
     vox = voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(sim_lo, sim_hi))
-    slab_porosity = vox.geometric_porosity
-    if buffer > 0:
-        slab_porosity = voxelize(
-            packed, cells_per_dp=cfd.cells_per_dp, z_range=(lo, hi)
-        ).geometric_porosity
+    slab = vox if buffer == 0 else voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(lo, hi))
+    slab_porosity = slab.geometric_porosity
     # One solid layer around the cross-section keeps the periodic x/y wrap closed; the
     # mirror image along z makes the slab periodic without a step at the seam.
     solid = np.pad(vox.solid, ((0, 0), (1, 1), (1, 1)), constant_values=True)
@@ -238,7 +237,7 @@ def lbm_flow(
             "simulated_m": [sim_lo, sim_hi],
             "cells": list(solid.shape),
             "cells_per_dp": cfd.cells_per_dp,
-            "voxel_porosity": vox.porosity,
+            "voxel_porosity": slab.porosity,
             "geometric_porosity": slab_porosity,
             "tau": tau,
             "lattice_velocity": u_sim_lu,
