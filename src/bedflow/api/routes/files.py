@@ -8,6 +8,7 @@ from functools import partial
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from bedflow.api._download import content_disposition, safe_media_type
 from bedflow.api._upload import UPLOAD_OPENAPI, open_upload
@@ -26,7 +27,7 @@ from bedflow.api.deps import (
     write_limited,
 )
 from bedflow.api.schemas import ErrorBody, FilePublic, FilesPublic
-from bedflow.db import FileKind, crud
+from bedflow.db import BedFile, FileKind, crud
 
 router = APIRouter(
     tags=["files"],
@@ -72,29 +73,29 @@ async def upload_file(
             max_bytes=settings.max_upload_bytes,
         )
     )
-    record = partial(
-        crud.record_file,
-        storage=storage,
-        bed_id=bed_id,
-        stored=stored,
-        kind=kind,
-        filename=upload.filename,
-        content_type=content_type,
-    )
+
+    def record(again: Session) -> BedFile:  # the row and its activity: one worker-thread call
+        row = crud.record_file(
+            again,
+            storage=storage,
+            bed_id=bed_id,
+            stored=stored,
+            kind=kind,
+            filename=upload.filename,
+            content_type=content_type,
+        )
+        crud.record_activity(
+            again,
+            user=user,
+            action="file.upload",
+            subject_type="file",
+            subject_id=row.id,
+            detail={"bed_id": str(bed_id), "size": row.size},
+        )
+        return row
+
     async with gated_session(state.db_gate, state.sessions) as again:
         row = await anyio.to_thread.run_sync(record, again)
-        detail = {"bed_id": str(bed_id), "size": row.size}
-        await anyio.to_thread.run_sync(
-            partial(
-                crud.record_activity,
-                again,
-                user=user,
-                action="file.upload",
-                subject_type="file",
-                subject_id=row.id,
-                detail=detail,
-            )
-        )
     return FilePublic.model_validate(row)
 
 
