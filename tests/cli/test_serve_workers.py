@@ -1,10 +1,13 @@
-"""`bedflow serve --workers 2` for real: connections opened together spread over both worker
-processes (each listens on its own SO_REUSEPORT socket), a worker that dies is replaced on
-its socket, and SIGTERM stops them all.
+"""`bedflow serve --workers 2` for real: each worker process listens on a socket of its own
+(SO_REUSEPORT), so the kernel hands each new connection to one of them by a hash of its
+addresses; a burst of connections is served by both; a worker that dies is replaced on its
+socket, and SIGTERM stops them all.
 
 With uvicorn's shared socket the first worker to wake accepted every waiting connection:
 bench/bench_api.py found all 50 of its keep-alive connections on one of two workers in most
-runs. Linux only (SO_REUSEPORT balances there).
+runs. The split itself is left unasserted: the kernel's hash of sequential client ports is
+not a fair coin (splits from 16/16 to 27/5 were seen). Linux only (SO_REUSEPORT balances
+there).
 """
 
 from __future__ import annotations
@@ -54,22 +57,23 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def _established(pid: int, port: int) -> int:
-    """How many connections to ``port`` the process ``pid`` holds."""
+def _sockets(pid: int, port: int, state: str) -> set[str]:
+    """The inodes of the sockets on local ``port`` in TCP ``state`` (01 established, 0A
+    listening) that the process ``pid`` holds."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
                 inodes.add(fields[9])
-    held = 0
+    held = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
             target = os.readlink(fd)
         except OSError:
             continue
         if target.startswith("socket:[") and target[8:-1] in inodes:
-            held += 1
+            held.add(target[8:-1])
     return held
 
 
@@ -135,15 +139,15 @@ def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced(
 ) -> None:
     proc, port = server
     workers = _children(proc.pid)
+    listening = [_sockets(pid, port, "0A") for pid in workers]
+    assert all(len(s) == 1 for s in listening) and not listening[0] & listening[1], listening
     connections = _burst(port, CONNECTIONS)
     try:
         for conn in connections:  # kept alive
             conn.request("GET", HEALTH)
             assert conn.getresponse().read() and conn.sock is not None
-        held = {pid: _established(pid, port) for pid in workers}
-        # Spread by the hash of each connection's addresses: fewer than 7 of 32 on either
-        # worker has a chance of 1 in 2,000; one socket for both put nearly all on one.
-        assert sum(held.values()) == CONNECTIONS and min(held.values()) >= 7, held
+        held = {pid: len(_sockets(pid, port, "01")) for pid in workers}
+        assert sum(held.values()) == CONNECTIONS, held
     finally:
         for conn in connections:
             conn.close()
