@@ -39,7 +39,7 @@ from bedflow.cfd._openfoam._logs import (
     read_dat,
     read_scalar_field,
 )
-from bedflow.cfd._openfoam._run import _clean
+from bedflow.cfd._openfoam._run import _clean, _last
 from bedflow.cfd._openfoam._version import ESI_V1912, ORG_11, parse_banner
 from bedflow.dsl import BedSpec
 from bedflow.geometry import PackedBed, pack
@@ -566,6 +566,28 @@ def test_boundary_dat_and_field_readers(tmp_path: Path) -> None:
     assert read_scalar_field(field, 3).tolist() == [1e-9, 2e-9, 3e-9]
     field.write_text("internalField   uniform 8e-09;\n")
     assert read_scalar_field(field, 2).tolist() == [8e-9, 8e-9]
+
+
+def test_function_object_output_read_from_its_first_time_folder(
+    packed: PackedBed, tmp_path: Path
+) -> None:
+    """A function object writes into a folder named after the time of its first write (0 for
+    a fresh run; openfoam.org 11 then adds a row for the initial fields, which is not an
+    iteration and is left out of the history); a case restarted at 40 writes into 40."""
+    case = write_case(packed, make_spec(), tmp_path, version=ORG_11)
+    out = tmp_path / "postProcessing" / "pPlane1"
+    (out / "0").mkdir(parents=True)
+    (out / "0" / "surfaceFieldValue.dat").write_text(
+        "# Time  areaAverage(p)\n0\t0\n1\t0.5\n2\t0.25\n", encoding="utf-8"
+    )
+    last, history = _last(case, "pPlane1")
+    assert last == 0.25 and history.tolist() == [0.5, 0.25]
+    shutil.rmtree(out / "0")
+    (out / "40").mkdir()
+    (out / "40" / "surfaceFieldValue.dat").write_text("# Time p\n41\t0.75\n", encoding="utf-8")
+    assert _last(case, "pPlane1")[0] == 0.75
+    with pytest.raises(OpenFoamError, match="function object pPlane2 did not run"):
+        _last(case, "pPlane2")
 
 
 def test_rerun_starts_from_a_clean_case(packed: PackedBed, tmp_path: Path) -> None:

@@ -129,10 +129,21 @@ def _mpi(case: OpenFoamCase) -> list[str]:
 
 
 def _last(case: OpenFoamCase, name: str) -> tuple[float, FloatArray]:
-    path = case.directory / "postProcessing" / name / "0" / "surfaceFieldValue.dat"
+    """The last value of a function object's output and its history, one per iteration.
+
+    The output lies in a folder named after the time of its first write (``0`` when the
+    objects execute at the start, as they do by default; openfoam.org 11 then writes a row for
+    the initial fields, which is not an iteration and is left out)."""
+    base = case.directory / "postProcessing" / name
+    times = sorted(
+        (p for p in base.iterdir() if p.is_dir() and _is_time(p.name)) if base.is_dir() else [],
+        key=lambda p: float(p.name),
+    )
+    path = (times[0] if times else base / "0") / "surfaceFieldValue.dat"
     if not path.is_file():
         raise OpenFoamError(f"the solver wrote no {path}: the function object {name} did not run")
-    _, values = read_dat(path)
+    iterations, values = read_dat(path)
+    values = values[iterations > 0]
     if values.size == 0:
         raise OpenFoamError(f"{path} holds no values")
     return float(values[-1]), values
