@@ -14,14 +14,14 @@ import math
 from dataclasses import dataclass
 
 from bedflow.cfd._openfoam._constants import TURBULENCE_INTENSITY, TURBULENCE_LENGTH_FRACTION
+from bedflow.cfd._openfoam._control import control
 from bedflow.cfd._openfoam._layout import CaseLayout
-from bedflow.cfd._openfoam._mesh_dicts import block_mesh, num, snappy, vec
+from bedflow.cfd._openfoam._mesh_dicts import block_mesh, num, snappy
 from bedflow.cfd._openfoam._version import OpenFoamVersion
 
 __all__ = [
     "FIELD_NAMES",
     "PATCHES",
-    "PRESSURE_FUNCTIONS",
     "RAS_MODELS",
     "FlowSettings",
     "case_dictionaries",
@@ -40,15 +40,6 @@ RAS_MODELS = {
 """bedflow's turbulence model name -> (OpenFOAM's name, the fields it solves or computes)."""
 
 FIELD_NAMES = ("U", "p", "k", "epsilon", "omega", "nut")
-
-#: function object name -> what it averages (written to postProcessing/<name>/0/*.dat)
-PRESSURE_FUNCTIONS = {
-    "pInlet": "inlet patch",
-    "pOutlet": "outlet patch",
-    "pPlane1": "lower plane in the packed region",
-    "pPlane2": "upper plane in the packed region",
-    "flowInlet": "volumetric flow rate through the inlet (sum of phi)",
-}
 
 C_MU = 0.09
 """k-epsilon model constant C_mu (Launder & Spalding 1974), for the inlet epsilon and omega."""
@@ -86,93 +77,6 @@ def header(cls: str, obj: str, location: str, version: OpenFoamVersion) -> str:
         f"    object      {obj};\n"
         "}\n\n"
     )
-
-
-def _surface_value(name: str, version: OpenFoamVersion, region: str, operation: str) -> str:
-    select = "select" if version.flavour == "org" else "regionType"
-    return f"""    {name}
-    {{
-        type            surfaceFieldValue;
-        libs            ("libfieldFunctionObjects.so");
-        writeControl    timeStep;
-        writeInterval   1;
-        log             false;
-        writeFields     false;
-        {select}{region}
-        operation       {operation};
-        fields          ({"phi" if operation == "sum" else "p"});
-    }}
-"""
-
-
-def _patch_region(patch: str, version: OpenFoamVersion) -> str:
-    if version.flavour == "org":
-        return f"      patch;\n        patch           {patch};"
-    return f"      patch;\n        name            {patch};"
-
-
-def _plane_region(name: str, z: float, version: OpenFoamVersion) -> str:
-    point = vec((0.0, 0.0, z))
-    if version.flavour == "org":
-        plane = f"""type        cutPlane;
-            planeType   pointAndNormal;
-            point       {point};
-            normal      (0 0 1);"""
-    else:
-        plane = f"""type        cuttingPlane;
-            planeType   pointAndNormal;
-            pointAndNormalDict
-            {{
-                point   {point};
-                normal  (0 0 1);
-            }}"""
-    return f"""      sampledSurface;
-        name            {name};
-        sampledSurfaceDict
-        {{
-            {plane}
-            interpolate false;
-        }}"""
-
-
-def control(lay: CaseLayout, flow: FlowSettings, version: OpenFoamVersion) -> str:
-    if version.flavour == "org":
-        app = "application     foamRun;\nsolver          incompressibleFluid;"
-    else:
-        app = "application     simpleFoam;"
-    z1, z2 = lay.planes
-    functions = "".join(
-        [
-            _surface_value("pInlet", version, _patch_region("inlet", version), "areaAverage"),
-            _surface_value("pOutlet", version, _patch_region("outlet", version), "areaAverage"),
-            _surface_value("pPlane1", version, _plane_region("plane1", z1, version), "areaAverage"),
-            _surface_value("pPlane2", version, _plane_region("plane2", z2, version), "areaAverage"),
-            _surface_value("flowInlet", version, _patch_region("inlet", version), "sum"),
-        ]
-    )
-    return f"""{app}
-
-startFrom       startTime;
-startTime       0;
-stopAt          endTime;
-endTime         {flow.max_iterations};
-deltaT          1;
-writeControl    timeStep;
-writeInterval   {flow.max_iterations};
-purgeWrite      0;
-writeFormat     ascii;
-writePrecision  10;
-writeCompression off;
-timeFormat      general;
-timePrecision   8;
-runTimeModifiable false;
-
-// area-averaged kinematic pressure p/rho (m2/s2) on the inlet, the outlet and two planes in
-// the packed region (z = {num(z1)} m and {num(z2)} m), every iteration
-functions
-{{
-{functions}}}
-"""
 
 
 def schemes() -> str:
@@ -407,7 +311,7 @@ def case_dictionaries(
 
     put("system/blockMeshDict", block_mesh(lay))
     put("system/snappyHexMeshDict", snappy(lay, version))
-    put("system/controlDict", control(lay, flow, version))
+    put("system/controlDict", control(lay, flow.max_iterations, version))
     put("system/fvSchemes", schemes())
     put("system/fvSolution", solution(flow))
     put("system/decomposeParDict", decompose(max(flow.cores, 1)))
