@@ -30,6 +30,10 @@ def test_simulate_packs_then_solves_and_writes_the_result(tmp_path: Path) -> Non
     assert (out / "convergence.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "packing.npz").exists()
     assert "ergun" in result.stdout and "Re_p = 10" in result.stdout
+    # where dp/L was measured: across the bulk band, with half a diameter of bed beyond it
+    lo, hi = (1e3 * z for z in data["domain"]["slab_m"])
+    assert f"dp/L across z = {lo:.2f}-{hi:.2f} mm (bulk band)" in result.stdout
+    assert "2.5 mm of bed simulated beyond each end" in result.stdout
 
 
 def test_simulate_reuses_a_packing_and_takes_another_solver(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -75,8 +75,26 @@ def print_result(result: cfd.FlowResult) -> None:
         f"{'' if result.converged else ' (NOT converged)'}"
     )
     out.print(escape(facts))
+    where = measured_where(result.domain)
+    if where:
+        out.print(escape(where))
     for note in result.notes:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
+
+
+def measured_where(domain: dict[str, Any]) -> str | None:
+    """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
+    if "slab_m" in domain:
+        lo, hi = domain["slab_m"]
+        text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
+        buffer = float(domain.get("buffer_m", 0.0))
+        if buffer > 0:
+            text += f", {buffer * 1e3:.3g} mm of bed simulated beyond each end"
+        return text
+    if "planes_m" in domain:
+        lo, hi = domain["planes_m"]
+        return f"dp/L between the planes at z = {lo * 1e3:.2f} and {hi * 1e3:.2f} mm"
+    return None
 
 
 @app.command()
