@@ -231,9 +231,9 @@ def solve_periodic(
     n_fluid = n_nodes - int(np.count_nonzero(solid))
     stride = padded_stride(n_nodes, dt.itemsize)
     fluid = np.ascontiguousarray((~solid).reshape(-1), dtype=np.uint8)
-    link_ptr, link_n, link_m = boundary_links(solid)
-    ghost = np.zeros(link_n.size, dtype=dt)  # bounce-back populations, at rest
-    links = (link_ptr, link_n, link_m, ghost)
+    link_ptr, slot_even, slot_odd = boundary_links(solid, stride)
+    ghost = np.zeros(slot_even.size, dtype=dt)  # bounce-back populations, at rest
+    links = (link_ptr, slot_even, slot_odd, ghost)
     params = kernels.kernel_params(omega_p, omega_m, gz, dt)
     f = np.zeros(kernels.Q * stride, dtype=dt)  # at rest; one buffer (AA pattern)
     jz_slab = np.zeros(nz)

@@ -25,8 +25,8 @@ f_qbar' of the previous step. Solid nodes are collided like fluid ones (zero vel
 their values stay bounded) so that the x loop has no branch, and nothing fluid reads what they
 write: after a row is processed its boundary links save each such f_qbar' in ``ghost``, and
 before the row is processed in the next step they put it into the slot the fluid node reads
-(see ``bounce_back`` in the generator). The links of row r and direction q = 1..18 are
-``link_ptr[18 r + q - 1]:link_ptr[18 r + q]``.
+(see ``bounce_back`` in the generator). The links of row r are ``link_ptr[r]:link_ptr[r + 1]``,
+each with the flat index in ``f`` of its slot in an even and in an odd step.
 
 Directions: ``q`` and ``q + 9`` are opposite (``q = 1..9``), so TRT works on pairs.
 """
@@ -122,8 +122,8 @@ def stream_collide(
     odd: bool,
     fluid: _U8,
     link_ptr: _Index,
-    link_n: _Index,
-    link_m: _Index,
+    slot_even: _Index,
+    slot_odd: _Index,
     ghost: _Float,
     p: _Float,
 ) -> None:
@@ -132,9 +132,11 @@ def stream_collide(
     f : (19 * s,) float32/float64, populations minus weights, stride s
     odd : False for the even step, True for the odd one; they must alternate
     fluid : (nz*ny*nx,) uint8, 1 on fluid nodes, 0 on solid ones
-    link_ptr : (18 nz ny + 1,) int, the boundary links of row r = z ny + y and
-        direction q are ``link_ptr[18 r + q - 1]:link_ptr[18 r + q]``
-    link_n, link_m : (n_links,) int, fluid node n and its solid neighbour m = n - c_q
+    link_ptr : (nz ny + 1,) int, the boundary links of row r = z ny + y are
+        ``link_ptr[r]:link_ptr[r + 1]``
+    slot_even, slot_odd : (n_links,) int, flat index in ``f`` of the slot a link fills
+        before an even step, q s + n (fluid node n), and before an odd one, qbar s + m
+        (its solid neighbour m = n - c_q)
     ghost : (n_links,) float, the bounce-back population of each link (zero at rest)
     p : (22,) float in the storage precision, :func:`kernel_params`
     """
@@ -196,43 +198,8 @@ def stream_collide(
                 rp0 = (z * ny + yp) * nx
                 rpp = (zp * ny + yp) * nx
                 r = z * ny + y
-                base = r * 18
-                for k in range(link_ptr[base + 0], link_ptr[base + 1]):
-                    v1[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 1], link_ptr[base + 2]):
-                    v2[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 2], link_ptr[base + 3]):
-                    v3[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 3], link_ptr[base + 4]):
-                    v4[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 4], link_ptr[base + 5]):
-                    v5[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 5], link_ptr[base + 6]):
-                    v6[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 6], link_ptr[base + 7]):
-                    v7[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 7], link_ptr[base + 8]):
-                    v8[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 8], link_ptr[base + 9]):
-                    v9[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 9], link_ptr[base + 10]):
-                    v10[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 10], link_ptr[base + 11]):
-                    v11[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 11], link_ptr[base + 12]):
-                    v12[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 12], link_ptr[base + 13]):
-                    v13[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 13], link_ptr[base + 14]):
-                    v14[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 14], link_ptr[base + 15]):
-                    v15[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 15], link_ptr[base + 16]):
-                    v16[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 16], link_ptr[base + 17]):
-                    v17[link_n[k]] = ghost[k]
-                for k in range(link_ptr[base + 17], link_ptr[base + 18]):
-                    v18[link_n[k]] = ghost[k]
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    f[slot_even[k]] = ghost[k]
                 for seg in range(3):
                     if seg == 0:
                         lo, hi, wl, wh = 0, 1, nx, (-nx if nx == 1 else 0)
@@ -473,43 +440,8 @@ def stream_collide(
                             asym = mh * d9 + (pa2 * rcu - fo2)
                             v18[e0 + iu] = sym + asym if fresh else f18
                             v9[e0 + iu] = sym - asym if fresh else f9
-                base = r * 18
-                for k in range(link_ptr[base + 0], link_ptr[base + 1]):
-                    ghost[k] = v1[link_n[k]]
-                for k in range(link_ptr[base + 1], link_ptr[base + 2]):
-                    ghost[k] = v2[link_n[k]]
-                for k in range(link_ptr[base + 2], link_ptr[base + 3]):
-                    ghost[k] = v3[link_n[k]]
-                for k in range(link_ptr[base + 3], link_ptr[base + 4]):
-                    ghost[k] = v4[link_n[k]]
-                for k in range(link_ptr[base + 4], link_ptr[base + 5]):
-                    ghost[k] = v5[link_n[k]]
-                for k in range(link_ptr[base + 5], link_ptr[base + 6]):
-                    ghost[k] = v6[link_n[k]]
-                for k in range(link_ptr[base + 6], link_ptr[base + 7]):
-                    ghost[k] = v7[link_n[k]]
-                for k in range(link_ptr[base + 7], link_ptr[base + 8]):
-                    ghost[k] = v8[link_n[k]]
-                for k in range(link_ptr[base + 8], link_ptr[base + 9]):
-                    ghost[k] = v9[link_n[k]]
-                for k in range(link_ptr[base + 9], link_ptr[base + 10]):
-                    ghost[k] = v10[link_n[k]]
-                for k in range(link_ptr[base + 10], link_ptr[base + 11]):
-                    ghost[k] = v11[link_n[k]]
-                for k in range(link_ptr[base + 11], link_ptr[base + 12]):
-                    ghost[k] = v12[link_n[k]]
-                for k in range(link_ptr[base + 12], link_ptr[base + 13]):
-                    ghost[k] = v13[link_n[k]]
-                for k in range(link_ptr[base + 13], link_ptr[base + 14]):
-                    ghost[k] = v14[link_n[k]]
-                for k in range(link_ptr[base + 14], link_ptr[base + 15]):
-                    ghost[k] = v15[link_n[k]]
-                for k in range(link_ptr[base + 15], link_ptr[base + 16]):
-                    ghost[k] = v16[link_n[k]]
-                for k in range(link_ptr[base + 16], link_ptr[base + 17]):
-                    ghost[k] = v17[link_n[k]]
-                for k in range(link_ptr[base + 17], link_ptr[base + 18]):
-                    ghost[k] = v18[link_n[k]]
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    ghost[k] = f[slot_even[k]]
     if odd:
         for z in prange(nz):
             zm = z - 1 if z > 0 else nz - 1
@@ -527,43 +459,8 @@ def stream_collide(
                 rp0 = (z * ny + yp) * nx
                 rpp = (zp * ny + yp) * nx
                 r = z * ny + y
-                base = r * 18
-                for k in range(link_ptr[base + 0], link_ptr[base + 1]):
-                    v10[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 1], link_ptr[base + 2]):
-                    v11[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 2], link_ptr[base + 3]):
-                    v12[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 3], link_ptr[base + 4]):
-                    v13[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 4], link_ptr[base + 5]):
-                    v14[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 5], link_ptr[base + 6]):
-                    v15[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 6], link_ptr[base + 7]):
-                    v16[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 7], link_ptr[base + 8]):
-                    v17[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 8], link_ptr[base + 9]):
-                    v18[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 9], link_ptr[base + 10]):
-                    v1[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 10], link_ptr[base + 11]):
-                    v2[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 11], link_ptr[base + 12]):
-                    v3[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 12], link_ptr[base + 13]):
-                    v4[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 13], link_ptr[base + 14]):
-                    v5[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 14], link_ptr[base + 15]):
-                    v6[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 15], link_ptr[base + 16]):
-                    v7[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 16], link_ptr[base + 17]):
-                    v8[link_m[k]] = ghost[k]
-                for k in range(link_ptr[base + 17], link_ptr[base + 18]):
-                    v9[link_m[k]] = ghost[k]
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    f[slot_odd[k]] = ghost[k]
                 for seg in range(3):
                     if seg == 0:
                         lo, hi, wl, wh = 0, 1, nx, (-nx if nx == 1 else 0)
@@ -822,43 +719,8 @@ def stream_collide(
                             asym = mh * d9 + (pa2 * rcu - fo2)
                             v9[e9 + iu] = sym + asym if fresh else f18
                             v18[e18 + iu] = sym - asym if fresh else f9
-                base = r * 18
-                for k in range(link_ptr[base + 0], link_ptr[base + 1]):
-                    ghost[k] = v10[link_m[k]]
-                for k in range(link_ptr[base + 1], link_ptr[base + 2]):
-                    ghost[k] = v11[link_m[k]]
-                for k in range(link_ptr[base + 2], link_ptr[base + 3]):
-                    ghost[k] = v12[link_m[k]]
-                for k in range(link_ptr[base + 3], link_ptr[base + 4]):
-                    ghost[k] = v13[link_m[k]]
-                for k in range(link_ptr[base + 4], link_ptr[base + 5]):
-                    ghost[k] = v14[link_m[k]]
-                for k in range(link_ptr[base + 5], link_ptr[base + 6]):
-                    ghost[k] = v15[link_m[k]]
-                for k in range(link_ptr[base + 6], link_ptr[base + 7]):
-                    ghost[k] = v16[link_m[k]]
-                for k in range(link_ptr[base + 7], link_ptr[base + 8]):
-                    ghost[k] = v17[link_m[k]]
-                for k in range(link_ptr[base + 8], link_ptr[base + 9]):
-                    ghost[k] = v18[link_m[k]]
-                for k in range(link_ptr[base + 9], link_ptr[base + 10]):
-                    ghost[k] = v1[link_m[k]]
-                for k in range(link_ptr[base + 10], link_ptr[base + 11]):
-                    ghost[k] = v2[link_m[k]]
-                for k in range(link_ptr[base + 11], link_ptr[base + 12]):
-                    ghost[k] = v3[link_m[k]]
-                for k in range(link_ptr[base + 12], link_ptr[base + 13]):
-                    ghost[k] = v4[link_m[k]]
-                for k in range(link_ptr[base + 13], link_ptr[base + 14]):
-                    ghost[k] = v5[link_m[k]]
-                for k in range(link_ptr[base + 14], link_ptr[base + 15]):
-                    ghost[k] = v6[link_m[k]]
-                for k in range(link_ptr[base + 15], link_ptr[base + 16]):
-                    ghost[k] = v7[link_m[k]]
-                for k in range(link_ptr[base + 16], link_ptr[base + 17]):
-                    ghost[k] = v8[link_m[k]]
-                for k in range(link_ptr[base + 17], link_ptr[base + 18]):
-                    ghost[k] = v9[link_m[k]]
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    ghost[k] = f[slot_odd[k]]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -869,109 +731,21 @@ def fill_ghosts(
     ny: int,
     odd: bool,
     link_ptr: _Index,
-    link_n: _Index,
-    link_m: _Index,
+    slot_even: _Index,
+    slot_odd: _Index,
     ghost: _Float,
 ) -> None:
     """The bounce-back slots that :func:`stream_collide` would fill before its next step
     (``odd`` is that step's parity), so that :func:`moments` and :func:`macroscopic` see the
     incoming populations."""
-    v1 = f[1 * s : 2 * s]
-    v2 = f[2 * s : 3 * s]
-    v3 = f[3 * s : 4 * s]
-    v4 = f[4 * s : 5 * s]
-    v5 = f[5 * s : 6 * s]
-    v6 = f[6 * s : 7 * s]
-    v7 = f[7 * s : 8 * s]
-    v8 = f[8 * s : 9 * s]
-    v9 = f[9 * s : 10 * s]
-    v10 = f[10 * s : 11 * s]
-    v11 = f[11 * s : 12 * s]
-    v12 = f[12 * s : 13 * s]
-    v13 = f[13 * s : 14 * s]
-    v14 = f[14 * s : 15 * s]
-    v15 = f[15 * s : 16 * s]
-    v16 = f[16 * s : 17 * s]
-    v17 = f[17 * s : 18 * s]
-    v18 = f[18 * s : 19 * s]
     if not odd:
         for r in prange(nz * ny):
-            base = r * 18
-            for k in range(link_ptr[base + 0], link_ptr[base + 1]):
-                v1[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 1], link_ptr[base + 2]):
-                v2[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 2], link_ptr[base + 3]):
-                v3[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 3], link_ptr[base + 4]):
-                v4[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 4], link_ptr[base + 5]):
-                v5[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 5], link_ptr[base + 6]):
-                v6[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 6], link_ptr[base + 7]):
-                v7[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 7], link_ptr[base + 8]):
-                v8[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 8], link_ptr[base + 9]):
-                v9[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 9], link_ptr[base + 10]):
-                v10[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 10], link_ptr[base + 11]):
-                v11[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 11], link_ptr[base + 12]):
-                v12[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 12], link_ptr[base + 13]):
-                v13[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 13], link_ptr[base + 14]):
-                v14[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 14], link_ptr[base + 15]):
-                v15[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 15], link_ptr[base + 16]):
-                v16[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 16], link_ptr[base + 17]):
-                v17[link_n[k]] = ghost[k]
-            for k in range(link_ptr[base + 17], link_ptr[base + 18]):
-                v18[link_n[k]] = ghost[k]
+            for k in range(link_ptr[r], link_ptr[r + 1]):
+                f[slot_even[k]] = ghost[k]
     if odd:
         for r in prange(nz * ny):
-            base = r * 18
-            for k in range(link_ptr[base + 0], link_ptr[base + 1]):
-                v10[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 1], link_ptr[base + 2]):
-                v11[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 2], link_ptr[base + 3]):
-                v12[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 3], link_ptr[base + 4]):
-                v13[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 4], link_ptr[base + 5]):
-                v14[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 5], link_ptr[base + 6]):
-                v15[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 6], link_ptr[base + 7]):
-                v16[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 7], link_ptr[base + 8]):
-                v17[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 8], link_ptr[base + 9]):
-                v18[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 9], link_ptr[base + 10]):
-                v1[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 10], link_ptr[base + 11]):
-                v2[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 11], link_ptr[base + 12]):
-                v3[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 12], link_ptr[base + 13]):
-                v4[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 13], link_ptr[base + 14]):
-                v5[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 14], link_ptr[base + 15]):
-                v6[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 15], link_ptr[base + 16]):
-                v7[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 16], link_ptr[base + 17]):
-                v8[link_m[k]] = ghost[k]
-            for k in range(link_ptr[base + 17], link_ptr[base + 18]):
-                v9[link_m[k]] = ghost[k]
+            for k in range(link_ptr[r], link_ptr[r + 1]):
+                f[slot_odd[k]] = ghost[k]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

@@ -16,19 +16,21 @@ __all__ = ["boundary_links", "padded_stride"]
 
 
 def boundary_links(
-    solid: BoolArray,
+    solid: BoolArray, stride: int
 ) -> tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]], NDArray[np.integer[Any]]]:
-    """Halfway bounce-back links for the kernels, grouped by row and direction.
+    """Halfway bounce-back links for the kernels, grouped by row.
 
     A link is a fluid node n whose neighbour m = n - c_q (periodic) is solid. Returns
-    ``link_ptr`` (18 nz ny + 1,): the links of row r = n // nx and direction q are
-    ``link_ptr[18 r + q - 1]:link_ptr[18 r + q]``; and ``link_n``, ``link_m`` (n_links,), the
-    node indices (int32 where they fit: half the index traffic).
+    ``link_ptr`` (nz ny + 1,): the links of row r = n // nx are ``link_ptr[r]:link_ptr[r + 1]``
+    (by direction, then x); and ``slot_even``, ``slot_odd`` (n_links,): the flat index, in the
+    population buffer of stride ``stride``, of the slot the link fills before an even step
+    (q stride + n) and before an odd one (qbar stride + m). int32 where they fit: half the
+    index traffic.
     """
     nz, ny, nx = solid.shape
     fluid = ~solid
-    index = np.int32 if solid.size < 2**31 else np.int64
-    keys, ns, ms = [], [], []
+    index = np.int32 if kernels.Q * stride < 2**31 else np.int64
+    keys, evens, odds = [], [], []
     for q in range(1, kernels.Q):
         c = (int(kernels.CZ[q]), int(kernels.CY[q]), int(kernels.CX[q]))
         n = np.flatnonzero(fluid & np.roll(solid, c, axis=(0, 1, 2)))
@@ -36,13 +38,13 @@ def boundary_links(
         y, x = np.divmod(rest, nx)
         m = (((z - c[0]) % nz) * ny + (y - c[1]) % ny) * nx + (x - c[2]) % nx
         keys.append(n // nx * (kernels.Q - 1) + (q - 1))
-        ns.append(n.astype(index))
-        ms.append(m.astype(index))
+        evens.append((q * stride + n).astype(index))
+        odds.append((int(kernels.OPPOSITE[q]) * stride + m).astype(index))
     key = np.concatenate(keys)
     order = np.argsort(key, kind="stable")  # by row and direction, then x
-    link_ptr = np.zeros(nz * ny * (kernels.Q - 1) + 1, dtype=index)
-    np.cumsum(np.bincount(key, minlength=link_ptr.size - 1), out=link_ptr[1:])
-    return link_ptr, np.concatenate(ns)[order], np.concatenate(ms)[order]
+    link_ptr = np.zeros(nz * ny + 1, dtype=index)
+    np.cumsum(np.bincount(key // (kernels.Q - 1), minlength=nz * ny), out=link_ptr[1:])
+    return link_ptr, np.concatenate(evens)[order], np.concatenate(odds)[order]
 
 
 def padded_stride(n_nodes: int, itemsize: int) -> int:
