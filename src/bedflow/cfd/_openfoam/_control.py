@@ -1,7 +1,8 @@
 """``system/controlDict`` of a bed's case and its function objects, for either flavour.
 
 The function objects write, every iteration, the area-averaged kinematic pressure on the
-inlet, the outlet and two planes in the packed region, and the flow rate through the inlet,
+inlet, the outlet and two planes in the packed region (``pInlet``, ``pOutlet``, ``pPlane1``,
+``pPlane2``), and the flow rate through the inlet (``flowInlet``, the sum of phi),
 to ``postProcessing/<name>/<time of the first write>/surfaceFieldValue.dat``: dp/L is parsed
 from those files, never typed in. openfoam.org 11 names the selection ``select``/``patch`` and
 the plane ``cutPlane`` with its point and normal inline; v1912 ``regionType``/``name`` and
@@ -14,16 +15,7 @@ from bedflow.cfd._openfoam._layout import CaseLayout
 from bedflow.cfd._openfoam._mesh_dicts import num, vec
 from bedflow.cfd._openfoam._version import OpenFoamVersion
 
-__all__ = ["PRESSURE_FUNCTIONS", "control"]
-
-#: function object name -> what it averages or sums (postProcessing/<name>/<time>/*.dat)
-PRESSURE_FUNCTIONS = {
-    "pInlet": "inlet patch",
-    "pOutlet": "outlet patch",
-    "pPlane1": "lower plane in the packed region",
-    "pPlane2": "upper plane in the packed region",
-    "flowInlet": "volumetric flow rate through the inlet (sum of phi)",
-}
+__all__ = ["control"]
 
 
 def _surface_value(name: str, version: OpenFoamVersion, region: str, operation: str) -> str:
