@@ -1,23 +1,44 @@
-# The README's two commands: `make demo` and `make test`. Both build .venv on first use.
+# The README's two commands: `make demo` and `make test`. Both build .venv on first use, from
+# the lock (uv.lock): every install, here and in CI, gets the exact versions the tests ran with.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
+# uv itself lives in its own small venv, pinned, so that `uv sync` never removes it from .venv.
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint typecheck unit docs bench clean
+.PHONY: demo test lint typecheck unit docs bench clean lock lock-upgrade lock-check
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# demo: bedflow and its runtime dependencies at the locked versions (--inexact keeps the dev
+# tools of an earlier `make test`); test: the same plus the `dev` extra, exactly the lock.
+$(VENV)/.demo: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --python $(PYTHON) --quiet
 	$(BIN)/bedflow warm-up
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.dev: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	touch $@
+
+## lock: re-resolve uv.lock after a change of pyproject.toml (keeps the other versions)
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
+
+## lock-upgrade: move every locked dependency to its newest release within pyproject's ranges
+lock-upgrade: | $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+
+## lock-check: fail when pyproject.toml and uv.lock disagree
+lock-check: | $(UV)
+	$(UV) lock --check --python $(PYTHON)
 
 ## demo: install, check and compile every example, run the reference bed end to end (pack, export, LBM)
 demo: $(VENV)/.demo
@@ -31,7 +52,7 @@ demo: $(VENV)/.demo
 	@echo "demo: examples compiled to $(OUT)/*.json; spheres-d10 run end to end (pack, export, LBM) in $(OUT)/spheres-d10/, the LBM at 8 cells per particle diameter instead of the default 12 to keep the demo short (dp/L about 8% lower than at 12 cells/d; docs/flow.md)"
 
 ## test: install with dev tools, then lint, type-check and run the whole test suite
-test: lint typecheck unit
+test: lock-check lint typecheck unit
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
@@ -61,4 +82,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_api.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -264,7 +264,7 @@ class EventHub:
             except redis.RedisError:
                 log.warning("no event announcements from Redis: polling the database only")
             finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
                 await client.aclose()
             await asyncio.sleep(5)
 
