@@ -49,6 +49,32 @@ def test_request_ids_are_echoed_or_made(api: Api) -> None:
     )
 
 
+def test_an_unhandled_error_answers_500_with_the_request_id_and_logs_it(
+    api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was: no X-Request-ID on the 500, request_id null in the log line, and the exception
+    # raised on to the server, which dropped the keep-alive connection (the test client,
+    # which raises what escapes the app, stands for the server here).
+    _, h = api.user()
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(crud, "list_projects", broken)
+    with caplog.at_level(logging.INFO, logger="bedflow.api"):
+        r = api.client.get("/api/v1/projects", headers={**h, "X-Request-ID": "req-500"})
+    assert r.status_code == 500 and r.headers["x-request-id"] == "req-500"
+    assert r.json()["error"]["code"] == "internal_error"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    errors = [r.msg for r in caplog.records if r.name == "bedflow.api.errors"]
+    assert len(errors) == 1 and isinstance(errors[0], dict)
+    assert errors[0]["request_id"] == "req-500" and errors[0]["event"] == "unhandled error"
+    assert isinstance(errors[0]["exc_info"], RuntimeError)
+    access = [r.msg for r in caplog.records if r.name == "bedflow.api.access"]
+    assert isinstance(access[-1], dict) and access[-1]["status"] == 500
+    assert access[-1]["request_id"] == "req-500"
+
+
 def test_access_log_is_structured_and_carries_no_secret(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
 
 from bedflow._version import __version__
@@ -18,7 +16,8 @@ from bedflow.api._bootstrap import ensure_admin, prepare_database
 from bedflow.api._config import ApiConfig
 from bedflow.api._counts import Counts
 from bedflow.api._dbgate import DbGate
-from bedflow.api._errors import error_response, install_error_handlers
+from bedflow.api._errors import install_error_handlers
+from bedflow.api._headers import AnswerOptions, SecurityHeaders
 from bedflow.api._identities import Identities
 from bedflow.api._jobs import EventHub
 from bedflow.api._logging import configure_structlog
@@ -36,7 +35,6 @@ from bedflow.worker import make_dispatcher
 
 __all__ = ["API_PREFIX", "create_app"]
 
-log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
@@ -120,17 +118,13 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     app.state.event_hub = hub
     app.include_router(api_router, prefix=API_PREFIX)
     install_error_handlers(app)
-    app.add_exception_handler(Exception, _internal_error)
+    # Added last is outermost: the security headers cover even RequestMiddleware's own 413
+    # and 500, and OPTIONS is answered inside it, with a request id and an access-log line.
+    app.add_middleware(AnswerOptions, router=app.router)
     app.add_middleware(RequestMiddleware, state=state)
+    app.add_middleware(SecurityHeaders)
     _install_openapi(app)
     return app
-
-
-async def _internal_error(_: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=exc)
-    return error_response(
-        500, "internal error: the request id in X-Request-ID finds it in the logs"
-    )
 
 
 def _install_openapi(app: FastAPI) -> None:

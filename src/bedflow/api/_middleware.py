@@ -1,5 +1,6 @@
 """One ASGI middleware around every request: request id, access log, metrics, body limit,
-and forgetting the listing counts this process remembers when a request may write.
+the answer to an unhandled error, and forgetting the listing counts this process remembers
+when a request may write.
 
 Written against raw ASGI (not BaseHTTPMiddleware) so that streamed uploads and downloads pass
 through chunk by chunk.
@@ -22,6 +23,7 @@ from bedflow.api._state import AppState
 __all__ = ["RequestMiddleware"]
 
 log = structlog.get_logger("bedflow.api.access")
+errors = structlog.get_logger("bedflow.api.errors")
 stdlog = logging.getLogger(__name__)
 
 REQUEST_ID = "x-request-id"
@@ -36,7 +38,12 @@ class RequestMiddleware:
     """Tags each request with an id (``X-Request-ID``, echoed), logs and measures it, and
     answers 413 as soon as a body goes past its limit. A request that may write makes the
     process forget its listing counts (``_counts``) when it starts and again when its answer
-    starts, after its commit: a count read in between could miss the write."""
+    starts, after its commit: a count read in between could miss the write.
+
+    An exception that escapes the app is answered here, 500 with the request id, and logged
+    with it; it is not raised on, so the server keeps the connection alive (Starlette's own
+    500 handler sits outside every middleware: its answer had no id, its log line neither,
+    and the exception it raises again made the server close the connection)."""
 
     def __init__(self, app: ASGIApp, state: AppState) -> None:
         self.app = app
@@ -102,10 +109,19 @@ class RequestMiddleware:
                     too_large = True
                 else:
                     await self.app(scope, limited_receive, tagged_send)
-            except Exception:
+            except Exception as exc:
                 if not too_large:
+                    errors.error(
+                        "unhandled error", method=scope["method"], path=scope["path"], exc_info=exc
+                    )
+                    if response_started:  # too late for an answer: the server drops the stream
+                        self._finish(scope, status, started, error=True)
+                        raise
+                    status = 500
+                    await send(_json_start(500, INTERNAL_ERROR, request_id))
+                    await send({"type": "http.response.body", "body": INTERNAL_ERROR})
                     self._finish(scope, status, started, error=True)
-                    raise
+                    return
             if too_large and not response_started:
                 status = 413
                 await _send_413(send, request_id, limit)
@@ -142,26 +158,27 @@ def _route_template(scope: Scope) -> str:
     return scope["path"] if scope["path"] in STATIC_PATHS else "unmatched"
 
 
+def _error_body(code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
+
+
+INTERNAL_ERROR = _error_body(
+    "internal_error", "internal error: the request id in X-Request-ID finds it in the logs"
+)
+
+
+def _json_start(status: int, body: bytes, request_id: str, *, close: bool = False) -> Message:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode("latin-1")),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    return {"type": "http.response.start", "status": status, "headers": headers}
+
+
 async def _send_413(send: Send, request_id: str, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "payload_too_large",
-                "message": f"request body larger than {limit} bytes",
-                "details": [],
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-                (b"x-request-id", request_id.encode("latin-1")),
-            ],
-        }
-    )
+    body = _error_body("payload_too_large", f"request body larger than {limit} bytes")
+    await send(_json_start(413, body, request_id, close=True))
     await send({"type": "http.response.body", "body": body})
