@@ -12,7 +12,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import anyio.from_thread
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import (
+    MAX_BOUNDARY_LENGTH,
+    MultipartParser,
+    parse_options_header,
+)
 from starlette.requests import Request
 
 from bedflow.api._errors import ApiError
@@ -20,6 +24,8 @@ from bedflow.api._errors import ApiError
 __all__ = ["FILE_FIELD", "UPLOAD_OPENAPI", "UploadStream", "open_upload"]
 
 FILE_FIELD = "file"
+MAX_BOUNDARY = MAX_BOUNDARY_LENGTH
+"""The longest multipart boundary the parser takes (RFC 2046 §5.1.1 asks for at most 70)."""
 
 UPLOAD_OPENAPI = {
     "requestBody": {
@@ -148,6 +154,8 @@ async def open_upload(request: Request) -> UploadStream:
     boundary = options.get(b"boundary")
     if media != b"multipart/form-data" or not boundary:
         raise ApiError(415, f"send multipart/form-data with a part named {FILE_FIELD!r}")
+    if len(boundary) > MAX_BOUNDARY:
+        raise ApiError(400, f"the multipart boundary is longer than {MAX_BOUNDARY} characters")
     stream = UploadStream(request.stream().__aiter__(), boundary)
     await stream.start()
     return stream

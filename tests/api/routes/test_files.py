@@ -86,6 +86,17 @@ def test_upload_needs_a_file_part_and_multipart(api: Api) -> None:
     assert r.status_code == 422
 
 
+def test_a_multipart_boundary_of_1000_characters_answers_400(api: Api) -> None:
+    # Was a 500: the parser's constructor raised FormParserError outside the request's care.
+    user, h = api.user()
+    url = f"/api/v1/beds/{api.bed(user).id}/files"
+    boundary = "b" * 1000
+    body = f"--{boundary}\r\nContent-Disposition: form-data; name=file\r\n\r\nx\r\n--{boundary}--"
+    content_type = f"multipart/form-data; boundary={boundary}"
+    r = api.client.post(url, content=body, headers={**h, "Content-Type": content_type})
+    assert r.status_code == 400 and "boundary" in r.json()["error"]["message"]
+
+
 def test_another_users_files_are_not_found(api: Api) -> None:
     alice, h_alice = api.user()
     _, h_bob = api.user()

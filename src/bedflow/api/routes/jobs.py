@@ -4,7 +4,6 @@ server-sent events of one job."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -30,6 +29,7 @@ from bedflow.api.schemas import (
     JobRerun,
     JobsPublic,
 )
+from bedflow.api.schemas.common import Instant
 from bedflow.db import Job, JobStatus, User, crud
 
 router = APIRouter(
@@ -73,8 +73,8 @@ def list_jobs(
     status: JobStatus | None = None,
     bed_id: uuid.UUID | None = None,
     user_id: Annotated[uuid.UUID | None, Query(description="admins: jobs of this user")] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: Annotated[Instant | None, Query(description="with offset: ...Z")] = None,
+    created_before: Annotated[Instant | None, Query(description="with offset: ...Z")] = None,
     mine: Annotated[bool, Query(description="only the jobs I started")] = False,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bedflow.api.schemas.common import Email, Name, Public
+from bedflow.api.schemas.common import Email, FullName, Name, Public
 
 __all__ = [
     "AccessToken",
@@ -32,9 +32,7 @@ class UserBase(BaseModel):
     """What a user says about themselves."""
 
     email: Email = Field(examples=["alice@example.com"])
-    full_name: Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = (
-        Field("", examples=["Alice Liddell"])
-    )
+    full_name: FullName = Field("", examples=["Alice Liddell"])
 
 
 class UserCreate(UserBase):
@@ -51,7 +49,7 @@ class UserUpdateMe(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
-    full_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    full_name: FullName | None = None
 
 
 class PasswordUpdate(BaseModel):
@@ -70,7 +68,7 @@ class UserUpdate(BaseModel):
 
     role: Literal["admin", "user"] | None = None
     is_active: bool | None = None
-    full_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    full_name: FullName | None = None
 
 
 class UserPublic(Public):
