@@ -22,6 +22,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bedflow._exceptions import ConfigError
+from bedflow._private import make_private_dirs
 
 __all__ = ["KNOWN_DEFAULT_SECRETS", "Settings", "default_data_dir", "get_settings"]
 
@@ -156,7 +157,7 @@ def _persisted_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_FILE
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(data_dir)
     value = secrets.token_urlsafe(48)
     # O_EXCL: two processes starting at once must not both write (and disagree on) the key.
     try:

@@ -139,6 +139,15 @@ def test_first_start_creates_an_admin_with_a_private_password_file(
         assert path.read_text().strip() == password
 
 
+def test_the_data_and_object_folders_are_private(fresh: Path, db_engine: Engine) -> None:
+    # Were 0755: the objects of every user readable by anyone on the machine.
+    fresh.mkdir(exist_ok=True)
+    fresh.chmod(0o755)
+    create_app(make_settings(fresh, db_engine), config=ApiConfig(bootstrap_admin=False))
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "objects").stat().st_mode) == 0o700
+
+
 def test_admin_password_from_the_environment(
     fresh: Path, db_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

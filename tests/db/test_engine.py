@@ -3,6 +3,8 @@ IMMEDIATE; only SQLite and PostgreSQL are accepted."""
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 from pathlib import Path
@@ -102,3 +104,40 @@ def test_a_connection_the_server_dropped_is_replaced_when_it_was_idle(idle_s: fl
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_sqlite_database_and_its_wal_files_are_private(tmp_path: Path) -> None:
+    # Were 0644 (the umask's mode), the folder 0755: anyone on the machine read the users.
+    old_umask = os.umask(0o022)
+    try:
+        path = tmp_path / "data" / "deeper" / "bedflow.db"
+        engine = make_engine(f"sqlite:///{path}")
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        files = [path, path.with_name("bedflow.db-wal"), path.with_name("bedflow.db-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+        assert _mode(path.parent) == 0o700 and _mode(path.parent.parent) == 0o700
+        engine.dispose()
+    finally:
+        os.umask(old_umask)
+
+
+def test_an_existing_database_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    engine.dispose()
+    for f in tmp_path.glob("old.db*"):
+        f.chmod(0o644)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert {_mode(f) for f in tmp_path.glob("old.db*")} == {0o600}
+    engine.dispose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 import tracemalloc
 from pathlib import Path
 
@@ -118,3 +120,28 @@ def test_local_store_refuses_symlinks_out_of_the_root(tmp_path: Path) -> None:
     with pytest.raises(ObjectKeyError):
         store.put_stream("beds/x.stl", io.BytesIO(b"x"))
     assert list(outside.iterdir()) == []
+
+
+def test_local_objects_and_their_folders_are_private(tmp_path: Path) -> None:
+    # Were 0644 files in 0755 folders.
+    old_umask = os.umask(0o022)
+    try:
+        root = tmp_path / "data" / "objects"
+        store = LocalStorage(root)
+        store.put_stream("beds/1/files/a.stl", io.BytesIO(b"solid"))
+        modes = {
+            p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode)
+            for p in tmp_path.rglob("*")
+        }
+    finally:
+        os.umask(old_umask)
+    assert modes.pop("data/objects/beds/1/files/a.stl") == 0o600
+    assert modes == dict.fromkeys(modes, 0o700) and "data/objects/beds/1/files" in modes
+
+
+def test_an_object_root_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    root = tmp_path / "objects"
+    root.mkdir(mode=0o755)
+    root.chmod(0o755)
+    LocalStorage(root)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700

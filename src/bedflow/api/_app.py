@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
+from bedflow._private import PRIVATE_DIR, make_private_dirs, tighten
 from bedflow._version import __version__
 from bedflow.api._bootstrap import ensure_admin, prepare_database
 from bedflow.api._config import ApiConfig
@@ -61,6 +62,9 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     """
     config = config or ApiConfig()
     configure_structlog()
+    # The database, objects, keys and caches live here: the server's user alone reads them.
+    make_private_dirs(settings.data_dir)
+    tighten(settings.data_dir, PRIVATE_DIR)
     pool = pool_options(
         settings.database_url, size=settings.db_sessions, overflow=config.db_spare_connections
     )

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import ConflictError
+from bedflow._private import make_private_dirs
 from bedflow.api._config import ApiConfig
 from bedflow.db import crud, upgrade
 from bedflow.settings import Settings
@@ -85,7 +86,7 @@ def ensure_admin(
 
 
 def _write_secret(path: Path, value: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # a file left by an earlier installation may have other permissions
     with os.fdopen(fd, "w", encoding="utf-8") as f:

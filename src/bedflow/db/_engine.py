@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import ConfigError
+from bedflow._private import PRIVATE_FILE, make_private_dirs, tighten
 
 __all__ = ["make_engine", "make_sessionmaker", "pool_options", "writing_engine"]
 
@@ -75,14 +78,31 @@ def pool_options(url: str, *, size: int, overflow: int) -> dict[str, Any]:
     return {"pool_size": size, "max_overflow": overflow}
 
 
+def _private_database(database: str) -> list[Path]:
+    """Create the database file 0600 (its folder 0700) before SQLite does (with the umask's
+    0644); SQLite gives the -wal and -shm files the mode of the database. Files left by an
+    earlier version lose the group's and others' rights. The paths to keep private."""
+    path = Path(database)
+    make_private_dirs(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    for file in files:
+        tighten(file, PRIVATE_FILE)
+    return files
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
+    private: list[Path] = []
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private = _private_database(database)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        for file in private:  # a -wal left by another program since: cheap, once per connection
+            tighten(file, PRIVATE_FILE)
         # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL: turn it
         # off and let SQLAlchemy emit BEGIN (the recipe in SQLAlchemy's SQLite dialect docs).
         dbapi_connection.isolation_level = None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bedflow._exceptions import NotFoundError, ObjectKeyError
+from bedflow._private import PRIVATE_DIR, PRIVATE_FILE, make_private_dirs, tighten
 from bedflow.storage._base import (
     CHUNK_SIZE,
     Readable,
@@ -29,6 +30,7 @@ INCOMING = ".incoming"
 
 class LocalStorage:
     """Objects as files under ``root``; a write goes to a temporary file, then is renamed.
+    Folders are 0700 and files 0600: readable by the server's user only.
 
     >>> store = LocalStorage("/var/lib/bedflow/objects")  # doctest: +SKIP
     >>> with open("bed.stl", "rb") as f:  # doctest: +SKIP
@@ -37,7 +39,8 @@ class LocalStorage:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.root)
+        tighten(self.root, PRIVATE_DIR)
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
@@ -59,15 +62,16 @@ class LocalStorage:
     ) -> StoredObject:
         """Write ``fileobj`` to ``key`` (atomically: readers never see a partial file)."""
         target = self._path(key)
-        incoming = self.root / INCOMING
-        incoming.mkdir(exist_ok=True)
+        incoming = make_private_dirs(self.root / INCOMING)
         temp = incoming / f"{uuid.uuid4().hex}.part"
         try:
-            with temp.open("xb") as out:
+            # 0600 from the start; the rename keeps it (the umask's 0644 let anyone read).
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            with os.fdopen(fd, "wb") as out:
                 size, sha256 = copy_stream(fileobj, out.write, max_bytes=max_bytes)
                 out.flush()
                 os.fsync(out.fileno())
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(target.parent)
             os.replace(temp, target)
         except BaseException:
             temp.unlink(missing_ok=True)
