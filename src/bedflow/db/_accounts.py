@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, utcnow
@@ -18,6 +18,7 @@ __all__ = [
     "Credential",
     "InstallationSetting",
     "Project",
+    "ProjectInvitation",
     "ProjectMember",
     "User",
 ]
@@ -99,6 +100,30 @@ class ProjectMember(CreatedMixin, Base):
 
     project: Mapped[Project] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ProjectInvitation(IdMixin, CreatedMixin, Base):
+    """An invitation to join a project, pending until the invitee accepts or declines it (or
+    the project's owner revokes it); then the row goes. It names an email address, not a
+    user: whether the address has an account is not revealed, and an account that signs up
+    with it later sees the invitation."""
+
+    __tablename__ = "project_invitations"
+    __table_args__ = (
+        UniqueConstraint("project_id", "email", name="uq_project_invitations_project_email"),
+        one_of("role", MemberRole),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    """The invitee's address in lower case."""
+    role: Mapped[MemberRole] = mapped_column(String(16), default="viewer")
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    project: Mapped[Project] = relationship(lazy="joined")
+    invited_by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class InstallationSetting(Base):

@@ -6,6 +6,7 @@ from bedflow.db._accounts import (
     Credential,
     InstallationSetting,
     Project,
+    ProjectInvitation,
     ProjectMember,
     User,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Job",
     "JobEvent",
     "Project",
+    "ProjectInvitation",
     "ProjectMember",
     "Result",
     "Simulation",

@@ -7,6 +7,7 @@ import json
 from bedflow.dsl import parse
 from tests.utils.api import Api
 from tests.utils.beds import EXAMPLES, bed_text
+from tests.utils.projects import join
 
 BEDS = "/api/v1/beds"
 
@@ -120,12 +121,7 @@ def test_listing_shows_project_beds_to_members_only(api: Api) -> None:
     member, h_member = api.user()
     _, h_outsider = api.user()
     project = api.client.post("/api/v1/projects", json={"name": "p"}, headers=h_owner).json()
-    r = api.client.post(
-        f"/api/v1/projects/{project['id']}/members",
-        json={"email": member.email, "role": "viewer"},
-        headers=h_owner,
-    )
-    assert r.status_code == 201
+    join(api, project["id"], owner_headers=h_owner, member=member, member_headers=h_member)
     api.client.post(
         f"{BEDS}?project_id={project['id']}", json={"text": _text("shared")}, headers=h_owner
     )
@@ -222,13 +218,8 @@ def test_project_members_read_and_only_editors_write(api: Api) -> None:
     viewer, h_viewer = api.user()
     editor, h_editor = api.user()
     project = api.client.post("/api/v1/projects", json={"name": "p"}, headers=h_owner).json()
-    for member, role in ((viewer, "viewer"), (editor, "editor")):
-        r = api.client.post(
-            f"/api/v1/projects/{project['id']}/members",
-            json={"email": member.email, "role": role},
-            headers=h_owner,
-        )
-        assert r.status_code == 201
+    for member, h, role in ((viewer, h_viewer, "viewer"), (editor, h_editor, "editor")):
+        join(api, project["id"], owner_headers=h_owner, member=member, member_headers=h, role=role)
     r = api.client.post(
         f"{BEDS}?project_id={project['id']}", json={"text": _text()}, headers=h_owner
     )

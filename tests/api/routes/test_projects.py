@@ -1,8 +1,10 @@
-"""Projects: CRUD by the owner, membership with roles, 404 for outsiders."""
+"""Projects: CRUD by the owner, membership with roles, 404 for outsiders (invitations:
+test_invitations.py)."""
 
 from __future__ import annotations
 
 from tests.utils.api import Api
+from tests.utils.projects import join
 
 PROJECTS = "/api/v1/projects"
 
@@ -27,12 +29,11 @@ def test_members_see_the_project_only_the_owner_changes_it(api: Api) -> None:
     _, h_out = api.user()
     project = api.client.post(PROJECTS, json={"name": "shared"}, headers=h_owner).json()
     url = f"{PROJECTS}/{project['id']}"
-    r = api.client.post(f"{url}/members", json={"email": member.email}, headers=h_owner)
-    assert r.status_code == 201 and r.json()["role"] == "viewer"
-    r = api.client.post(
-        f"{url}/members", json={"email": member.email, "role": "editor"}, headers=h_owner
-    )
-    assert r.json()["role"] == "editor"
+    join(api, project["id"], owner_headers=h_owner, member=member, member_headers=h_member)
+    r = api.client.patch(f"{url}/members/{member.id}", json={"role": "editor"}, headers=h_owner)
+    assert r.status_code == 200 and r.json()["role"] == "editor"
+    r = api.client.patch(f"{url}/members/{member.id}", json={"role": "viewer"}, headers=h_member)
+    assert r.status_code == 403
     members = api.client.get(f"{url}/members", headers=h_member).json()
     assert members["count"] == 1 and members["data"][0]["email"] == member.email
 
@@ -44,7 +45,8 @@ def test_members_see_the_project_only_the_owner_changes_it(api: Api) -> None:
         api.client.get(f"{url}/members", headers=h_out),
         api.client.patch(url, json={"name": "x"}, headers=h_out),
         api.client.delete(url, headers=h_out),
-        api.client.post(f"{url}/members", json={"email": owner.email}, headers=h_out),
+        api.client.post(f"{url}/invitations", json={"email": owner.email}, headers=h_out),
+        api.client.patch(f"{url}/members/{member.id}", json={"role": "viewer"}, headers=h_out),
     ):
         assert call.status_code == 404
 
@@ -62,10 +64,10 @@ def test_members_see_the_project_only_the_owner_changes_it(api: Api) -> None:
     assert r.json()["project_id"] is None
 
 
-def test_adding_unknown_users_or_the_owner(api: Api) -> None:
-    owner, h = api.user()
+def test_roles_of_non_members_cannot_be_changed(api: Api) -> None:
+    _, h = api.user()
+    stranger, _ = api.user()
     project = api.client.post(PROJECTS, json={"name": "p"}, headers=h).json()
-    url = f"{PROJECTS}/{project['id']}/members"
-    assert api.client.post(url, json={"email": "ghost@example.com"}, headers=h).status_code == 404
-    assert api.client.post(url, json={"email": owner.email}, headers=h).status_code == 409
-    assert api.client.post(url, json={"email": "x@y", "role": "boss"}, headers=h).status_code == 422
+    url = f"{PROJECTS}/{project['id']}/members/{stranger.id}"
+    assert api.client.patch(url, json={"role": "editor"}, headers=h).status_code == 404
+    assert api.client.patch(url, json={"role": "boss"}, headers=h).status_code == 422

@@ -1,4 +1,5 @@
-"""Projects: create, list, read, change, delete, and their members (the owner manages them)."""
+"""Projects: create, list, read, change, delete, and their members (the owner manages them;
+people join by accepting an invitation, ``routes/invitations.py``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from bedflow.api._errors import ApiError
 from bedflow.api.deps import CurrentUser, OwnedProject, SessionDep, VisibleProject, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
-    MemberCreate,
     MemberPublic,
     MembersPublic,
+    MemberUpdate,
     ProjectCreate,
     ProjectPublic,
     ProjectsPublic,
@@ -88,27 +89,30 @@ def list_members(session: SessionDep, project: VisibleProject) -> MembersPublic:
     return MembersPublic(data=[_member(m) for m in members], count=len(members))
 
 
-@router.post("/{project_id}/members", status_code=201, responses={403: {"model": ErrorBody}})
-def add_member(
-    session: SessionDep, user: CurrentUser, project: OwnedProject, body: MemberCreate
+@router.patch(
+    "/{project_id}/members/{user_id}",
+    responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+def change_member_role(
+    session: SessionDep,
+    user: CurrentUser,
+    project: OwnedProject,
+    user_id: uuid.UUID,
+    body: MemberUpdate,
 ) -> MemberPublic:
-    """Add a user by email, or change their role: viewers read the beds, editors change them."""
-    try:
-        member_user = crud.get_user_by_email(session, email=body.email)
-    except ValueError:
-        member_user = None
-    if member_user is None:
-        raise ApiError(404, "no user with this email")
-    if member_user.id == project.owner_id:
-        raise ApiError(409, "the owner is not a member of their own project", code="conflict")
-    member = crud.add_member(session, project=project, user=member_user, role=body.role)
+    """Change a member's role: viewers read the beds, editors change them. A new member
+    joins by accepting an invitation (``POST .../invitations``)."""
+    member = crud.get_member(session, project=project, user_id=user_id)
+    if member is None:
+        raise ApiError(404, "no such member")
+    member = crud.add_member(session, project=project, user=member.user, role=body.role)
     crud.record_activity(
         session,
         user=user,
-        action="project.member.add",
+        action="project.member.role",
         subject_type="project",
         subject_id=project.id,
-        detail={"user_id": str(member_user.id), "role": body.role},
+        detail={"user_id": str(user_id), "role": body.role},
     )
     return _member(member)
 

@@ -1,4 +1,4 @@
-"""Projects and their members."""
+"""Projects, their members and the invitations to join them."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bedflow.api.schemas.common import Email, Name, Public, Text
 
+MemberRole = Literal["viewer", "editor"]
+
 __all__ = [
-    "MemberCreate",
+    "InvitationBase",
+    "InvitationCreate",
+    "InvitationPublic",
+    "InvitationsPublic",
     "MemberPublic",
+    "MemberUpdate",
     "MembersPublic",
     "ProjectBase",
     "ProjectCreate",
@@ -62,13 +68,42 @@ class ProjectsPublic(BaseModel):
     count: int
 
 
-class MemberCreate(BaseModel):
-    """Add a user (by email) to a project: viewers read its beds, editors change them."""
+class InvitationBase(BaseModel):
+    """Whom a project invites, and as what: viewers read its beds, editors change them."""
+
+    email: Email = Field(examples=["bob@example.com"])
+    role: MemberRole = "viewer"
+
+
+class InvitationCreate(InvitationBase):
+    """An invitation to an email address; it waits until the invitee accepts or declines."""
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Email = Field(examples=["bob@example.com"])
-    role: Literal["viewer", "editor"] = "viewer"
+
+class InvitationPublic(InvitationBase, Public):
+    """A pending invitation, as the project's owner and the invitee see it."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    project_name: str = Field(examples=["wall effects"])
+    invited_by: str | None = Field(examples=["alice@example.com"], description="their email")
+    created_at: datetime
+
+
+class InvitationsPublic(BaseModel):
+    """Pending invitations."""
+
+    data: list[InvitationPublic]
+    count: int
+
+
+class MemberUpdate(BaseModel):
+    """A member's new role."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: MemberRole
 
 
 class MemberPublic(Public):
@@ -76,7 +111,7 @@ class MemberPublic(Public):
 
     user_id: uuid.UUID
     email: str
-    role: Literal["viewer", "editor"]
+    role: MemberRole
     created_at: datetime
 
 

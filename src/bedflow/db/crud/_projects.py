@@ -21,6 +21,7 @@ __all__ = [
     "add_member",
     "create_project",
     "delete_project",
+    "get_member",
     "get_project",
     "list_members",
     "list_projects",
@@ -103,6 +104,11 @@ def remove_member(session: Session, *, project: Project, user: User) -> bool:
     session.delete(member)
     session.commit()
     return True
+
+
+def get_member(session: Session, *, project: Project, user_id: uuid.UUID) -> ProjectMember | None:
+    """The membership of the user ``user_id`` in ``project``, or None."""
+    return session.get(ProjectMember, (project.id, user_id))
 
 
 def list_members(session: Session, *, project: Project) -> list[ProjectMember]:
