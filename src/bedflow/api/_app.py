@@ -41,7 +41,7 @@ API_PREFIX = "/api/v1"
 
 DESCRIPTION = """\
 Packed-bed CFD studies over HTTP: beds (from JSON or `.bed` text), their files, simulations
-and results, projects shared between users.
+and results, projects shared between users (who join by accepting an invitation).
 
 Sign in with `POST /api/v1/login/access-token` (email and password, the OAuth2 password flow,
 also the **Authorize** button here), or create a personal token at `POST /api/v1/tokens` and
