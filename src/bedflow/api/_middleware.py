@@ -118,6 +118,8 @@ class RequestMiddleware:
                         self._finish(scope, status, started, error=True)
                         raise
                     status = 500
+                    if writes:  # it may have committed before it failed
+                        self.state.counts.forget_all()
                     await send(_json_start(500, INTERNAL_ERROR, request_id))
                     await send({"type": "http.response.body", "body": INTERNAL_ERROR})
                     self._finish(scope, status, started, error=True)
