@@ -16,9 +16,9 @@ from bedflow.dsl import (
     ParticleSpec,
     canonical_json,
     json_schema,
+    packing_hash,
     parse,
     parse_with_diagnostics,
-    packing_hash,
     spec_hash,
 )
 from tests.utils.beds import MINIMAL, bed_text
