@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import threading
@@ -16,7 +17,17 @@ from rich.table import Table
 
 from bedflow import geometry
 from bedflow._exceptions import BedInputError, Cancelled, EngineError, EngineUnavailable
-from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
+from bedflow.cli._app import (
+    ExistingFile,
+    Settings,
+    app,
+    check_choice,
+    compile_file,
+    err,
+    fail,
+    out,
+    usage_error,
+)
 from bedflow.dsl import BedSpec
 
 
@@ -39,6 +50,24 @@ class CancelOnInterrupt:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.event.set()
+
+
+def choose_engine(spec: BedSpec, engine: str | None, file: Path) -> str:
+    """The packing engine (``--engine``, else ``packing.method``), checked before any work.
+
+    An unknown or unsuitable ``--engine`` is a usage error (exit 2); an unsuitable
+    ``packing.method`` is an error of the file (exit 1), an engine not installed here too.
+    """
+    check_choice("--engine", engine, geometry.engines(), "packing engine")
+    try:
+        return geometry.select_engine(spec, engine).name
+    except EngineUnavailable as exc:
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except BedInputError as exc:
+        if engine is not None:
+            usage_error(" ".join(d.message for d in exc.diagnostics), "--engine")
+        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
 
 
 def run_packing(spec: BedSpec, engine: str | None) -> geometry.PackedBed:
@@ -162,6 +191,7 @@ def pack(
     export.formats into the output directory. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
+    engine = choose_engine(spec, engine, file)
     target = output or Path("out") / file.stem
     packed = run_packing(spec, engine)
     write_packing(packed, spec, target, export=export)

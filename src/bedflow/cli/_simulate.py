@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,9 +20,35 @@ from bedflow._exceptions import (
     EngineError,
     EngineUnavailable,
 )
-from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
-from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
-from bedflow.dsl import BedSpec, spec_hash
+from bedflow.cli._app import (
+    ExistingFile,
+    Settings,
+    app,
+    check_choice,
+    compile_file,
+    err,
+    fail,
+    out,
+    usage_error,
+)
+from bedflow.cli._pack import CancelOnInterrupt, choose_engine, run_packing, write_packing
+from bedflow.dsl import BedSpec
+
+
+def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool) -> str:
+    """The flow solver (``--solver``, else ``cfd.solver``), checked before any work.
+
+    An unknown ``--solver`` is a usage error (exit 2); one that is not installed here is
+    reported with how to install it (exit 1). ``to_run``: see :func:`cfd.select_solver`.
+    """
+    check_choice("--solver", solver, cfd.solvers(), "solver")
+    try:
+        return cfd.select_solver(spec, solver, to_run=to_run).name
+    except EngineUnavailable as exc:
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except BedInputError as exc:
+        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
 
 
 def run_solver(
@@ -134,19 +161,24 @@ def simulate(
     Writes result.json, convergence.png and (cfd.write_fields) the fields. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
+    solver = choose_solver(spec, solver, file, to_run=False)
     target = output or Path("out") / file.stem
     if packing is not None:
         try:
             packed = geometry.load_packing(packing)
         except BedInputError as exc:
             fail(exc.diagnostics)
-        if packed.spec_hash != spec_hash(spec):
-            err.print(
-                "[bold yellow]warning[/]: the packing was made from a different spec "
-                "(its spec hash differs); the flow uses the current one"
+        # Another cfd section on the same packing is the normal case (two solvers, one bed);
+        # other bed, lids, particles or packing sections describe another packing.
+        differences = geometry.packing_differences(packed, spec)
+        if differences:
+            usage_error(
+                f"the packing in {packing} was made from another bed ({'; '.join(differences)});"
+                " pack this one first, or drop --packing",
+                "--packing",
             )
     else:
-        packed = run_packing(spec, None)
+        packed = run_packing(spec, choose_engine(spec, None, file))
         write_packing(packed, spec, target, export=False)
     result = run_solver(packed, spec, solver, target)
     target.mkdir(parents=True, exist_ok=True)
