@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import signal
 import threading
@@ -17,17 +16,8 @@ from rich.table import Table
 
 from bedflow import geometry
 from bedflow._exceptions import BedInputError, Cancelled, EngineError, EngineUnavailable
-from bedflow.cli._app import (
-    ExistingFile,
-    Settings,
-    app,
-    check_choice,
-    compile_file,
-    err,
-    fail,
-    out,
-    usage_error,
-)
+from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
+from bedflow.cli._select import choose_engine
 from bedflow.dsl import BedSpec
 
 
@@ -50,24 +40,6 @@ class CancelOnInterrupt:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.event.set()
-
-
-def choose_engine(spec: BedSpec, engine: str | None, file: Path) -> str:
-    """The packing engine (``--engine``, else ``packing.method``), checked before any work.
-
-    An unknown or unsuitable ``--engine`` is a usage error (exit 2); an unsuitable
-    ``packing.method`` is an error of the file (exit 1), an engine not installed here too.
-    """
-    check_choice("--engine", engine, geometry.engines(), "packing engine")
-    try:
-        return geometry.select_engine(spec, engine).name
-    except EngineUnavailable as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except BedInputError as exc:
-        if engine is not None:
-            usage_error(" ".join(d.message for d in exc.diagnostics), "--engine")
-        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
 
 
 def run_packing(spec: BedSpec, engine: str | None) -> geometry.PackedBed:

@@ -35,8 +35,8 @@ from bedflow.cli._app import (
     out,
     usage_error,
 )
-from bedflow.cli._pack import CancelOnInterrupt, choose_engine
-from bedflow.cli._simulate import choose_solver
+from bedflow.cli._pack import CancelOnInterrupt
+from bedflow.cli._select import choose_engine, choose_solver
 from bedflow.geometry import engines
 from bedflow.pipeline import STAGES, Event, PipelineResult, run_pipeline
 
@@ -105,7 +105,12 @@ def run(
         ),
     ] = None,
     stages: Annotated[
-        str, typer.Option("--stages", help="Comma-separated stages to run, in pipeline order.")
+        str,
+        typer.Option(
+            "--stages",
+            help="Comma-separated stages to run, in pipeline order; without pack, later "
+            "stages take the cached packing of the bed.",
+        ),
     ] = ",".join(STAGES),
     force: Annotated[
         bool, typer.Option("--force", help="Recompute every stage, even when cached.")

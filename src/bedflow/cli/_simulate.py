@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,31 +23,15 @@ from bedflow.cli._app import (
     ExistingFile,
     Settings,
     app,
-    check_choice,
     compile_file,
     err,
     fail,
     out,
     usage_error,
 )
-from bedflow.cli._pack import CancelOnInterrupt, choose_engine, run_packing, write_packing
+from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
+from bedflow.cli._select import choose_engine, choose_solver
 from bedflow.dsl import BedSpec
-
-
-def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool) -> str:
-    """The flow solver (``--solver``, else ``cfd.solver``), checked before any work.
-
-    An unknown ``--solver`` is a usage error (exit 2); one that is not installed here is
-    reported with how to install it (exit 1). ``to_run``: see :func:`cfd.select_solver`.
-    """
-    check_choice("--solver", solver, cfd.solvers(), "solver")
-    try:
-        return cfd.select_solver(spec, solver, to_run=to_run).name
-    except EngineUnavailable as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except BedInputError as exc:
-        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
 
 
 def run_solver(
@@ -150,7 +133,8 @@ def simulate(
             "--packing",
             file_okay=False,
             exists=True,
-            help="Use the packing `bedflow pack` wrote in this directory.",
+            help="Use the packing `bedflow pack` wrote in this directory (refused when its bed, "
+            "lids, particles or packing sections differ from FILE's).",
         ),
     ] = None,
     set_: Settings = None,
