@@ -326,3 +326,19 @@ def test_new_wizard_ctrl_c_exits_130(tmp_path: Path) -> None:
     assert proc.returncode == 130, stderr
     assert b"cancelled" in stderr and b"Traceback" not in stderr
     assert not (tmp_path / "x.bed").exists()
+
+
+def test_new_wizard_makes_cylinders_with_a_default_length(tmp_path: Path) -> None:
+    """Regression: cylinders were refused (the template packs with dem, spheres only) and an
+    unset length re-prompted on Enter without a word."""
+    target = tmp_path / "cyl.bed"
+    answers = ["pellets", "", "", "", "cylinder"] + [""] * 12
+    code, out, err = run("new", "-o", str(target), input="\n".join(answers) + "\n")
+    assert code == 0, err
+    assert "Cylinder length [5 mm]:" in out and "✗" not in err
+    spec = load(target)
+    assert (spec.particles.kind, spec.packing.method, spec.packing_method) == (
+        "cylinder",
+        "auto",
+        "rigid_body",
+    )

@@ -93,6 +93,8 @@ def _default_answer(spec: dsl.BedSpec, path: str) -> str:
         return " ".join(spec.export.formats)
     if path in ("bed.width", "bed.depth") and not format_setting(spec, path):
         return format_setting(spec, "bed.diameter")  # an unset side is the diameter
+    if path == "particles.length" and not format_setting(spec, path):
+        return format_setting(spec, "particles.diameter")  # unset: as long as it is wide
     return format_setting(spec, path)
 
 
@@ -107,12 +109,13 @@ def _ask(
     current = dsl.parse_with_diagnostics(base, "<template>", overrides=settings).spec
     default = _default_answer(current, path)
     while True:
-        answer = typer.prompt(prompt, default=default or None, show_default=bool(default))
+        # Enter keeps the value, even an unset one (count of a bed filled to a porosity)
+        answer = typer.prompt(prompt, default=default, show_default=bool(default))
         attempt = (
             [*settings] if answer == default else [*settings, _answer_to_setting(path, answer)]
         )
         try:
-            spec = dsl.parse_with_diagnostics(base, "<template>", overrides=attempt).spec
+            spec = _validate(base, path, attempt)
         except BedInputError as exc:
             for d in exc.diagnostics:
                 err.print(f"[bold red]✗[/] {escape(d.message)}")
@@ -123,6 +126,22 @@ def _ask(
             continue
         settings[:] = attempt
         return
+
+
+# An answer that only the template's later choice refuses resets that choice, which is
+# asked afterwards: cylinders from the spheres template pack with `auto`, not `dem`.
+_FOLLOW = {"particles.kind": ("packing.method", "packing.method=auto")}
+
+
+def _validate(base: str, path: str, attempt: list[str]) -> dsl.BedSpec:
+    try:
+        return dsl.parse_with_diagnostics(base, "<template>", overrides=attempt).spec
+    except BedInputError as exc:
+        follow = _FOLLOW.get(path)
+        if follow is None or any(".".join(d.path) != follow[0] for d in exc.diagnostics):
+            raise
+    attempt.append(follow[1])
+    return dsl.parse_with_diagnostics(base, "<template>", overrides=attempt).spec
 
 
 class _Interrupt:
