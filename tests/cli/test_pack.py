@@ -77,3 +77,12 @@ def test_pack_refuses_an_unknown_engine_by_its_option(tmp_path: Path) -> None:
         "blender, dem, hexagonal_3d, rigid_body, spherical_packing)\n"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_pack_into_a_folder_it_cannot_create_stops_before_packing(tmp_path: Path) -> None:
+    bed = write(tmp_path, "bed { diameter = 25 mm; height = 50 mm }\nparticles { count = 30 }\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(blocker / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --output: cannot create the folder")

@@ -107,3 +107,11 @@ def test_simulate_refuses_a_packing_of_another_bed(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "s" / "result.json").read_text())["superficial_velocity"] == (
         0.001
     )
+
+
+def test_simulate_refuses_a_folder_without_a_packing(tmp_path: Path) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    result = runner.invoke(app, ["simulate", str(bed), "--packing", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --packing: {tmp_path}: cannot read the packing")

@@ -113,6 +113,15 @@ def write_output(path: Path, text: str, option: str = "--output") -> None:
         usage_error(f"cannot write {path}: {exc.strerror or exc}", option)
 
 
+def output_dir(path: Path, option: str = "--output") -> Path:
+    """Create a command's output folder before any work; exit 2 when it cannot be made."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        usage_error(f"cannot create the folder {path}: {exc.strerror or exc}", option)
+    return path
+
+
 def fail(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> NoReturn:
     for d in diagnostics:
         print_diagnostic(d)

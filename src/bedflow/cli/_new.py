@@ -22,6 +22,7 @@ from bedflow._exceptions import BedInputError
 from bedflow.cli._app import (
     Settings,
     app,
+    check_choice,
     err,
     fail,
     out,
@@ -223,10 +224,7 @@ def new(
     """Write a new .bed file: an interactive wizard, or --template/--set without questions."""
     chosen = template or "spheres"
     if chosen not in TEMPLATES:
-        raise typer.BadParameter(
-            f"unknown template {chosen!r}; choose one of {', '.join(TEMPLATES)}",
-            param_hint="--template",
-        )
+        check_choice("--template", chosen, TEMPLATES, "template")
     base = template_text(chosen)
     settings = [_answer_to_setting("name", name)] if name else []
     settings += set_ or []

@@ -33,6 +33,7 @@ from bedflow.cli._app import (
     err,
     fail,
     out,
+    output_dir,
     usage_error,
 )
 from bedflow.cli._pack import CancelOnInterrupt
@@ -150,6 +151,7 @@ def run(
         solver = choose_solver(spec, solver, file, to_run=True)
     else:
         check_choice("--solver", solver, cfd.solvers(), "solver")
+    target = output_dir(output or Path("out") / file.stem)
     columns = (
         TextColumn("{task.description:>11}"),
         BarColumn(),
@@ -196,7 +198,6 @@ def run(
             usage_error(str(exc), "--stages")
         except BedInputError as exc:
             fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
-    target = output or Path("out") / file.stem
     try:
         names = _link_outputs(result, target)
     except OSError as exc:

@@ -27,6 +27,7 @@ from bedflow.cli._app import (
     err,
     fail,
     out,
+    output_dir,
     usage_error,
 )
 from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
@@ -151,7 +152,7 @@ def simulate(
         try:
             packed = geometry.load_packing(packing)
         except BedInputError as exc:
-            fail(exc.diagnostics)
+            usage_error(f"{packing}: {exc.diagnostics[0].message}", "--packing")
         # Another cfd section on the same packing is the normal case (two solvers, one bed);
         # other bed, lids, particles or packing sections describe another packing.
         differences = geometry.packing_differences(packed, spec)
@@ -161,11 +162,13 @@ def simulate(
                 " pack this one first, or drop --packing",
                 "--packing",
             )
+        output_dir(target)
     else:
-        packed = run_packing(spec, choose_engine(spec, None, file))
+        engine = choose_engine(spec, None, file)
+        output_dir(target)
+        packed = run_packing(spec, engine)
         write_packing(packed, spec, target, export=False)
     result = run_solver(packed, spec, solver, target)
-    target.mkdir(parents=True, exist_ok=True)
     (target / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
     cfd.plot_convergence(result, target / "convergence.png")
     print_result(result)
