@@ -1,6 +1,7 @@
 """The `bedflow` command line: thin commands that call the library and print like a compiler.
 
-Exit codes: 0 success, 1 bad user input (a `.bed` error, a failed check), 2 usage error.
+Exit codes: 0 success, 1 bad user input (a `.bed` error, a failed check), 2 usage error (a
+wrong option value, a missing file, an output that cannot be written), 130 cancelled.
 """
 
 from __future__ import annotations
