@@ -68,17 +68,21 @@ class _Run:
         if self.cancel is not None and self.cancel():
             raise Cancelled("the pipeline was cancelled")
 
-    def cached(self, stage: str, key: str) -> StageOutcome | None:
-        if self.force:
-            return None
+    def found(self, stage: str, key: str) -> StageOutcome | None:
+        """The complete cache entry of ``stage`` for ``key`` as a reused outcome, if any."""
         provenance = self.cache.lookup(stage, key)
         if provenance is None:
             return None
         where = self.cache.directory(stage, key)
-        self.reporter.log(stage, f"inputs unchanged: reusing {where}")
         return StageOutcome(
             stage, "reused", key, str(where), tuple(provenance["files"]), 0.0, provenance
         )
+
+    def cached(self, stage: str, key: str) -> StageOutcome | None:
+        hit = None if self.force else self.found(stage, key)
+        if hit is not None:
+            self.reporter.log(stage, f"inputs unchanged: reusing {hit.directory}")
+        return hit
 
     def store(
         self, stage: str, key: str, tmp: Path, provenance: Mapping[str, Any], started: float
@@ -133,17 +137,14 @@ def _preflight(
 
 def _dependency(run: _Run, stage: str, key: str, needed_by: str) -> StageOutcome:
     """The cached outcome of a stage that was not asked for but ``needed_by`` reads."""
-    provenance = run.cache.lookup(stage, key)
-    if provenance is None:
+    hit = run.found(stage, key)
+    if hit is None:
         raise UsageError(
             f"stage {needed_by} needs the {stage} stage, and no cached {stage} of this bed "
             f"was found: add {stage} to the stages"
         )
-    where = run.cache.directory(stage, key)
-    run.reporter.log(needed_by, f"taking the cached {stage} stage from {where}")
-    return StageOutcome(
-        stage, "reused", key, str(where), tuple(provenance["files"]), 0.0, provenance
-    )
+    run.reporter.log(needed_by, f"taking the cached {stage} stage from {hit.directory}")
+    return hit
 
 
 def _pack(run: _Run, spec: BedSpec, engine: str | None) -> tuple[StageOutcome, str]:
@@ -313,12 +314,11 @@ def run_pipeline(
                 result.metrics = json.loads((pack_dir / "metrics.json").read_text("utf-8"))
             if current == "postprocess" and "simulate" not in order:
                 key = stage_key("simulate", _simulate_inputs(spec, pack_key, solver))
-                if (found := run.cache.lookup("simulate", key)) is not None:
-                    where = run.cache.directory("simulate", key)
-                    result.stages["simulate"] = StageOutcome(
-                        "simulate", "reused", key, str(where), tuple(found["files"]), 0.0, found
-                    )
-                    result.flow = json.loads((where / "result.json").read_text("utf-8"))
+                flow = run.found("simulate", key)  # optional: a summary of the packing alone
+                if flow is not None:
+                    result.stages["simulate"] = flow
+                    where = Path(flow.directory) / "result.json"
+                    result.flow = json.loads(where.read_text("utf-8"))
             reporter.progress(current, 0.0, "starting")
             if current == "pack":
                 outcome, pack_key = _pack(run, spec, engine)
