@@ -264,7 +264,7 @@ def fmt(
         if check_only:
             err.print(f"would reformat {escape(str(path))}")
         elif not diff:
-            path.write_text(new, encoding="utf-8")
+            write_output(path, new, "FILE")
             err.print(f"reformatted {escape(str(path))}")
     if check_only and changed:
         err.print(f"{changed} file(s) would be reformatted")
