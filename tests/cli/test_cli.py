@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -68,9 +69,48 @@ def test_check_prints_warnings_but_succeeds(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_usage_error() -> None:
-    code, _, err = run("check", "no/such/file.bed")
+    code, _, err = run("compile", "no/such/file.bed")
     assert code == 2
     assert "does not exist" in err
+    code, _, err = run("check", "no/such/file.bed")
+    assert code == 2
+    assert "error: no/such/file.bed: no such file" in err
+
+
+def test_check_checks_every_file_after_a_missing_one(bad_file: Path) -> None:
+    """Regression: `check ok.bed missing.bed` stopped at the missing file, checking nothing."""
+    code, out, err = run("check", str(EXAMPLES[0]), "missing.bed", str(bad_file), str(EXAMPLES[1]))
+    assert code == 2
+    assert out.count("ok ") == 2 and "missing.bed: no such file" in err
+    assert "unknown key 'diamter'" in err and "2 of 4 file(s) failed (1 missing)" in err
+
+
+@pytest.mark.parametrize("command", ["compile", "schema", "new"])
+def test_output_into_a_missing_folder_creates_it(tmp_path: Path, command: str) -> None:
+    """Regression: `-o` into a folder that did not exist ended in FileNotFoundError."""
+    target = tmp_path / "not" / "yet" / "out.txt"
+    args = {
+        "compile": ["compile", str(EXAMPLES[0])],
+        "schema": ["schema"],
+        "new": ["new", "--no-input"],
+    }[command]
+    code, _, err = run(*args, "-o", str(target))
+    assert code == 0, err
+    assert target.stat().st_size > 0
+
+
+def test_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, _, err = run("compile", str(EXAMPLES[0]), "-o", str(blocker / "out.json"))
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: --output: cannot write") and err.count("\n") == 1
+
+
+def test_the_examples_are_formatted() -> None:
+    """Regression: `fmt --check examples/*.bed` failed on two of the project's own files."""
+    code, _, err = run("fmt", "--check", *map(str, EXAMPLES))
+    assert code == 0, err
 
 
 def test_unknown_option_is_a_usage_error() -> None:
@@ -150,7 +190,8 @@ def test_new_with_settings_and_default_file_name(
     assert code == 0, err
     spec = load(tmp_path / "my-column-1.bed")
     assert (spec.name, spec.particles.count, spec.bed.height) == ("my column/1", 250, 0.15)
-    assert run("new", "my column/1", "--no-input")[0] == 1  # exists, no --force
+    code, _, err = run("new", "my column/1", "--no-input")  # exists, no --force
+    assert code == 2 and "my-column-1.bed exists; choose another name" in err
     assert run("new", "my column/1", "--no-input", "--force")[0] == 0
 
 
@@ -222,3 +263,82 @@ def test_console_script_exit_codes_without_traceback(bad_file: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert parse(EXAMPLES[0].read_text())
+
+
+def test_new_refuses_an_existing_file_before_asking(tmp_path: Path) -> None:
+    """Regression: the wizard asked every question and only then refused the file."""
+    target = tmp_path / "taken.bed"
+    target.write_text("keep me")
+    code, out, err = run("new", "-o", str(target), input="\n" * 30)
+    assert code == 2 and "taken.bed exists" in err
+    assert "Name of the bed" not in out and target.read_text() == "keep me"
+
+
+def test_new_wizard_asks_again_for_a_name_whose_file_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken.bed").write_text("keep me")
+    code, _, err = run("new", input="taken\nfresh\n" + "\n" * 30)
+    assert code == 0, err
+    assert "taken.bed exists; choose another name" in err
+    assert load(tmp_path / "fresh.bed").name == "fresh"
+    assert (tmp_path / "taken.bed").read_text() == "keep me"
+
+
+def test_new_wizard_offers_a_width_and_depth_for_box_columns(tmp_path: Path) -> None:
+    """Regression: width and depth had no default, and Enter asked again without a word;
+    the formats default showed as [["stl", "glb"]]."""
+    target = tmp_path / "box.bed"
+    answers = ["boxy", "box", "", "", "", "", "", "", "", "", "correlation", "", "", "", ""]
+    code, out, err = run("new", "-o", str(target), input="\n".join(answers) + "\n")
+    assert code == 0, err
+    assert "Column inner width [50 mm]:" in out and "Column inner depth [50 mm]:" in out
+    assert "[stl glb]:" in out and '[["' not in out
+    spec = load(target)
+    assert (spec.bed.shape, spec.bed.inner_width, spec.bed.inner_depth) == ("box", 0.05, 0.05)
+    assert spec.export.formats == ["stl", "glb"]
+
+
+def test_new_wizard_without_answers_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("new", "-o", str(tmp_path / "x.bed"), input="")
+    assert code == 2 and "need answers on standard input" in err
+    assert not (tmp_path / "x.bed").exists()
+
+
+def test_new_wizard_ctrl_c_exits_130(tmp_path: Path) -> None:
+    """Regression: Ctrl-C at a question exited 1 ("Aborted!"), not 130 like the others."""
+    cmd = [sys.executable, "-c", "from bedflow.cli import main; main()"]
+    proc = subprocess.Popen(
+        [*cmd, "new", "-o", str(tmp_path / "x.bed")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    seen = b""
+    while b"Name of the bed" not in seen:  # wait for the first question
+        chunk = proc.stdout.read1(256)
+        assert chunk, "the wizard ended before asking"
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert b"cancelled" in stderr and b"Traceback" not in stderr
+    assert not (tmp_path / "x.bed").exists()
+
+
+def test_new_wizard_makes_cylinders_with_a_default_length(tmp_path: Path) -> None:
+    """Regression: cylinders were refused (the template packs with dem, spheres only) and an
+    unset length re-prompted on Enter without a word."""
+    target = tmp_path / "cyl.bed"
+    answers = ["pellets", "", "", "", "cylinder"] + [""] * 12
+    code, out, err = run("new", "-o", str(target), input="\n".join(answers) + "\n")
+    assert code == 0, err
+    assert "Cylinder length [5 mm]:" in out and "✗" not in err
+    spec = load(target)
+    assert (spec.particles.kind, spec.packing.method, spec.packing_method) == (
+        "cylinder",
+        "auto",
+        "rigid_body",
+    )

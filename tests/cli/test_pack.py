@@ -56,5 +56,33 @@ def test_pack_engine_override_and_settings(tmp_path: Path) -> None:
 def test_pack_refuses_an_engine_that_cannot_pack_the_bed(tmp_path: Path) -> None:
     bed = write(tmp_path, "bed { shape = box; height = 50 mm }\nparticles { count = 10 }\n")
     result = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "o"), "-e", "dem"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --engine: ") and result.stderr.count("\n") == 1
     assert "cylindrical columns only" in result.stderr and "Traceback" not in result.stderr
+    # the same engine named in the file is an error of the file, named after it
+    bed.write_text(bed.read_text() + "packing { method = dem }\n")
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert f"{bed}: error:" in result.stderr and "<string>" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_pack_refuses_an_unknown_engine_by_its_option(tmp_path: Path) -> None:
+    """Regression: `pack --engine nosuch` printed `<string>: error: unknown packing engine`."""
+    bed = write(tmp_path, "bed { diameter = 25 mm; height = 50 mm }\nparticles { count = 30 }\n")
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "o"), "-e", "dme"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --engine: unknown packing engine 'dme', did you mean 'dem'? (choose one of "
+        "blender, dem, hexagonal_3d, rigid_body, spherical_packing)\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_pack_into_a_folder_it_cannot_create_stops_before_packing(tmp_path: Path) -> None:
+    bed = write(tmp_path, "bed { diameter = 25 mm; height = 50 mm }\nparticles { count = 30 }\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(blocker / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --output: cannot create the folder")

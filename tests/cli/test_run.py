@@ -43,7 +43,38 @@ def test_run_writes_every_artifact_and_the_summary(tmp_path: Path) -> None:
 def test_run_rejects_unknown_stages_and_bad_files(tmp_path: Path) -> None:
     bed = tmp_path / "b.bed"
     bed.write_text(BED)
-    assert runner.invoke(app, ["run", str(bed), "--stages", "compile,mesh"]).exit_code == 2
+    result = runner.invoke(app, ["run", str(bed), "--stages", "compile,mesh"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: --stages: unknown stage")
     bed.write_text("bed { diamter = 1 }\nparticles { }\n")
     result = runner.invoke(app, ["run", str(bed), "--cache", str(tmp_path / "c")])
     assert result.exit_code == 1 and "diamter" in result.stderr
+
+
+def test_run_takes_a_cached_pack_stage_or_says_in_one_line_it_has_none(tmp_path: Path) -> None:
+    """Regression: `--stages compile,simulate` was a BedflowError traceback, pack cached or not."""
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    base = ["run", str(bed), "--cache", str(tmp_path / "cache"), "-o", str(tmp_path / "out")]
+    result = runner.invoke(app, [*base, "--stages", "compile,simulate"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: --stages: stage simulate needs the pack stage, and no cached pack of this bed "
+        "was found: add pack to the stages"
+    )
+    assert runner.invoke(app, [*base, "--stages", "compile,pack"]).exit_code == 0
+    for stages in ("compile,simulate", "compile,export", "compile,postprocess"):
+        result = runner.invoke(app, [*base, "--stages", stages])
+        assert result.exit_code == 0, (stages, result.stderr)
+        assert "pack reused" in result.stdout
+
+
+def test_run_refuses_unknown_engines_and_solvers_before_any_work(tmp_path: Path) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    base = ["run", str(bed), "--cache", str(tmp_path / "cache"), "-o", str(tmp_path / "out")]
+    result = runner.invoke(app, [*base, "--solver", "nosuch"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: --solver: unknown solver")
+    result = runner.invoke(app, [*base, "--engine", "nosuch"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --engine: unknown packing engine")
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()

@@ -68,3 +68,50 @@ def test_simulate_reports_an_unresolvable_flow_without_traceback(tmp_path: Path)
     result = runner.invoke(app, ["simulate", str(bed), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "cells_per_dp to at least" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_simulate_refuses_an_unknown_solver_before_packing(tmp_path: Path) -> None:
+    """Regression: `simulate --solver nosuch` packed the bed, then failed with
+    `<string>: error: unknown solver` and exit 1."""
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(out), "--solver", "nosuch"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --solver: unknown solver 'nosuch' (choose one of correlation, lbm, openfoam)\n"
+    )
+    assert not out.exists()  # nothing was packed
+
+
+def test_simulate_refuses_a_packing_of_another_bed(tmp_path: Path) -> None:
+    """Regression: `--packing DIR --set particles.count=50` ran on the packing of 90 particles
+    with a warning; a packing is refused when the sections that shape it differ, and taken
+    silently when only the cfd section does (two solvers on one packing)."""
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    packing = tmp_path / "p"
+    args = ["pack", str(bed), "-o", str(packing), "--no-export", "-e", "hexagonal_3d"]
+    assert runner.invoke(app, args).exit_code == 0
+    base = ["simulate", str(bed), "--packing", str(packing), "-s", "correlation"]
+    result = runner.invoke(app, [*base, "-o", str(tmp_path / "s"), "--set", "particles.count=50"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --packing: the packing in ")
+    assert "particles.count: packed 90, now 50" in result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "s").exists()
+    result = runner.invoke(
+        app, [*base, "-o", str(tmp_path / "s"), "--set", "cfd.inlet_velocity=1 mm/s"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    assert json.loads((tmp_path / "s" / "result.json").read_text())["superficial_velocity"] == (
+        0.001
+    )
+
+
+def test_simulate_refuses_a_folder_without_a_packing(tmp_path: Path) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED)
+    result = runner.invoke(app, ["simulate", str(bed), "--packing", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --packing: {tmp_path}: cannot read the packing")

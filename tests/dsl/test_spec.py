@@ -16,6 +16,7 @@ from bedflow.dsl import (
     ParticleSpec,
     canonical_json,
     json_schema,
+    packing_hash,
     parse,
     parse_with_diagnostics,
     spec_hash,
@@ -257,3 +258,15 @@ def test_absurd_sizes_are_refused_not_overflowed(text: str) -> None:
     """Regression: a 1e200 m column made ParticleSpec.volume overflow (OverflowError)."""
     with pytest.raises(BedValidationError, match=r"less than or equal|greater than or equal"):
         parse(text)
+
+
+def test_packing_hash_covers_the_sections_that_shape_the_packing_only() -> None:
+    """Two solvers on one packing share its hash; another particle count does not."""
+    base = parse(bed_text(particles="count = 100;", extra="cfd { solver = lbm }"))
+    other_cfd = parse(bed_text(particles="count = 100;", extra="cfd { solver = correlation }"))
+    other_export = parse(bed_text(particles="count = 100;", extra='export { formats = ["obj"] }'))
+    fewer = parse(bed_text(particles="count = 50;"))
+    assert packing_hash(base) == packing_hash(other_cfd) == packing_hash(other_export)
+    assert spec_hash(base) != spec_hash(other_cfd)
+    assert packing_hash(base) != packing_hash(fewer)
+    assert packing_hash(base) != packing_hash(parse(bed_text(extra="lids { top_type = none }")))

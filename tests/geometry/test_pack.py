@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -10,12 +11,13 @@ import numpy as np
 import pytest
 
 from bedflow import BedInputError, BedValidationError
-from bedflow.dsl import parse
+from bedflow.dsl import packing_hash, parse
 from bedflow.geometry import (
     dixon_porosity,
     engines,
     load_packing,
     pack,
+    packing_differences,
     packing_report,
     particle_count,
     quality_problems,
@@ -100,3 +102,32 @@ def test_unsettled_bed_is_flagged_not_accepted() -> None:
     assert not bed.settled
     assert any("did not come to rest" in p for p in quality_problems(bed))
     assert bed.notes
+
+
+def test_a_packing_names_how_another_spec_differs_from_its_own(tmp_path: Path) -> None:
+    """Regression: `simulate --packing` compared whole-spec hashes, so a packing of 40
+    particles ran under a spec of 20 with a warning, and a new cfd section warned too."""
+    spec = parse(SMALL)
+    pack(spec, engine="hexagonal_3d").save(tmp_path)
+    header = json.loads((tmp_path / "packing.json").read_text())
+    assert header["packing_hash"] == packing_hash(spec)
+    packed = load_packing(tmp_path)
+    assert packing_differences(packed, spec) == []
+    assert packing_differences(packed, parse(SMALL + " cfd { solver = correlation }")) == []
+    fewer = parse(SMALL.replace("count = 40", "count = 20"))
+    assert packing_differences(packed, fewer) == ["particles.count: packed 40, now 20"]
+    wider = parse(SMALL.replace("25 mm", "30 mm") + " packing { method = dem }")
+    assert packing_differences(packed, wider) == [
+        "bed.diameter: packed 0.025, now 0.03",
+        'packing.method: packed "auto", now "dem"',
+    ]
+
+
+def test_a_packing_without_its_sections_is_compared_on_its_header(tmp_path: Path) -> None:
+    """Packings written before they kept their sections: count, shape, sizes and column."""
+    spec = parse(SMALL)
+    dataclasses.replace(pack(spec, engine="hexagonal_3d"), packed_from=None).save(tmp_path)
+    old = load_packing(tmp_path)
+    assert old.packed_from is None and packing_differences(old, spec) == []
+    fewer = parse(SMALL.replace("count = 40", "count = 20"))
+    assert packing_differences(old, fewer) == ["particles.count: packed 40, now 20"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bedflow import BedValidationError, Cancelled
+from bedflow import BedValidationError, Cancelled, EngineUnavailable, UsageError
 from bedflow.pipeline import STAGES, Event, run_pipeline
 
 BED = """name = "p"
@@ -102,3 +102,45 @@ def test_bad_input_is_reported_and_raised(tmp_path: Path) -> None:
 def test_a_partial_pipeline_runs_only_its_stages(tmp_path: Path) -> None:
     result, _ = run(BED, tmp_path, stages=("compile", "pack"))
     assert list(result.stages) == ["compile", "pack"]  # type: ignore[attr-defined]
+
+
+def test_later_stages_take_a_cached_packing(tmp_path: Path) -> None:
+    """Regression: `--stages compile,simulate` raised "stage simulate needs the pack stage"
+    even with the pack cached; now the cached stage is taken, or UsageError before any work."""
+    with pytest.raises(UsageError, match=r"needs the pack stage.*add pack to the stages"):
+        run(BED, tmp_path, stages=("compile", "simulate"))
+    assert not (tmp_path / "simulate").exists()
+    first, _ = run(BED, tmp_path, stages=("compile", "pack"))
+    result, events = run(BED, tmp_path, stages=("compile", "simulate"))
+    assert list(result.stages) == ["compile", "pack", "simulate"]  # type: ignore[attr-defined]
+    pack = result.stages["pack"]  # type: ignore[attr-defined]
+    assert (pack.status, pack.directory) == ("reused", first.stages["pack"].directory)  # type: ignore[attr-defined]
+    assert [e.stage for e in events if e.kind == "stage_complete"] == ["compile", "simulate"]
+    assert result.flow["solver"] == "correlation"  # type: ignore[attr-defined]
+    summary, _ = run(BED, tmp_path, stages=("compile", "postprocess"))
+    assert summary.summary["pressure_drop_per_length"] == result.flow["pressure_drop_per_length"]  # type: ignore[attr-defined]
+    exported, _ = run(BED, tmp_path, stages=("compile", "export"))
+    assert exported.stages["export"].status == "ran"  # type: ignore[attr-defined]
+
+
+def test_a_solver_that_cannot_run_fails_before_packing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without OpenFOAM on PATH the run stops at once with how to install it, instead of
+    packing first and losing the unrun case with the stage's temporary folder."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(EngineUnavailable, match="apt-get install openfoam"):
+        run(BED, tmp_path, solver="openfoam")
+    assert not (tmp_path / "pack").exists()
+
+
+def test_non_spheres_pack_and_log_their_unmeasured_overlap(tmp_path: Path) -> None:
+    """Regression: cubes and cylinders (no overlap measure) ended the pack stage in
+    "unsupported format string passed to NoneType.__format__"."""
+    pytest.importorskip("pybullet", reason="the rigid_body engine needs pybullet")
+    text = BED.replace("count = 40", "kind = cube; count = 12").replace(
+        "hexagonal_3d", "rigid_body"
+    )
+    result, events = run(text, tmp_path, stages=("compile", "pack"))
+    assert result.stages["pack"].status == "ran"  # type: ignore[attr-defined]
+    assert any("max overlap not measured" in e.message for e in events)

@@ -16,8 +16,12 @@ __all__ = ["select_solver", "simulate"]
 logger = logging.getLogger(__name__)
 
 
-def select_solver(spec: BedSpec, name: str | None = None) -> Solver:
-    """The solver ``name`` (default: ``cfd.solver`` of the spec), checked to be able to run."""
+def select_solver(spec: BedSpec, name: str | None = None, *, to_run: bool = False) -> Solver:
+    """The solver ``name`` (default: ``cfd.solver`` of the spec), checked to be able to run.
+
+    A solver that can still write its case without its program (OpenFOAM) passes unless
+    ``to_run``: a caller that keeps nothing of an unrun case asks with ``to_run=True``.
+    """
     chosen = name or spec.cfd.solver
     table = solvers()
     if chosen not in table:
@@ -26,6 +30,9 @@ def select_solver(spec: BedSpec, name: str | None = None) -> Solver:
         )])  # fmt: skip
     solver = table[chosen]
     missing = solver.unavailable()
+    cannot_run = getattr(solver, "cannot_run", None)
+    if missing is None and to_run and cannot_run is not None:
+        missing = cannot_run()
     if missing is not None:
         raise EngineUnavailable(missing)
     return solver

@@ -1,12 +1,14 @@
 """The `bedflow` command line: thin commands that call the library and print like a compiler.
 
-Exit codes: 0 success, 1 bad user input (a `.bed` error, a failed check), 2 usage error.
+Exit codes: 0 success, 1 bad user input (a `.bed` error, a failed check), 2 usage error (a
+wrong option value, a missing file, an output that cannot be written), 130 cancelled.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -40,6 +42,9 @@ ExistingFiles = Annotated[
     typer.Argument(
         exists=True, dir_okay=False, readable=True, metavar="FILE", help="One or more .bed files."
     ),
+]
+AnyFiles = Annotated[
+    list[Path], typer.Argument(metavar="FILE", help="One or more .bed files.", show_default=False)
 ]
 Settings = Annotated[
     list[str] | None,
@@ -78,6 +83,44 @@ def print_diagnostic(d: Diagnostic) -> None:
     err.print(f"[bold]{escape(loc)}[/]: [{style}]{d.severity}[/]: {escape(message)}")
     if rest:
         err.print(escape(rest), style="dim" if d.severity == "warning" else None)
+
+
+def usage_error(message: str, option: str | None = None) -> NoReturn:
+    """Say in one line what is wrong with how the command was called, and exit 2."""
+    where = f"{option}: " if option else ""
+    err.print(f"[bold red]error[/]: {escape(where + message)}")
+    raise typer.Exit(2)
+
+
+def check_choice(option: str, value: str | None, known: Iterable[str], what: str) -> None:
+    """Refuse (exit 2) an option value that is not one of ``known``, before any work."""
+    names = sorted(known)
+    if value is not None and value not in names:
+        hint = difflib.get_close_matches(value, names, n=1)
+        usage_error(
+            f"unknown {what} {value!r}"
+            + (f", did you mean {hint[0]!r}?" if hint else "")
+            + f" (choose one of {', '.join(names)})",
+            option,
+        )
+
+
+def write_output(path: Path, text: str, option: str = "--output") -> None:
+    """Write a command's output file, creating its folder; exit 2 when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        usage_error(f"cannot write {path}: {exc.strerror or exc}", option)
+
+
+def output_dir(path: Path, option: str = "--output") -> Path:
+    """Create a command's output folder before any work; exit 2 when it cannot be made."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        usage_error(f"cannot create the folder {path}: {exc.strerror or exc}", option)
+    return path
 
 
 def fail(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> NoReturn:
@@ -136,10 +179,18 @@ def summary(spec: dsl.BedSpec) -> str:
 
 
 @app.command()
-def check(files: ExistingFiles) -> None:
-    """Validate .bed files and print every error like a compiler (exit 1 on any error)."""
-    failed = 0
+def check(files: AnyFiles) -> None:
+    """Validate .bed files and print every error like a compiler (exit 1 on any error).
+
+    Every file is checked, even after a missing one (exit 2 when a file is missing).
+    """
+    failed = missing = 0
     for path in files:
+        if not path.is_file():
+            why = "not a file" if path.exists() else "no such file"
+            err.print(f"[bold red]error[/]: {escape(str(path))}: {why}")
+            missing += 1
+            continue
         try:
             compiled = dsl.parse_with_diagnostics(read_text(path), str(path))
         except BedInputError as exc:
@@ -150,9 +201,12 @@ def check(files: ExistingFiles) -> None:
         for note in compiled.warnings:
             print_diagnostic(note)
         out.print(f"[green]ok[/] {escape(str(path))}: {escape(summary(compiled.spec))}")
-    if failed:
-        err.print(f"{failed} of {len(files)} file(s) failed")
-        raise typer.Exit(1)
+    if failed or missing:
+        err.print(
+            f"{failed + missing} of {len(files)} file(s) failed"
+            + (f" ({missing} missing)" if missing else "")
+        )
+        raise typer.Exit(2 if missing else 1)
 
 
 @app.command("compile")
@@ -172,7 +226,7 @@ def compile_(
     if output is None:
         out.out(text, end="")
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         err.print(f"wrote {escape(str(output))} (spec hash {dsl.spec_hash(spec)[:12]})")
 
 
@@ -210,7 +264,7 @@ def fmt(
         if check_only:
             err.print(f"would reformat {escape(str(path))}")
         elif not diff:
-            path.write_text(new, encoding="utf-8")
+            write_output(path, new, "FILE")
             err.print(f"reformatted {escape(str(path))}")
     if check_only and changed:
         err.print(f"{changed} file(s) would be reformatted")
@@ -236,7 +290,7 @@ def schema(
     if output is None:
         out.out(text, end="")
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
 
 
 def main() -> None:

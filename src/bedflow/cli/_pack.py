@@ -16,7 +16,17 @@ from rich.table import Table
 
 from bedflow import geometry
 from bedflow._exceptions import BedInputError, Cancelled, EngineError, EngineUnavailable
-from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
+from bedflow.cli._app import (
+    ExistingFile,
+    Settings,
+    app,
+    compile_file,
+    err,
+    fail,
+    out,
+    output_dir,
+)
+from bedflow.cli._select import choose_engine
 from bedflow.dsl import BedSpec
 
 
@@ -162,7 +172,8 @@ def pack(
     export.formats into the output directory. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
-    target = output or Path("out") / file.stem
+    engine = choose_engine(spec, engine, file)
+    target = output_dir(output or Path("out") / file.stem)
     packed = run_packing(spec, engine)
     write_packing(packed, spec, target, export=export)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -14,16 +15,30 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bedflow import cfd
 from bedflow._exceptions import (
     BedInputError,
     Cancelled,
     CfdInputError,
     EngineError,
     EngineUnavailable,
+    UsageError,
 )
-from bedflow.cli._app import ExistingFile, Settings, app, err, fail, out, read_text
+from bedflow.cli._app import (
+    ExistingFile,
+    Settings,
+    app,
+    check_choice,
+    compile_file,
+    err,
+    fail,
+    out,
+    output_dir,
+    usage_error,
+)
 from bedflow.cli._pack import CancelOnInterrupt
-from bedflow.dsl import parse_with_diagnostics
+from bedflow.cli._select import choose_engine, choose_solver
+from bedflow.geometry import engines
 from bedflow.pipeline import STAGES, Event, PipelineResult, run_pipeline
 
 
@@ -91,7 +106,12 @@ def run(
         ),
     ] = None,
     stages: Annotated[
-        str, typer.Option("--stages", help="Comma-separated stages to run, in pipeline order.")
+        str,
+        typer.Option(
+            "--stages",
+            help="Comma-separated stages to run, in pipeline order; without pack, later "
+            "stages take the cached packing of the bed.",
+        ),
     ] = ",".join(STAGES),
     force: Annotated[
         bool, typer.Option("--force", help="Recompute every stage, even when cached.")
@@ -116,13 +136,22 @@ def run(
     chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
     unknown = [s for s in chosen if s not in STAGES]
     if unknown or "compile" not in chosen:
-        raise typer.BadParameter(
-            f"stages are {', '.join(STAGES)} (compile first)", param_hint="--stages"
+        usage_error(
+            (f"unknown stage {unknown[0]!r}; " if unknown else "")
+            + f"the stages are {', '.join(STAGES)} (compile always included)",
+            "--stages",
         )
-    try:
-        spec = parse_with_diagnostics(read_text(file), str(file), overrides=set_ or ()).spec
-    except BedInputError as exc:
-        fail(exc.diagnostics)
+    spec = compile_file(file, set_).spec
+    # Wrong names and missing programs fail here, before minutes of packing.
+    if "pack" in chosen:
+        engine = choose_engine(spec, engine, file)
+    else:
+        check_choice("--engine", engine, engines(), "packing engine")
+    if "simulate" in chosen:
+        solver = choose_solver(spec, solver, file, to_run=True)
+    else:
+        check_choice("--solver", solver, cfd.solvers(), "solver")
+    target = output_dir(output or Path("out") / file.stem)
     columns = (
         TextColumn("{task.description:>11}"),
         BarColumn(),
@@ -137,7 +166,7 @@ def run(
 
         def on_event(event: Event) -> None:
             task = tasks.get(event.stage)
-            if event.kind == "log" and event.level != "INFO":
+            if event.kind == "log" and event.level == "WARNING":  # errors are said once, below
                 bar.console.print(escape(event.line))
             if task is None:
                 return
@@ -165,9 +194,13 @@ def run(
         except (EngineUnavailable, EngineError, CfdInputError) as exc:
             err.print(f"[bold red]error[/]: {escape(str(exc))}")
             raise typer.Exit(1) from None
+        except UsageError as exc:
+            usage_error(str(exc), "--stages")
         except BedInputError as exc:
-            fail(exc.diagnostics)
-    target = output or Path("out") / file.stem
-    names = _link_outputs(result, target)
+            fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
+    try:
+        names = _link_outputs(result, target)
+    except OSError as exc:
+        usage_error(f"cannot write into {target}: {exc.strerror or exc}", "--output")
     print_summary(result)
     err.print(f"wrote {escape(str(target))}/: summary.json and {len(names)} artifacts")

@@ -19,9 +19,20 @@ from bedflow._exceptions import (
     EngineError,
     EngineUnavailable,
 )
-from bedflow.cli._app import ExistingFile, Settings, app, compile_file, err, fail, out
+from bedflow.cli._app import (
+    ExistingFile,
+    Settings,
+    app,
+    compile_file,
+    err,
+    fail,
+    out,
+    output_dir,
+    usage_error,
+)
 from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
-from bedflow.dsl import BedSpec, spec_hash
+from bedflow.cli._select import choose_engine, choose_solver
+from bedflow.dsl import BedSpec
 
 
 def run_solver(
@@ -123,7 +134,8 @@ def simulate(
             "--packing",
             file_okay=False,
             exists=True,
-            help="Use the packing `bedflow pack` wrote in this directory.",
+            help="Use the packing `bedflow pack` wrote in this directory (refused when its bed, "
+            "lids, particles or packing sections differ from FILE's).",
         ),
     ] = None,
     set_: Settings = None,
@@ -134,22 +146,29 @@ def simulate(
     Writes result.json, convergence.png and (cfd.write_fields) the fields. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
+    solver = choose_solver(spec, solver, file, to_run=False)
     target = output or Path("out") / file.stem
     if packing is not None:
         try:
             packed = geometry.load_packing(packing)
         except BedInputError as exc:
-            fail(exc.diagnostics)
-        if packed.spec_hash != spec_hash(spec):
-            err.print(
-                "[bold yellow]warning[/]: the packing was made from a different spec "
-                "(its spec hash differs); the flow uses the current one"
+            usage_error(f"{packing}: {exc.diagnostics[0].message}", "--packing")
+        # Another cfd section on the same packing is the normal case (two solvers, one bed);
+        # other bed, lids, particles or packing sections describe another packing.
+        differences = geometry.packing_differences(packed, spec)
+        if differences:
+            usage_error(
+                f"the packing in {packing} was made from another bed ({'; '.join(differences)});"
+                " pack this one first, or drop --packing",
+                "--packing",
             )
+        output_dir(target)
     else:
-        packed = run_packing(spec, None)
+        engine = choose_engine(spec, None, file)
+        output_dir(target)
+        packed = run_packing(spec, engine)
         write_packing(packed, spec, target, export=False)
     result = run_solver(packed, spec, solver, target)
-    target.mkdir(parents=True, exist_ok=True)
     (target / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
     cfd.plot_convergence(result, target / "convergence.png")
     print_result(result)

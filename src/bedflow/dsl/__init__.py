@@ -15,6 +15,7 @@ from bedflow.dsl._compile import Compiled, load, parse, parse_with_diagnostics
 from bedflow.dsl._format import format_spec, format_text
 from bedflow.dsl._reference import json_schema, reference_markdown
 from bedflow.dsl._spec import (
+    PACKING_SECTIONS,
     SECTIONS,
     BedSpec,
     CfdSpec,
@@ -26,10 +27,13 @@ from bedflow.dsl._spec import (
     ParticleSpec,
     SpecProblem,
     canonical_json,
+    packing_hash,
+    packing_sections,
     spec_hash,
 )
 
 __all__ = [
+    "PACKING_SECTIONS",
     "SECTIONS",
     "BedSpec",
     "CfdSpec",
@@ -46,6 +50,8 @@ __all__ = [
     "format_text",
     "json_schema",
     "load",
+    "packing_hash",
+    "packing_sections",
     "parse",
     "parse_with_diagnostics",
     "reference_markdown",

@@ -41,6 +41,7 @@ from bedflow.dsl._sections import (
 from bedflow.dsl._units import DENSITY, LENGTH, MASS, format_quantity
 
 __all__ = [
+    "PACKING_SECTIONS",
     "SECTIONS",
     "BedSpec",
     "CfdSpec",
@@ -52,6 +53,8 @@ __all__ = [
     "ParticleSpec",
     "SpecProblem",
     "canonical_json",
+    "packing_hash",
+    "packing_sections",
     "spec_hash",
 ]
 
@@ -314,5 +317,37 @@ def spec_hash(spec: BedSpec) -> str:
             del data[section][key]
     text = json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+PACKING_SECTIONS = ("bed", "lids", "particles", "packing")
+"""The sections that shape a packing: two specs that agree on them pack the same bed."""
+
+
+def packing_sections(spec: BedSpec) -> dict[str, Any]:
+    """The JSON form of the :data:`PACKING_SECTIONS` of a spec (what a packing was made from)."""
+    data: dict[str, Any] = spec.model_dump(mode="json", include=set(PACKING_SECTIONS))
+    return data
+
+
+def packing_hash(spec: BedSpec) -> str:
+    """sha256 (hex) of the sections that shape the packing (:data:`PACKING_SECTIONS`).
+
+    Unlike :func:`spec_hash` it ignores ``cfd`` and ``export``: one packing serves every
+    solver and export of the same bed.
+
+    >>> from bedflow import dsl
+    >>> a = dsl.parse("bed { } particles { } cfd { solver = lbm }")
+    >>> b = dsl.parse("bed { } particles { } cfd { solver = correlation }")
+    >>> packing_hash(a) == packing_hash(b), spec_hash(a) == spec_hash(b)
+    (True, False)
+    """
+    text = json.dumps(
+        packing_sections(spec),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -22,7 +22,7 @@ from bedflow.geometry._metrics import (
 )
 from bedflow.geometry._ordered import OrderedPacking, hexagonal_pack, ring_pack
 from bedflow.geometry._pack import expected_porosity, pack, particle_count, select_engine
-from bedflow.geometry._packed import Column, PackedBed, load_packing
+from bedflow.geometry._packed import Column, PackedBed, load_packing, packing_differences
 from bedflow.geometry._plot import plot_profiles
 from bedflow.geometry._report import packing_report, quality_problems
 from bedflow.geometry._voxel import Voxels, voxelize
@@ -52,6 +52,7 @@ __all__ = [
     "hexagonal_pack",
     "load_packing",
     "pack",
+    "packing_differences",
     "packing_report",
     "particle_count",
     "plot_profiles",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 
 from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
-from bedflow.dsl import BedSpec
+from bedflow.dsl import BedSpec, packing_sections
 from bedflow.geometry._constants import TYPICAL_POURED_POROSITY
 from bedflow.geometry._correlations import dixon_porosity
 from bedflow.geometry._engines import CancelFn, Engine, ProgressFn, engines
@@ -81,4 +82,5 @@ def pack(
     chosen = select_engine(spec, engine)
     count = particle_count(spec)
     logger.info("packing %d %ss with %s", count, spec.particles.kind, chosen.name)
-    return chosen.pack(spec, count=count, progress=progress, cancel=cancel)
+    packed = chosen.pack(spec, count=count, progress=progress, cancel=cancel)
+    return dataclasses.replace(packed, packed_from=packing_sections(spec))

@@ -7,7 +7,9 @@ documented in ``docs/packing-format.md``.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,12 +18,20 @@ from typing import Any
 import numpy as np
 
 from bedflow._exceptions import BedInputError, Diagnostic
-from bedflow.dsl import BedSpec
+from bedflow.dsl import BedSpec, packing_sections
 from bedflow.geometry._metrics import BedMetrics, bed_metrics
 from bedflow.geometry._types import FloatArray
 from bedflow.geometry._voxel_metrics import voxel_metrics
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Column", "PackedBed", "column_of", "load_packing"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Column",
+    "PackedBed",
+    "column_of",
+    "load_packing",
+    "packing_differences",
+]
 
 FORMAT = "bedflow-packing"
 FORMAT_VERSION = 1
@@ -61,6 +71,9 @@ class PackedBed:
         Unit quaternions (w, x, y, z) of non-spherical particles; identity for spheres.
     velocities : (n, 3) float, m/s, or None
         Velocities at the end of the pour, when the engine reports them.
+    packed_from : dict or None
+        The sections of the spec that shaped it (``dsl.packing_sections``), to tell later
+        whether another spec describes the same packing; None for packings of older versions.
     """
 
     centers: FloatArray
@@ -80,6 +93,7 @@ class PackedBed:
     rest_velocity: float
     velocities: FloatArray | None = None
     notes: tuple[str, ...] = field(default=())
+    packed_from: dict[str, Any] | None = None
 
     @property
     def count(self) -> int:
@@ -126,7 +140,11 @@ class PackedBed:
             "spec_hash": self.spec_hash,
             "rest_velocity": self.rest_velocity,
             "notes": list(self.notes),
-        }
+        } | (
+            {}
+            if self.packed_from is None
+            else {"packing_hash": _hash(self.packed_from), "packed_from": self.packed_from}
+        )
 
     def save(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``packing.npz`` and ``packing.json`` into ``directory``; return their paths."""
@@ -177,4 +195,64 @@ def load_packing(directory: str | Path) -> PackedBed:
         spec_hash=header["spec_hash"],
         rest_velocity=header["rest_velocity"],
         notes=tuple(header.get("notes", ())),
+        packed_from=header.get("packed_from"),
     )
+
+
+def _hash(sections: dict[str, Any]) -> str:
+    text = json.dumps(sections, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {prefix: data}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        out |= _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    return out
+
+
+def packing_differences(packed: PackedBed, spec: BedSpec) -> list[str]:
+    """How ``spec`` differs from the spec ``packed`` was made from, in the sections that shape
+    a packing (bed, lids, particles, packing): one ``"key: packed X, now Y"`` per key; empty
+    when it describes the same packing. ``cfd`` and ``export`` never count.
+
+    Packings written before bedflow kept those sections are compared on what their header
+    holds (the particles and the column).
+    """
+    if packed.packed_from is not None:
+        if packed.packed_from == (now := packing_sections(spec)):
+            return []
+        old, new = _leaves(packed.packed_from), _leaves(now)
+        return [
+            f"{key}: packed {_show(old.get(key))}, now {_show(new.get(key))}"
+            for key in sorted(old.keys() | new.keys())
+            if old.get(key) != new.get(key)
+        ]
+    p = spec.particles
+    header = {
+        "particles.kind": (packed.kind, p.kind),
+        "particles.diameter": (packed.particle_diameter, p.diameter),
+        "particles.length": (packed.particle_length, p.length if p.kind == "cylinder" else None),
+        "bed (column interior)": (packed.column, column_of(spec)),
+    }
+    if p.count is not None:
+        header["particles.count"] = (packed.count, p.count)
+    return [
+        f"{key}: packed {_show(a)}, now {_show(b)}"
+        for key, (a, b) in header.items()
+        if not _same(a, b)
+    ]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9)
+    return bool(a == b)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    return json.dumps(value) if isinstance(value, str) else str(value)

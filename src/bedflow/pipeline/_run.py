@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bedflow import cfd, geometry
-from bedflow._exceptions import BedflowError, Cancelled
-from bedflow.dsl import BedSpec, parse_with_diagnostics, spec_hash
+from bedflow._exceptions import Cancelled, UsageError
+from bedflow.dsl import PACKING_SECTIONS, BedSpec, parse_with_diagnostics, spec_hash
 from bedflow.pipeline._cache import ArtifactCache, stage_key
 from bedflow.pipeline._events import STAGES, Event, EventSink, Reporter
 
@@ -68,17 +68,21 @@ class _Run:
         if self.cancel is not None and self.cancel():
             raise Cancelled("the pipeline was cancelled")
 
-    def cached(self, stage: str, key: str) -> StageOutcome | None:
-        if self.force:
-            return None
+    def found(self, stage: str, key: str) -> StageOutcome | None:
+        """The complete cache entry of ``stage`` for ``key`` as a reused outcome, if any."""
         provenance = self.cache.lookup(stage, key)
         if provenance is None:
             return None
         where = self.cache.directory(stage, key)
-        self.reporter.log(stage, f"inputs unchanged: reusing {where}")
         return StageOutcome(
             stage, "reused", key, str(where), tuple(provenance["files"]), 0.0, provenance
         )
+
+    def cached(self, stage: str, key: str) -> StageOutcome | None:
+        hit = None if self.force else self.found(stage, key)
+        if hit is not None:
+            self.reporter.log(stage, f"inputs unchanged: reusing {hit.directory}")
+        return hit
 
     def store(
         self, stage: str, key: str, tmp: Path, provenance: Mapping[str, Any], started: float
@@ -96,13 +100,56 @@ class _Run:
         )
 
 
-def _pack(run: _Run, spec: BedSpec, engine: str | None) -> tuple[StageOutcome, str]:
+def _figure(value: float | None, spec: str) -> str:
+    """A measured figure for a log line; some (overlaps of non-spheres) are not measured."""
+    return "not measured" if value is None else format(value, spec)
+
+
+def _pack_inputs(spec: BedSpec, engine: str | None) -> dict[str, str]:
     chosen = geometry.select_engine(spec, engine)
-    inputs = {
-        "sections": section_hash(spec, ("bed", "lids", "particles", "packing")),
+    return {
+        "sections": section_hash(spec, PACKING_SECTIONS),
         "engine": chosen.name,
         "engine_version": chosen.version(),
     }
+
+
+def _simulate_inputs(spec: BedSpec, pack_key: str, solver: str | None) -> dict[str, str]:
+    chosen = cfd.select_solver(spec, solver)
+    return {
+        "pack": pack_key,
+        "sections": section_hash(spec, ("cfd", "particles")),
+        "solver": chosen.name,
+        "solver_version": chosen.version(),
+    }
+
+
+def _preflight(
+    spec: BedSpec, order: tuple[str, ...], engine: str | None, solver: str | None
+) -> None:
+    """Check the engine and the solver before any work: an unknown name, a bed the engine
+    cannot pack or a program that is not installed fails now, not after minutes of packing."""
+    if "pack" in order:
+        geometry.select_engine(spec, engine)
+    if "simulate" in order:
+        cfd.select_solver(spec, solver, to_run=True)
+
+
+def _dependency(run: _Run, stage: str, key: str, needed_by: str) -> StageOutcome:
+    """The cached outcome of a stage that was not asked for but ``needed_by`` reads."""
+    hit = run.found(stage, key)
+    if hit is None:
+        raise UsageError(
+            f"stage {needed_by} needs the {stage} stage, and no cached {stage} of this bed "
+            f"was found: add {stage} to the stages"
+        )
+    run.reporter.log(needed_by, f"taking the cached {stage} stage from {hit.directory}")
+    return hit
+
+
+def _pack(run: _Run, spec: BedSpec, engine: str | None) -> tuple[StageOutcome, str]:
+    chosen = geometry.select_engine(spec, engine)
+    inputs = _pack_inputs(spec, chosen.name)
     key = stage_key("pack", inputs)
     hit = run.cached("pack", key)
     if hit is not None:
@@ -129,8 +176,8 @@ def _pack(run: _Run, spec: BedSpec, engine: str | None) -> tuple[StageOutcome, s
         run.reporter.log("pack", problem, "WARNING")
     run.reporter.log(
         "pack",
-        f"bulk porosity {report['bulk_porosity']}, max overlap "
-        f"{report['max_overlap_fraction_of_d']:.3%} of d",
+        f"bulk porosity {_figure(report['bulk_porosity'], '.4f')}, max overlap "
+        f"{_figure(report['max_overlap_fraction_of_d'], '.3%')} of d",
     )
     provenance = {
         "inputs": inputs,
@@ -169,12 +216,7 @@ def _simulate(
     run: _Run, spec: BedSpec, pack_dir: Path, pack_key: str, solver: str | None
 ) -> StageOutcome:
     chosen = cfd.select_solver(spec, solver)
-    inputs = {
-        "pack": pack_key,
-        "sections": section_hash(spec, ("cfd", "particles")),
-        "solver": chosen.name,
-        "solver_version": chosen.version(),
-    }
+    inputs = _simulate_inputs(spec, pack_key, chosen.name)
     key = stage_key("simulate", inputs)
     hit = run.cached("simulate", key)
     if hit is not None:
@@ -260,16 +302,30 @@ def run_pipeline(
         reporter.log("compile", f"{spec.name}: spec hash {result.spec_hash[:12]}")
         result.stages["compile"] = StageOutcome("compile", "ran", result.spec_hash)
         reporter.stage_done("compile", "succeeded", {})
+        _preflight(spec, order, engine, solver)
         pack_dir, pack_key = None, ""
         for current in order[1:]:
             run.check_cancel()
+            if current != "pack" and pack_dir is None:  # a later stage on a cached packing
+                pack_key = stage_key("pack", _pack_inputs(spec, engine))
+                outcome = _dependency(run, "pack", pack_key, current)
+                result.stages["pack"] = outcome
+                pack_dir = Path(outcome.directory)
+                result.metrics = json.loads((pack_dir / "metrics.json").read_text("utf-8"))
+            if current == "postprocess" and "simulate" not in order:
+                key = stage_key("simulate", _simulate_inputs(spec, pack_key, solver))
+                flow = run.found("simulate", key)  # optional: a summary of the packing alone
+                if flow is not None:
+                    result.stages["simulate"] = flow
+                    where = Path(flow.directory) / "result.json"
+                    result.flow = json.loads(where.read_text("utf-8"))
             reporter.progress(current, 0.0, "starting")
             if current == "pack":
                 outcome, pack_key = _pack(run, spec, engine)
                 pack_dir = Path(outcome.directory)
                 result.metrics = json.loads((pack_dir / "metrics.json").read_text("utf-8"))
-            elif pack_dir is None:
-                raise BedflowError(f"stage {current} needs the pack stage")
+            elif pack_dir is None:  # pragma: no cover - the packing was found above
+                raise UsageError(f"stage {current} has no packing")
             elif current == "export":
                 outcome = _export(run, spec, pack_dir, pack_key)
             elif current == "simulate":

@@ -31,6 +31,16 @@ class OpenFoamSolver:
     def unavailable(self) -> str | None:
         return None  # without OpenFOAM the case is still written; running it reports how
 
+    def cannot_run(self) -> str | None:
+        """Why the case could only be written, not run, here (None when OpenFOAM is found)."""
+        if detect_version() is not None:
+            return None
+        return (
+            "the openfoam solver needs OpenFOAM, which is not installed here (no simpleFoam or "
+            "foamRun on PATH): Debian/Ubuntu `apt-get install openfoam`, or openfoam.org 11 "
+            "with its bashrc sourced; or choose another solver (lbm, correlation)"
+        )
+
     def run(
         self,
         packed: PackedBed,

@@ -1,0 +1,48 @@
+"""The engine and the solver of a command, checked before any work is done."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from bedflow import cfd, geometry
+from bedflow._exceptions import BedInputError, EngineUnavailable
+from bedflow.cli._app import check_choice, err, fail, usage_error
+from bedflow.dsl import BedSpec
+
+
+def choose_engine(spec: BedSpec, engine: str | None, file: Path) -> str:
+    """The packing engine (``--engine``, else ``packing.method``), checked before any work.
+
+    An unknown or unsuitable ``--engine`` is a usage error (exit 2); an unsuitable
+    ``packing.method`` is an error of the file (exit 1), an engine not installed here too.
+    """
+    check_choice("--engine", engine, geometry.engines(), "packing engine")
+    try:
+        return geometry.select_engine(spec, engine).name
+    except EngineUnavailable as exc:
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except BedInputError as exc:
+        if engine is not None:
+            usage_error(" ".join(d.message for d in exc.diagnostics), "--engine")
+        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
+
+
+def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool) -> str:
+    """The flow solver (``--solver``, else ``cfd.solver``), checked before any work.
+
+    An unknown ``--solver`` is a usage error (exit 2); one that is not installed here is
+    reported with how to install it (exit 1). ``to_run``: see :func:`cfd.select_solver`.
+    """
+    check_choice("--solver", solver, cfd.solvers(), "solver")
+    try:
+        return cfd.select_solver(spec, solver, to_run=to_run).name
+    except EngineUnavailable as exc:
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except BedInputError as exc:
+        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
