@@ -7,17 +7,15 @@ rules. Every problem of both stages is reported with the place in the file it co
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from bedflow._exceptions import BedValidationError, BedWarning, Diagnostic
+from bedflow._exceptions import BedWarning, Diagnostic
 from bedflow.dsl._parser import (
     Assignment,
     Block,
@@ -32,8 +30,23 @@ from bedflow.dsl._parser import (
     Word,
     parse_document,
 )
-from bedflow.dsl._spec import SECTIONS, BedSpec, SpecProblem
+from bedflow.dsl._raw import (
+    INVALID,
+    KEY_ALIASES,
+    SECTION_ALIASES,
+    TOP_LEVEL_KEYS,
+    UNSET,
+    VALUE_ALIASES,
+    ZERO_MEANS_UNSET,
+    Path_,
+    Raw,
+    TooManyErrors,
+    submodel,
+    suggest,
+)
+from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import DIMENSIONS, Dimension, UnitError, parse_unit, to_si
+from bedflow.dsl._validate import Compiled, validate_raw
 
 __all__ = [
     "Compiled",
@@ -44,47 +57,6 @@ __all__ = [
     "parse_with_diagnostics",
     "validate_raw",
 ]
-
-SECTION_ALIASES = {"geometry": "bed", "column": "bed"}
-KEY_ALIASES: dict[str, dict[str, str]] = {"particles": {"shape": "kind"}}
-TOP_LEVEL_KEYS = ("name", "description")
-
-Path_ = tuple[str | int, ...]
-INVALID: Any = object()
-"""Stands for a value that could not be converted (its error is already recorded)."""
-
-
-@dataclass
-class _Raw:
-    """Plain data for the spec, and where each piece of it was written."""
-
-    doc: Document
-    data: dict[str, Any] = field(default_factory=dict)
-    spans: dict[Path_, tuple[Document, Span]] = field(default_factory=dict)
-    errors: list[Diagnostic] = field(default_factory=list)
-
-    def error(self, message: str, span: Span | None, **extra: Any) -> None:
-        self.errors.append(self.doc.diagnostic(message, span, **extra))
-
-    def mark(self, path: Path_, span: Span) -> None:
-        self.spans[path] = (self.doc, span)
-
-    def span(self, path: Path_) -> Span | None:
-        found = self.spans.get(path)
-        return found[1] if found else None
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A spec and the warnings found while compiling it."""
-
-    spec: BedSpec
-    warnings: tuple[Diagnostic, ...]
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f", did you mean '{close[0]}'?" if close else ""
 
 
 def _a(noun: str) -> str:
@@ -100,14 +72,7 @@ def _unit_dim(info: FieldInfo) -> Dimension | None:
     return None
 
 
-def _submodel(info: FieldInfo) -> type[BaseModel] | None:
-    ann = info.annotation
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    return None
-
-
-def _quantity(q: Quantity, dim: Dimension | None, what: str, raw: _Raw) -> Any:
+def _quantity(q: Quantity, dim: Dimension | None, what: str, raw: Raw) -> Any:
     if q.unit is None:
         return to_si(q.number, None)
     try:
@@ -127,7 +92,7 @@ def _quantity(q: Quantity, dim: Dimension | None, what: str, raw: _Raw) -> Any:
     return to_si(q.number, q.unit)
 
 
-def _convert(value: Value, info: FieldInfo, what: str, path: Path_, raw: _Raw) -> Any:
+def _convert(value: Value, info: FieldInfo, what: str, path: Path_, raw: Raw) -> Any:
     raw.mark(path, value.span)
     dim = _unit_dim(info)
     if isinstance(value, Quantity):
@@ -149,7 +114,7 @@ def _convert(value: Value, info: FieldInfo, what: str, path: Path_, raw: _Raw) -
             out.append(_quantity(Quantity(q.number, unit, q.span), dim, what, raw))
         return INVALID if any(i is INVALID for i in out) else tuple(out)
     assert isinstance(value, Mapping)
-    sub = _submodel(info)
+    sub = submodel(info)
     if sub is None:
         raw.error(f"'{what}' takes a single value, not a {{ ... }} block", value.span)
         return INVALID
@@ -161,7 +126,7 @@ def _fill(
     model: type[BaseModel],
     section: str,
     path: Path_,
-    raw: _Raw,
+    raw: Raw,
     into: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Convert the assignments of one section (or nested mapping) into ``into``."""
@@ -179,12 +144,12 @@ def _fill(
         key = aliases.get(item.key, item.key)
         if key not in model.model_fields:
             raw.error(
-                f"unknown key '{item.key}' in {section}{_suggest(item.key, known)}",
+                f"unknown key '{item.key}' in {section}{suggest(item.key, known)}",
                 item.key_span,
                 expected=tuple(model.model_fields),
             )
             continue
-        if key in out:
+        if key in out or (*path, key) in raw.unset:
             first = raw.span((*path, key, "key"))
             where = f" (first set at line {first.line})" if first else ""
             raw.error(f"'{item.key}' is set twice in {section}{where}", item.key_span)
@@ -192,16 +157,49 @@ def _fill(
         raw.mark((*path, key, "key"), item.key_span)
         value = _convert(item.value, model.model_fields[key], item.key, (*path, key), raw)
         if value is not INVALID:
+            value = _resolve_alias(value, item, (*path, key), raw)
+        if value is not INVALID and value is not UNSET:
             out[key] = value
     return out
 
 
-def compile_document(doc: Document, *, complete: bool = True) -> _Raw:
+def _resolve_alias(value: Any, item: Assignment, path: Path_, raw: Raw) -> Any:
+    """A value alias replaced by bedflow's value; a value that means "not set" by UNSET."""
+    where = ".".join(str(p) for p in path)
+    aliases = VALUE_ALIASES.get((str(path[0]), str(path[-1]))) if len(path) == 2 else None
+    if aliases and isinstance(value, str) and value in aliases:
+        written, value = value, aliases[value]
+        if value is UNSET:
+            raw.note(
+                f"{where} = {written} (OpenFOAM's name for no turbulence model) "
+                "is read as not set; leave the key out for laminar flow",
+                item.key_span,
+                path,
+            )
+    elif (
+        tuple(map(str, path)) in ZERO_MEANS_UNSET
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value == 0
+    ):
+        value = UNSET
+        raw.note(
+            f"{where} = 0 is read as not set, as the original format's templates meant it: "
+            "the mass is density times volume; leave the key out",
+            item.key_span,
+            path,
+        )
+    if value is UNSET:
+        raw.unset[path] = item.key_span
+    return value
+
+
+def compile_document(doc: Document, *, complete: bool = True) -> Raw:
     """Stage one: sections, keys and units into plain SI data (no validation of values).
 
     ``complete=False`` accepts a fragment that lacks the required sections (for overrides).
     """
-    raw = _Raw(doc)
+    raw = Raw(doc)
     sections_seen: dict[str, Span] = {}
 
     def section(block: Block) -> None:
@@ -209,143 +207,91 @@ def compile_document(doc: Document, *, complete: bool = True) -> _Raw:
         if name not in SECTIONS:
             raw.error(
                 f"unknown section '{block.name}'"
-                f"{_suggest(block.name, [*SECTIONS, *SECTION_ALIASES])}",
+                f"{suggest(block.name, [*SECTIONS, *SECTION_ALIASES])}",
                 block.name_span,
                 expected=tuple(SECTIONS),
             )
             return
-        if name in sections_seen:
-            raw.error(
-                f"section '{name}' appears twice (first at line "
-                f"{sections_seen[name].line}); merge them",
-                block.name_span,
-            )
-            return
-        sections_seen[name] = block.name_span
-        raw.mark((name,), block.name_span)
+        # A section given twice is merged; a key set in both is reported as set twice.
+        if name not in sections_seen:
+            sections_seen[name] = block.name_span
+            raw.mark((name,), block.name_span)
         if block.label is not None and name != "bed":
             raw.error(f"only the bed section takes a name, not '{block.name}'", block.label_span)
         _fill(block.items, SECTIONS[name], name, (name,), raw, raw.data.setdefault(name, {}))
+
+    def twice(key: str, span: Span) -> None:
+        first = raw.span((key,))
+        where = f" (first set at line {first.line})" if first else ""
+        raw.error(f"'{key}' is set twice{where}", span)
+
+    def label(block: Block) -> None:
+        """``bed NAME { ... }``: the label is the bed's name."""
+        if block.label is None:
+            return
+        span = block.label_span or block.name_span
+        if "name" in raw.data:
+            twice("name", span)
+            return
+        raw.data["name"] = block.label
+        raw.mark(("name",), span)
 
     def top_assignment(item: Assignment) -> None:
         if item.key not in TOP_LEVEL_KEYS:
             raw.error(
                 f"unknown top-level key '{item.key}'"
-                f"{_suggest(item.key, [*TOP_LEVEL_KEYS, *SECTIONS])} (keys go inside a "
+                f"{suggest(item.key, [*TOP_LEVEL_KEYS, *SECTIONS])} (keys go inside a "
                 "section such as bed { ... })",
                 item.key_span,
                 expected=TOP_LEVEL_KEYS,
             )
             return
         if item.key in raw.data:
-            raw.error(f"'{item.key}' is set twice", item.key_span)
+            twice(item.key, item.key_span)
             return
         value = _convert(item.value, BedSpec.model_fields[item.key], item.key, (item.key,), raw)
         if value is not INVALID:
             raw.data[item.key] = value
 
-    for item in doc.items:
-        if isinstance(item, Assignment):
-            top_assignment(item)
-        elif item.name == "bed" and any(isinstance(i, Block) for i in item.items):
-            # The compact nested form: bed NAME { geometry { ... } particles { ... } }
-            if item.label is not None:
-                raw.data["name"] = item.label
-                raw.mark(("name",), item.label_span or item.name_span)
-            loose: list[Assignment] = []
-            for inner in item.items:
-                if isinstance(inner, Block):
-                    section(inner)
-                elif inner.key in TOP_LEVEL_KEYS:
-                    top_assignment(inner)
-                else:
-                    loose.append(inner)
-            if loose:
-                sections_seen.setdefault("bed", item.name_span)
-                _fill(loose, SECTIONS["bed"], "bed", ("bed",), raw, raw.data.setdefault("bed", {}))
-        else:
-            if item.name == "bed" and item.label is not None:
-                raw.data["name"] = item.label
-                raw.mark(("name",), item.label_span or item.name_span)
-            section(item)
+    def walk() -> None:
+        for item in doc.items:
+            if isinstance(item, Assignment):
+                top_assignment(item)
+            elif item.name == "bed" and any(isinstance(i, Block) for i in item.items):
+                # The compact nested form: bed NAME { geometry { ... } particles { ... } }
+                label(item)
+                loose: list[Assignment] = []
+                for inner in item.items:
+                    if isinstance(inner, Block):
+                        section(inner)
+                    elif inner.key in TOP_LEVEL_KEYS:
+                        top_assignment(inner)
+                    else:
+                        loose.append(inner)
+                if loose:
+                    sections_seen.setdefault("bed", item.name_span)
+                    _fill(
+                        loose, SECTIONS["bed"], "bed", ("bed",), raw, raw.data.setdefault("bed", {})
+                    )
+            else:
+                if item.name == "bed":
+                    label(item)
+                section(item)
+        last = max((i + 1 for i, text in enumerate(doc.lines) if text.strip()), default=1)
+        end = Span(last, 1, last, 1)
+        for required in ("bed", "particles") if complete else ():
+            if required not in raw.data:
+                raw.error(
+                    f"missing section '{required}' (write '{required} {{ }}' to take every "
+                    "default)",
+                    end if doc.lines else None,
+                )
 
-    last = max((i + 1 for i, text in enumerate(doc.lines) if text.strip()), default=1)
-    end = Span(last, 1, last, 1)
-    for required in ("bed", "particles") if complete else ():
-        if required not in raw.data:
-            raw.error(
-                f"missing section '{required}' (write '{required} {{ }}' to take every default)",
-                end if doc.lines else None,
-            )
+    try:
+        walk()
+    except TooManyErrors:
+        raw.stopped = True
     return raw
-
-
-def _locate(raw: _Raw, loc: Iterable[str | int]) -> tuple[Document, Span | None]:
-    path = tuple(loc)
-    while path:
-        if path in raw.spans:
-            return raw.spans[path]
-        path = path[:-1]
-    return raw.doc, None
-
-
-def _literal_choices(loc: tuple[str | int, ...]) -> tuple[str, ...]:
-    model: type[BaseModel] = BedSpec
-    info: FieldInfo | None = None
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if part not in model.model_fields:
-            return ()
-        info = model.model_fields[part]
-        sub = _submodel(info)
-        if sub is not None:
-            model = sub
-    if info is None:
-        return ()
-    ann: Any = info.annotation
-    while get_origin(ann) is not None and get_origin(ann) is not Literal:
-        args = [a for a in get_args(ann) if a is not type(None)]
-        ann = args[0] if args else None
-    return tuple(str(a) for a in get_args(ann)) if ann is not None else ()
-
-
-def _describe_field(loc: tuple[str | int, ...]) -> str:
-    names = [str(p) for p in loc if isinstance(p, str)]
-    if len(names) >= 2:
-        return f"'{names[-1]}' in {'.'.join(names[:-1])}"
-    return f"'{names[0]}'" if names else "the bed"
-
-
-def _pydantic_diagnostics(exc: ValidationError, raw: _Raw) -> list[Diagnostic]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        doc, span = _locate(raw, loc)
-        what = _describe_field(loc)
-        if err["type"] == "missing":
-            continue  # reported as a missing section already
-        if err["type"] in ("literal_error", "enum"):
-            choices = _literal_choices(loc)
-            got = err.get("input")
-            hint = _suggest(str(got), choices) if isinstance(got, str) else ""
-            message = (
-                f"unknown value {got!r} for {what}: expected one of {', '.join(choices)}{hint}"
-            )
-        else:
-            message = f"invalid value for {what}: {err['msg'][0].lower()}{err['msg'][1:]}"
-        out.append(doc.diagnostic(message, span, path=tuple(str(p) for p in loc)))
-    return out
-
-
-def _problem_diagnostic(problem: SpecProblem, raw: _Raw, severity: str) -> Diagnostic:
-    doc, span = raw.spans.get((*problem.path, "key")) or _locate(raw, problem.path)
-    return doc.diagnostic(
-        f"{_describe_field(problem.path)}: {problem.message}",
-        span,
-        severity=severity,
-        path=problem.path,
-    )
 
 
 def parse_with_diagnostics(
@@ -362,30 +308,7 @@ def parse_with_diagnostics(
     return validate_raw(raw)
 
 
-def validate_raw(raw: _Raw) -> Compiled:
-    """Stage two: pydantic validation and the spec's rules, with located diagnostics.
-
-    Every problem is reported at once: those of stage one, the values pydantic refuses, and,
-    when all values are fine on their own, the rules across keys.
-    """
-    problems: list[SpecProblem] = []
-    errors = list(raw.errors)
-    try:
-        spec = BedSpec.model_validate(raw.data, context={"problems": problems})
-    except ValidationError as exc:
-        errors += _pydantic_diagnostics(exc, raw)
-    else:
-        if not errors:
-            errors += [_problem_diagnostic(p, raw, "error") for p in problems]
-    if errors:
-        raise BedValidationError(
-            sorted(errors, key=lambda d: (d.filename != raw.doc.filename, d.line, d.column))
-        )
-    notes = tuple(_problem_diagnostic(p, raw, "warning") for p in spec.advisories())
-    return Compiled(spec, notes)
-
-
-def apply_overrides(raw: _Raw, overrides: Iterable[str], source: str = "--set") -> None:
+def apply_overrides(raw: Raw, overrides: Iterable[str], source: str = "--set") -> None:
     """Apply ``section.key=value`` settings (value in `.bed` syntax) on top of ``raw``.
 
     Each setting is compiled as its own one-line document named ``source``, so its errors
@@ -397,9 +320,8 @@ def apply_overrides(raw: _Raw, overrides: Iterable[str], source: str = "--set") 
             part = compile_document(
                 parse_document(f"{target.strip()} = {value.strip()}", source), complete=False
             )
-            raw.errors.extend(part.errors)
+            _merge_part(raw, part)
             raw.data.update(part.data)
-            raw.spans.update(part.spans)
             continue
         section, dot, key = target.strip().partition(".")
         section = SECTION_ALIASES.get(section, section)
@@ -414,7 +336,7 @@ def apply_overrides(raw: _Raw, overrides: Iterable[str], source: str = "--set") 
         if section not in SECTIONS:
             raw.errors.append(
                 Diagnostic(
-                    f"unknown section {section!r} in {setting!r}{_suggest(section, SECTIONS)}",
+                    f"unknown section {section!r} in {setting!r}{suggest(section, SECTIONS)}",
                     filename=source,
                 )
             )
@@ -427,10 +349,22 @@ def apply_overrides(raw: _Raw, overrides: Iterable[str], source: str = "--set") 
             )
             continue
         part = compile_document(doc, complete=False)
-        raw.errors.extend(part.errors)
+        _merge_part(raw, part)
         for sec, values in part.data.items():
             raw.data.setdefault(sec, {}).update(values)
-        raw.spans.update(part.spans)
+        for path in part.unset:  # "--set particles.mass=0" unsets what the file set
+            section_data = raw.data.get(str(path[0]))
+            if len(path) == 2 and isinstance(section_data, dict):
+                section_data.pop(str(path[1]), None)
+
+
+def _merge_part(raw: Raw, part: Raw) -> None:
+    """Add what compiling an override found (errors, notes, places) to ``raw``."""
+    raw.errors.extend(part.errors)
+    raw.notes.extend(part.notes)
+    raw.spans.update(part.spans)
+    raw.unset.update(part.unset)
+    raw.stopped = raw.stopped or part.stopped
 
 
 def parse(text: str, filename: str = "<string>") -> BedSpec:

@@ -25,15 +25,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from bedflow.dsl._compile import (
-    KEY_ALIASES,
-    SECTION_ALIASES,
-    TOP_LEVEL_KEYS,
-    _unit_dim,
-    compile_document,
-    validate_raw,
-)
+from bedflow.dsl._compile import _unit_dim, compile_document, validate_raw
 from bedflow.dsl._parser import Assignment, Block, Document, parse_document
+from bedflow.dsl._raw import KEY_ALIASES, SECTION_ALIASES, TOP_LEVEL_KEYS
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import format_quantity
 from bedflow.dsl._units import short_number as _short

@@ -241,8 +241,10 @@ def _item(node: Tree[Token]) -> Assignment | Block:
 def parse_document(text: str, filename: str = "<string>", *, comments: bool = False) -> Document:
     """Parse `.bed` text into a :class:`Document`; raise :class:`BedSyntaxError` if it is not.
 
-    With ``comments=True`` the comments are collected too (for the formatter).
+    With ``comments=True`` the comments are collected too (for the formatter). A UTF-8
+    byte-order mark that some Windows editors put first is skipped.
     """
+    text = text.removeprefix("\ufeff")
     lines = tuple(text.split("\n"))  # as lark counts lines: only \n ends one
     doc = Document((), lines, filename)
     try:

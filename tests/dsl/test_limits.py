@@ -1,0 +1,57 @@
+"""Large and badly wrong inputs: a bounded number of errors, in time and memory linear in size."""
+
+from __future__ import annotations
+
+import pytest
+
+from bedflow import BedSyntaxError, BedValidationError
+from bedflow.dsl import parse
+from bedflow.dsl._raw import MAX_ERRORS
+
+
+def diagnostics_of(text: str) -> list[str]:
+    with pytest.raises(BedValidationError) as info:
+        parse(text, "big.bed")
+    return [d.message for d in info.value.diagnostics]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "diameter = 50 mm;\n",  # an unknown top-level key on every line
+        "bed { diameter = 50 mm; }\n",  # a key set twice on every line
+        "particles { colour = 5 mm; }\n",  # an unknown key on every line
+    ],
+)
+def test_a_file_of_repeated_wrong_lines_stops_after_fifty_errors(line: str) -> None:
+    # Before: one error per line with no cap (721,498 errors for a 20 MB file).
+    text = "bed { }\nparticles { }\n" + line * 2000
+    messages = diagnostics_of(text)
+    assert len(messages) == MAX_ERRORS + 1 == 51
+    assert messages[-1] == "too many errors (50), stopping: fix these and check again"
+
+
+def test_errors_of_both_stages_are_capped_together() -> None:
+    wrong = "".join(f"k{i} = 1; " for i in range(40))
+    text = f"bed {{ {wrong} height = -1 }}\nparticles {{ {wrong} count = 0 }}\n"
+    messages = diagnostics_of(text)
+    assert len(messages) == MAX_ERRORS + 1
+    assert messages[-1].startswith("too many errors")
+
+
+def test_fewer_errors_than_the_cap_are_all_reported_without_the_stop_line() -> None:
+    messages = diagnostics_of("bed { }\nparticles { }\n" + "speed = 3;\n" * (MAX_ERRORS - 1))
+    assert len(messages) == MAX_ERRORS - 1
+    assert not any(m.startswith("too many errors") for m in messages)
+
+
+def test_a_large_valid_file_parses() -> None:
+    comment = "// " + "x" * 60 + "\n"
+    spec = parse("bed { }\n" + comment * 20_000 + "particles { count = 10 }\n")
+    assert spec.particles.count == 10
+
+
+def test_a_syntax_error_deep_in_a_large_file_is_located() -> None:
+    with pytest.raises(BedSyntaxError) as info:
+        parse("bed { }\nparticles { }\n" + 'name = "x";\n' + "// c\n" * 5000 + "bed { = }\n")
+    assert info.value.line == 5004
