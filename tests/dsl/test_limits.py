@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from bedflow import BedSyntaxError, BedValidationError
@@ -21,14 +23,36 @@ def diagnostics_of(text: str) -> list[str]:
         "diameter = 50 mm;\n",  # an unknown top-level key on every line
         "bed { diameter = 50 mm; }\n",  # a key set twice on every line
         "particles { colour = 5 mm; }\n",  # an unknown key on every line
+        "    colour = 5 mm;\n",  # ... inside one long section (see below)
     ],
 )
 def test_a_file_of_repeated_wrong_lines_stops_after_fifty_errors(line: str) -> None:
     # Before: one error per line with no cap (721,498 errors for a 20 MB file).
     text = "bed { }\nparticles { }\n" + line * 2000
+    if line.startswith(" "):
+        text = "bed { }\nparticles {\n" + line * 2000 + "}\n"
     messages = diagnostics_of(text)
     assert len(messages) == MAX_ERRORS + 1 == 51
     assert messages[-1] == "too many errors (50), stopping: fix these and check again"
+
+
+@pytest.mark.parametrize("inside_a_section", [False, True])
+def test_checking_stops_reading_at_the_cap(inside_a_section: bool) -> None:
+    # The file was read (and its syntax tree built) to its end before any key was checked: the
+    # syntax error at the end won over the errors before it. Now reading stops at the cap.
+    wrong = "colour = 5 mm;\n" * (MAX_ERRORS + 10)
+    body = f"particles {{\n{wrong}}}\n" if inside_a_section else "particles { }\n" + wrong
+    messages = diagnostics_of("bed { }\n" + body + "bed { = }\n")
+    assert len(messages) == MAX_ERRORS + 1
+
+
+def test_parses_in_threads_do_not_mix_their_items() -> None:
+    # The LALR callbacks are shared; each parse hands its items on through its own context.
+    texts = [f"bed {{ diameter = {d} mm }}\nparticles {{ count = {d} }}\n" for d in range(20, 60)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        specs = list(pool.map(parse, texts * 5))
+    assert [s.particles.count for s in specs] == list(range(20, 60)) * 5
+    assert [round(s.bed.diameter * 1000) for s in specs] == list(range(20, 60)) * 5
 
 
 def test_errors_of_both_stages_are_capped_together() -> None:

@@ -10,188 +10,39 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from bedflow._exceptions import BedWarning, Diagnostic
+from bedflow.dsl._convert import convert, fill
 from bedflow.dsl._parser import (
     Assignment,
     Block,
     Document,
-    ListValue,
-    Mapping,
-    Quantity,
     Span,
-    String,
-    Value,
-    Vector,
-    Word,
+    Stream,
     parse_document,
+    read_items,
 )
 from bedflow.dsl._raw import (
     INVALID,
-    KEY_ALIASES,
     SECTION_ALIASES,
     TOP_LEVEL_KEYS,
-    UNSET,
-    VALUE_ALIASES,
-    ZERO_MEANS_UNSET,
-    Path_,
     Raw,
     TooManyErrors,
-    submodel,
     suggest,
 )
 from bedflow.dsl._spec import SECTIONS, BedSpec
-from bedflow.dsl._units import DIMENSIONS, Dimension, UnitError, parse_unit, to_si
 from bedflow.dsl._validate import Compiled, validate_raw
 
 __all__ = [
     "Compiled",
     "apply_overrides",
     "compile_document",
+    "compile_text",
     "load",
     "parse",
     "parse_with_diagnostics",
     "validate_raw",
 ]
-
-
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
-
-
-def _unit_dim(info: FieldInfo) -> Dimension | None:
-    extra = info.json_schema_extra
-    if isinstance(extra, dict):
-        unit = extra.get("unit")
-        if isinstance(unit, str):
-            return DIMENSIONS[unit]
-    return None
-
-
-def _quantity(q: Quantity, dim: Dimension | None, what: str, raw: Raw) -> Any:
-    if q.unit is None:
-        return to_si(q.number, None)
-    try:
-        _, got = parse_unit(q.unit)
-    except UnitError as exc:
-        raw.error(f"{exc} for '{what}'", q.span)
-        return INVALID
-    if dim is None:
-        raw.error(f"'{what}' is a plain number and takes no unit (got '{q.unit}')", q.span)
-        return INVALID
-    if got.exponents != dim.exponents:
-        raw.error(
-            f"'{what}' expects {_a(dim.name)} (e.g. {dim.si}), but '{q.unit}' is {_a(got.name)}",
-            q.span,
-        )
-        return INVALID
-    return to_si(q.number, q.unit)
-
-
-def _convert(value: Value, info: FieldInfo, what: str, path: Path_, raw: Raw) -> Any:
-    raw.mark(path, value.span)
-    dim = _unit_dim(info)
-    if isinstance(value, Quantity):
-        return _quantity(value, dim, what, raw)
-    if isinstance(value, String):
-        return value.value
-    if isinstance(value, Word):
-        return {"true": True, "false": False}.get(value.value, value.value)
-    if isinstance(value, ListValue):
-        items = [_convert(item, info, what, (*path, i), raw) for i, item in enumerate(value.items)]
-        return INVALID if any(i is INVALID for i in items) else items
-    if isinstance(value, Vector):
-        out = []
-        for i, q in enumerate(value.items):
-            raw.mark((*path, i), q.span)
-            if q.unit is not None and value.unit is not None:
-                raw.error("give the unit once, after the ')', or on each component", q.span)
-            unit = q.unit or value.unit
-            out.append(_quantity(Quantity(q.number, unit, q.span), dim, what, raw))
-        return INVALID if any(i is INVALID for i in out) else tuple(out)
-    assert isinstance(value, Mapping)
-    sub = submodel(info)
-    if sub is None:
-        raw.error(f"'{what}' takes a single value, not a {{ ... }} block", value.span)
-        return INVALID
-    return _fill(value.items, sub, what, path, raw)
-
-
-def _fill(
-    items: Iterable[Assignment | Block],
-    model: type[BaseModel],
-    section: str,
-    path: Path_,
-    raw: Raw,
-    into: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Convert the assignments of one section (or nested mapping) into ``into``."""
-    out: dict[str, Any] = {} if into is None else into
-    aliases = KEY_ALIASES.get(section, {})
-    known = list(model.model_fields) + list(aliases)
-    for item in items:
-        if isinstance(item, Block):
-            raw.error(
-                f"sections do not nest: '{item.name}' inside {section} (write "
-                f"'{item.name} = {{ ... }};' for a nested value)",
-                item.name_span,
-            )
-            continue
-        key = aliases.get(item.key, item.key)
-        if key not in model.model_fields:
-            raw.error(
-                f"unknown key '{item.key}' in {section}{suggest(item.key, known)}",
-                item.key_span,
-                expected=tuple(model.model_fields),
-            )
-            continue
-        if key in out or (*path, key) in raw.unset:
-            first = raw.span((*path, key, "key"))
-            where = f" (first set at line {first.line})" if first else ""
-            raw.error(f"'{item.key}' is set twice in {section}{where}", item.key_span)
-            continue
-        raw.mark((*path, key, "key"), item.key_span)
-        value = _convert(item.value, model.model_fields[key], item.key, (*path, key), raw)
-        if value is not INVALID:
-            value = _resolve_alias(value, item, (*path, key), raw)
-        if value is not INVALID and value is not UNSET:
-            out[key] = value
-    return out
-
-
-def _resolve_alias(value: Any, item: Assignment, path: Path_, raw: Raw) -> Any:
-    """A value alias replaced by bedflow's value; a value that means "not set" by UNSET."""
-    where = ".".join(str(p) for p in path)
-    aliases = VALUE_ALIASES.get((str(path[0]), str(path[-1]))) if len(path) == 2 else None
-    if aliases and isinstance(value, str) and value in aliases:
-        written, value = value, aliases[value]
-        if value is UNSET:
-            raw.note(
-                f"{where} = {written} (OpenFOAM's name for no turbulence model) "
-                "is read as not set; leave the key out for laminar flow",
-                item.key_span,
-                path,
-            )
-    elif (
-        tuple(map(str, path)) in ZERO_MEANS_UNSET
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and value == 0
-    ):
-        value = UNSET
-        raw.note(
-            f"{where} = 0 is read as not set, as the original format's templates meant it: "
-            "the mass is density times volume; leave the key out",
-            item.key_span,
-            path,
-        )
-    if value is UNSET:
-        raw.unset[path] = item.key_span
-    return value
 
 
 def compile_document(doc: Document, *, complete: bool = True) -> Raw:
@@ -200,9 +51,127 @@ def compile_document(doc: Document, *, complete: bool = True) -> Raw:
     ``complete=False`` accepts a fragment that lacks the required sections (for overrides).
     """
     raw = Raw(doc)
-    sections_seen: dict[str, Span] = {}
+    stage = _StageOne(raw, complete=complete)
+    try:
+        for item in doc.items:
+            stage.add(item)
+        stage.finish()
+    except TooManyErrors:
+        raw.stopped = True
+    return raw
 
-    def section(block: Block) -> None:
+
+def compile_text(text: str, filename: str = "<string>", *, complete: bool = True) -> Raw:
+    """Parse `.bed` text and run stage one on each top-level item as soon as it is read.
+
+    Neither a syntax tree nor the items are kept: memory is the text's and the keys'. Reading
+    stops at :data:`MAX_ERRORS` errors, so a long file of wrong lines costs little. Raises
+    :class:`BedSyntaxError` at the first syntax error.
+    """
+    doc = Document((), filename, text.removeprefix("\ufeff"))
+    raw = Raw(doc)
+    stage = _StageOne(raw, complete=complete)
+    try:
+        read_items(doc, stage.add, _Opener(raw, stage))
+        stage.finish()
+    except TooManyErrors:
+        raw.stopped = True
+    return raw
+
+
+class _SectionStream:
+    """The keys of a known section, filled as they are read (see :func:`read_items`)."""
+
+    def __init__(self, raw: Raw, block: Block, name: str) -> None:
+        self.raw, self.name = raw, name
+        if name != "bed" or block.name != "bed":  # the compact form may have no bed keys
+            raw.data.setdefault(name, {})
+
+    def item(self, item: Assignment | Block) -> None:
+        self.fill((item,))
+
+    def fill(self, items: tuple[Assignment | Block, ...] | list[Assignment]) -> None:
+        into = self.raw.data.setdefault(self.name, {})
+        fill(items, SECTIONS[self.name], self.name, (self.name,), self.raw, into)
+
+    def close(self, block: Block) -> None:
+        return None
+
+
+class _BedStream(_SectionStream):
+    """The ``bed`` block, which may also be the compact form ``bed NAME { geometry { } ... }``.
+
+    Its ``name`` and ``description`` wait until the form is known: top-level keys in the
+    compact form (a section inside), unknown keys of ``bed`` otherwise.
+    """
+
+    def __init__(self, raw: Raw, block: Block, stage: _StageOne) -> None:
+        super().__init__(raw, block, "bed")
+        self.stage = stage
+        self.compact = False
+        self.waiting: list[Assignment] = []
+
+    def item(self, item: Assignment | Block) -> None:
+        if isinstance(item, Block):
+            self.compact = True
+            for waiting in self.waiting:
+                self.stage.top_assignment(waiting)
+            self.waiting.clear()
+            self.stage.section(item)
+        elif item.key in TOP_LEVEL_KEYS:
+            if self.compact:
+                self.stage.top_assignment(item)
+            else:
+                self.waiting.append(item)
+        else:
+            super().item(item)
+
+    def close(self, block: Block) -> None:
+        if not self.compact:
+            self.fill(self.waiting)
+
+
+class _Opener:
+    """Decides which top-level blocks :func:`read_items` streams: those of known sections."""
+
+    def __init__(self, raw: Raw, stage: _StageOne) -> None:
+        self.raw, self.stage = raw, stage
+
+    def __call__(self, block: Block) -> Stream | None:
+        name = SECTION_ALIASES.get(block.name, block.name)
+        if name not in SECTIONS:
+            return None  # reported whole when it closes
+        if block.name == "bed":
+            self.stage.label(block)
+            self.stage.seen(name, block.name_span)
+            return _BedStream(self.raw, block, self.stage)
+        self.stage.open_section(block, name)
+        return _SectionStream(self.raw, block, name)
+
+
+class _StageOne:
+    """Stage one, item by item: ``add`` each top-level item (or stream blocks), then ``finish``."""
+
+    def __init__(self, raw: Raw, *, complete: bool) -> None:
+        self.raw, self.complete = raw, complete
+        self.sections_seen: dict[str, Span] = {}
+
+    def seen(self, name: str, span: Span) -> None:
+        # A section given twice is merged; a key set in both is reported as set twice.
+        if name not in self.sections_seen:
+            self.sections_seen[name] = span
+            self.raw.mark((name,), span)
+
+    def open_section(self, block: Block, name: str) -> None:
+        """A known section starts: note it, and refuse a name given to any but ``bed``."""
+        self.seen(name, block.name_span)
+        if block.label is not None and name != "bed":
+            self.raw.error(
+                f"only the bed section takes a name, not '{block.name}'", block.label_span
+            )
+
+    def section(self, block: Block) -> None:
+        raw = self.raw
         name = SECTION_ALIASES.get(block.name, block.name)
         if name not in SECTIONS:
             raw.error(
@@ -212,31 +181,27 @@ def compile_document(doc: Document, *, complete: bool = True) -> Raw:
                 expected=tuple(SECTIONS),
             )
             return
-        # A section given twice is merged; a key set in both is reported as set twice.
-        if name not in sections_seen:
-            sections_seen[name] = block.name_span
-            raw.mark((name,), block.name_span)
-        if block.label is not None and name != "bed":
-            raw.error(f"only the bed section takes a name, not '{block.name}'", block.label_span)
-        _fill(block.items, SECTIONS[name], name, (name,), raw, raw.data.setdefault(name, {}))
+        self.open_section(block, name)
+        fill(block.items, SECTIONS[name], name, (name,), raw, raw.data.setdefault(name, {}))
 
-    def twice(key: str, span: Span) -> None:
-        first = raw.span((key,))
+    def twice(self, key: str, span: Span) -> None:
+        first = self.raw.span((key,))
         where = f" (first set at line {first.line})" if first else ""
-        raw.error(f"'{key}' is set twice{where}", span)
+        self.raw.error(f"'{key}' is set twice{where}", span)
 
-    def label(block: Block) -> None:
+    def label(self, block: Block) -> None:
         """``bed NAME { ... }``: the label is the bed's name."""
         if block.label is None:
             return
         span = block.label_span or block.name_span
-        if "name" in raw.data:
-            twice("name", span)
+        if "name" in self.raw.data:
+            self.twice("name", span)
             return
-        raw.data["name"] = block.label
-        raw.mark(("name",), span)
+        self.raw.data["name"] = block.label
+        self.raw.mark(("name",), span)
 
-    def top_assignment(item: Assignment) -> None:
+    def top_assignment(self, item: Assignment) -> None:
+        raw = self.raw
         if item.key not in TOP_LEVEL_KEYS:
             raw.error(
                 f"unknown top-level key '{item.key}'"
@@ -247,51 +212,45 @@ def compile_document(doc: Document, *, complete: bool = True) -> Raw:
             )
             return
         if item.key in raw.data:
-            twice(item.key, item.key_span)
+            self.twice(item.key, item.key_span)
             return
-        value = _convert(item.value, BedSpec.model_fields[item.key], item.key, (item.key,), raw)
+        value = convert(item.value, BedSpec.model_fields[item.key], item.key, (item.key,), raw)
         if value is not INVALID:
             raw.data[item.key] = value
 
-    def walk() -> None:
-        for item in doc.items:
-            if isinstance(item, Assignment):
-                top_assignment(item)
-            elif item.name == "bed" and any(isinstance(i, Block) for i in item.items):
-                # The compact nested form: bed NAME { geometry { ... } particles { ... } }
-                label(item)
-                loose: list[Assignment] = []
-                for inner in item.items:
-                    if isinstance(inner, Block):
-                        section(inner)
-                    elif inner.key in TOP_LEVEL_KEYS:
-                        top_assignment(inner)
-                    else:
-                        loose.append(inner)
-                if loose:
-                    sections_seen.setdefault("bed", item.name_span)
-                    _fill(
-                        loose, SECTIONS["bed"], "bed", ("bed",), raw, raw.data.setdefault("bed", {})
-                    )
-            else:
-                if item.name == "bed":
-                    label(item)
-                section(item)
-        last = max((i + 1 for i, text in enumerate(doc.lines) if text.strip()), default=1)
+    def add(self, item: Assignment | Block) -> None:
+        raw = self.raw
+        if isinstance(item, Assignment):
+            self.top_assignment(item)
+        elif item.name == "bed" and any(isinstance(i, Block) for i in item.items):
+            # The compact nested form: bed NAME { geometry { ... } particles { ... } }
+            self.label(item)
+            loose: list[Assignment] = []
+            for inner in item.items:
+                if isinstance(inner, Block):
+                    self.section(inner)
+                elif inner.key in TOP_LEVEL_KEYS:
+                    self.top_assignment(inner)
+                else:
+                    loose.append(inner)
+            if loose:
+                self.sections_seen.setdefault("bed", item.name_span)
+                fill(loose, SECTIONS["bed"], "bed", ("bed",), raw, raw.data.setdefault("bed", {}))
+        else:
+            if item.name == "bed":
+                self.label(item)
+            self.section(item)
+
+    def finish(self) -> None:
+        last = self.raw.doc.last_written_line
         end = Span(last, 1, last, 1)
-        for required in ("bed", "particles") if complete else ():
-            if required not in raw.data:
-                raw.error(
+        for required in ("bed", "particles") if self.complete else ():
+            if required not in self.raw.data:
+                self.raw.error(
                     f"missing section '{required}' (write '{required} {{ }}' to take every "
                     "default)",
-                    end if doc.lines else None,
+                    end,
                 )
-
-    try:
-        walk()
-    except TooManyErrors:
-        raw.stopped = True
-    return raw
 
 
 def parse_with_diagnostics(
@@ -303,7 +262,7 @@ def parse_with_diagnostics(
     :class:`BedSyntaxError` when the text does not parse and :class:`BedValidationError`
     (listing every problem) when it describes an invalid bed.
     """
-    raw = compile_document(parse_document(text, filename))
+    raw = compile_text(text, filename)
     apply_overrides(raw, overrides)
     return validate_raw(raw)
 
