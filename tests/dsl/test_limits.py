@@ -79,3 +79,19 @@ def test_a_syntax_error_deep_in_a_large_file_is_located() -> None:
     with pytest.raises(BedSyntaxError) as info:
         parse("bed { }\nparticles { }\n" + 'name = "x";\n' + "// c\n" * 5000 + "bed { = }\n")
     assert info.value.line == 5004
+
+
+def test_name_inside_bed_is_top_level_in_the_compact_form_only() -> None:
+    # The bed block is checked key by key as it is read: a `name` before its first section
+    # waits until the form is known.
+    spec = parse('bed { name = "x"; geometry { diameter = 4 cm } particles { count = 9 } }')
+    assert (spec.name, spec.bed.diameter) == ("x", 0.04)
+    messages = diagnostics_of('bed { name = "x"; diameter = 4 cm }\nparticles { }\n')
+    assert messages == ["unknown key 'name' in bed"]
+    with pytest.raises(BedValidationError):
+        parse("bed { particles { count = 9 } }")  # compact form without the bed section
+
+
+def test_a_long_unknown_section_is_one_error() -> None:
+    text = "bed { }\nparticles { }\nfoo {\n" + "colour = 5 mm;\n" * 1000 + "}\n"
+    assert diagnostics_of(text) == ["unknown section 'foo'"]

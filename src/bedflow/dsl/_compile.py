@@ -131,16 +131,27 @@ class _BedStream(_SectionStream):
             self.fill(self.waiting)
 
 
+class _Unknown:
+    """An unknown section: reported when it opens, its keys dropped unchecked as they come."""
+
+    def item(self, item: Assignment | Block) -> None:
+        return None
+
+    def close(self, block: Block) -> None:
+        return None
+
+
 class _Opener:
-    """Decides which top-level blocks :func:`read_items` streams: those of known sections."""
+    """Where :func:`read_items` sends the keys of each top-level block as they are read."""
 
     def __init__(self, raw: Raw, stage: _StageOne) -> None:
         self.raw, self.stage = raw, stage
 
-    def __call__(self, block: Block) -> Stream | None:
+    def __call__(self, block: Block) -> Stream:
         name = SECTION_ALIASES.get(block.name, block.name)
         if name not in SECTIONS:
-            return None  # reported whole when it closes
+            self.stage.section(block)  # reports it
+            return _Unknown()
         if block.name == "bed":
             self.stage.label(block)
             self.stage.seen(name, block.name_span)

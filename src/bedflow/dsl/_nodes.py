@@ -124,11 +124,6 @@ class Document:
     comments: tuple[Comment, ...] = field(default=())
 
     @cached_property
-    def lines(self) -> tuple[str, ...]:
-        """The lines of the text, as lark counts them: only ``\\n`` ends one."""
-        return tuple(self.text.split("\n"))
-
-    @cached_property
     def _line_starts(self) -> array[int]:
         starts = array("q", [0])
         starts.extend(m.end() for m in re.finditer("\n", self.text))
