@@ -12,6 +12,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from bedflow.constants import MASS_DENSITY_ROUNDING, MASS_DENSITY_TOLERANCE
 from bedflow.dsl._raw import MAX_ERRORS, VALUE_ALIASES
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import DIMENSIONS, format_quantity
@@ -149,8 +150,9 @@ has the wrong dimension for its key (a diameter in `kg/m3`) is an error.
 - `count` particles fit: their volume is at most the densest solid fraction reachable, 0.64
   for a random pour of spheres (random close packing), 0.74 for ordered arrangements.
 - `target_porosity` lies between 1 − that fraction and 0.95.
-- `mass` and `density` agree when both are given: within 0.5% silently (a mass written to
-  three digits), within 5% with a warning (the mass decides), beyond that it is an error;
+- `mass` and `density` agree when both are given: within {rounding} silently (a mass written
+  to three digits), within {tolerance} with a warning (the mass decides), beyond that it is an
+  error;
   `length` is for cylinder particles only; `width` and `depth` for box columns only.
 - `dem`, `hexagonal_3d` and `spherical_packing` pack spheres only; `lbm` is laminar only; a
   turbulence model needs `regime = turbulent_rans`.
@@ -283,7 +285,7 @@ _UNSET_MEANS = {
 _ORIGINAL_INTRO = """## Coming from the original format
 
 Files written for the original `.bed` format (the ANTLR compiler of BEDFLOW-ATLAS and its
-templates) check as they are, with these readings:
+templates) are read with these conventions:
 
 - `mass = 0.0 g` means "computed from density and volume": it is read as not set, with a note.
 - OpenFOAM's names of turbulence models are accepted for `turbulence_model`: {aliases}.
@@ -321,7 +323,12 @@ def _original_defaults(lines: list[str]) -> None:
 
 def reference_markdown() -> str:
     """The whole language reference as Markdown."""
-    lines = [_INTRO.replace("{max_errors}", str(MAX_ERRORS)), "## Top-level keys", ""]
+    intro = (
+        _INTRO.replace("{max_errors}", str(MAX_ERRORS))
+        .replace("{rounding}", f"{MASS_DENSITY_ROUNDING:.1%}")
+        .replace("{tolerance}", f"{MASS_DENSITY_TOLERANCE:.0%}")
+    )
+    lines = [intro, "## Top-level keys", ""]
     top = {k: BedSpec.model_fields[k] for k in ("name", "description")}
     lines.append("| key | type | unit | default | allowed | description |")
     lines.append("|---|---|---|---|---|---|")
