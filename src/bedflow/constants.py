@@ -10,6 +10,8 @@ import math
 
 __all__ = [
     "KEPLER_SOLID_FRACTION",
+    "MASS_DENSITY_ROUNDING",
+    "MASS_DENSITY_TOLERANCE",
     "MAX_COLUMN_SIZE",
     "MAX_PARTICLE_COUNT",
     "MAX_PARTICLE_SIZE",
@@ -63,3 +65,12 @@ RE_P_LAMINAR_LIMIT = 300.0
 """Particle Reynolds number above which flow in a packed bed is turbulent (Jolls & Hanratty
 1966 report the onset of turbulence at Re_p ~ 110-370; Hlushkou & Tallarek 2006 ~ 300). A
 laminar run above it gets a warning."""
+
+MASS_DENSITY_ROUNDING = 0.005
+"""Relative difference up to which a particle's `mass` and `density` agree without a word: a
+mass written to three significant digits (0.164 g for 0.16362 g) is off by up to 0.5%."""
+
+MASS_DENSITY_TOLERANCE = 0.05
+"""Relative difference up to which `mass` and `density` that disagree are a warning (a mass
+written to one or two digits, a density from a handbook) rather than an error; `mass`
+decides."""

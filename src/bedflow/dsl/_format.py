@@ -25,15 +25,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from bedflow.dsl._compile import (
-    KEY_ALIASES,
-    SECTION_ALIASES,
-    TOP_LEVEL_KEYS,
-    _unit_dim,
-    compile_document,
-    validate_raw,
-)
+from bedflow.dsl._compile import compile_document, validate_raw
+from bedflow.dsl._convert import unit_dim
 from bedflow.dsl._parser import Assignment, Block, Document, parse_document
+from bedflow.dsl._raw import KEY_ALIASES, SECTION_ALIASES, TOP_LEVEL_KEYS
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import format_quantity
 from bedflow.dsl._units import short_number as _short
@@ -67,7 +62,7 @@ def _is_enum(info: FieldInfo) -> bool:
 
 
 def _value(value: Any, info: FieldInfo) -> str:
-    dim = _unit_dim(info)
+    dim = unit_dim(info)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, BaseModel):

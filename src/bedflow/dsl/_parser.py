@@ -1,22 +1,44 @@
-"""From `.bed` text to a small syntax tree with source positions (lark, LALR).
+"""From `.bed` text to nodes with source positions (lark, LALR), read in one pass.
 
-The tree keeps every key, value and block with its line and column so that later stages can
-point at the exact place of a problem. Syntax errors become :class:`BedSyntaxError` with the
-line, a caret and what was expected.
+The nodes (``_nodes``) keep every key, value and block with its line and column so that
+later stages can point at the exact place of a problem. They are built while the parser
+reduces, no parse tree is kept, and each top-level item (or each key of a section, see
+:func:`read_items`) is handed on as soon as it is read, so checking can stop early and a
+large file costs little more memory than its text. Syntax errors become
+:class:`BedSyntaxError` with the line, a caret and what was expected (``_syntax``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any, Protocol
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedInput
 
-from bedflow._exceptions import BedSyntaxError, Diagnostic
+from bedflow._exceptions import BedSyntaxError
+from bedflow.dsl._nodes import (
+    Assignment,
+    Block,
+    Comment,
+    Document,
+    ListValue,
+    Mapping,
+    Quantity,
+    Span,
+    String,
+    Value,
+    Vector,
+    Word,
+    split_quantity,
+)
+from bedflow.dsl._syntax import syntax_error
 
 __all__ = [
     "Assignment",
@@ -25,244 +47,241 @@ __all__ = [
     "Document",
     "ListValue",
     "Mapping",
+    "Opener",
     "Quantity",
     "Span",
+    "Stream",
     "String",
     "Value",
     "Vector",
     "Word",
     "parse_document",
+    "read_items",
 ]
 
 
-@dataclass(frozen=True)
-class Span:
-    """Where a node is: 1-based line and column of its start, and of its end (exclusive)."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    @property
-    def width(self) -> int:
-        return max(self.end_column - self.column, 1) if self.end_line == self.line else 1
+Sink = Callable[[Assignment | Block], None]
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """A number as written (``"5"``, ``"1.8e-05"``) and its unit (``"mm"``) if any."""
+class Stream(Protocol):
+    """Takes the items of one top-level block as they are read, then the block itself."""
 
-    number: str
-    unit: str | None
-    span: Span
+    def item(self, item: Assignment | Block) -> None: ...
 
-
-@dataclass(frozen=True)
-class String:
-    value: str
-    span: Span
+    def close(self, block: Block) -> None: ...
 
 
-@dataclass(frozen=True)
-class Word:
-    """A bare word: an enum value (``sphere``) or a boolean (``true``)."""
-
-    value: str
-    span: Span
+Opener = Callable[[Block], "Stream | None"]
+"""Called when a top-level block opens (the block without items): a Stream takes its items
+as they are read instead of the block keeping them; None keeps them in the block."""
 
 
-@dataclass(frozen=True)
-class ListValue:
-    items: tuple[Value, ...]
-    span: Span
+@dataclass
+class _Frame:
+    """An open block or mapping while it is read; ``stream`` only for a streamed block."""
+
+    stream: Stream | None = None
+    previous: Assignment | Block | None = None
 
 
-@dataclass(frozen=True)
-class Vector:
-    """``(0, 0, -9.81) m/s2``: components, each with its own unit or the shared ``unit``."""
+@dataclass
+class _Reader:
+    """The state of one parse: where items go, and the blocks and mappings still open."""
 
-    items: tuple[Quantity, ...]
-    unit: str | None
-    span: Span
+    doc: Document
+    sink: Sink
+    opener: Opener | None
+    frames: list[_Frame] = field(default_factory=list)
+    previous: Assignment | Block | None = None
+    streamed: Block | None = None
 
+    def direct_child(self, item: Assignment | Block) -> bool:
+        """Hand ``item`` to the stream of its block if it is a direct child of a streamed one."""
+        frame = self.frames[0] if len(self.frames) == 1 else None
+        stream = frame.stream if frame is not None else None
+        if frame is None or stream is None:
+            return False
+        if frame.previous is not None:
+            _check_line_ends((frame.previous, item), self.doc, inside=False)
+        _check_line_ends((item,), self.doc)
+        frame.previous = item
+        stream.item(item)
+        return True
 
-@dataclass(frozen=True)
-class Mapping:
-    """``{ walls = 3; particles = 2; }`` as a value."""
-
-    items: tuple[Assignment, ...]
-    span: Span
-
-
-Value = Quantity | String | Word | ListValue | Vector | Mapping
-
-
-@dataclass(frozen=True)
-class Assignment:
-    key: str
-    key_span: Span
-    value: Value
-    has_semicolon: bool
-    span: Span
-
-
-@dataclass(frozen=True)
-class Block:
-    name: str
-    name_span: Span
-    label: str | None
-    label_span: Span | None
-    items: tuple[Assignment | Block, ...]
-    span: Span
+    def top(self, item: Assignment | Block) -> None:
+        if self.previous is not None:
+            _check_line_ends((self.previous, item), self.doc, inside=False)
+        self.previous = item
+        if item is self.streamed:
+            return  # its items are checked and handed on already
+        _check_line_ends((item,), self.doc)
+        self.sink(item)
 
 
-@dataclass(frozen=True)
-class Comment:
-    text: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class Document:
-    """A parsed `.bed` file: its top-level items, its lines (for error carets), its name."""
-
-    items: tuple[Assignment | Block, ...]
-    lines: tuple[str, ...]
-    filename: str
-    comments: tuple[Comment, ...] = field(default=())
-
-    def source_line(self, line: int) -> str | None:
-        return self.lines[line - 1] if 0 < line <= len(self.lines) else None
-
-    def diagnostic(self, message: str, span: Span | None, **extra: object) -> Diagnostic:
-        """A diagnostic located at ``span`` in this document (or at the file when None)."""
-        if span is None:
-            return Diagnostic(message=message, filename=self.filename, **extra)  # type: ignore[arg-type]
-        return Diagnostic(
-            message=message,
-            filename=self.filename,
-            line=span.line,
-            column=span.column,
-            width=span.width,
-            source_line=self.source_line(span.line),
-            **extra,  # type: ignore[arg-type]
-        )
-
-
-@lru_cache(maxsize=1)
-def _lark() -> Lark:
-    grammar = resources.files("bedflow.dsl").joinpath("bed.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+_READER: ContextVar[_Reader] = ContextVar("bed_reader")
+"""The parse in progress in this thread or task (the LALR callbacks are shared)."""
 
 
 def _span_of_token(tok: Token) -> Span:
     return Span(tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
 
 
-def _span_of_tree(tree: Tree[Token]) -> Span:
-    m = tree.meta
-    if getattr(m, "empty", True):
-        return Span(0, 0, 0, 0)
-    return Span(m.line, m.column, m.end_line, m.end_column)
+def _span_between(first: Token | Value | Assignment | Block, last: object) -> Span:
+    """From the start of ``first`` to the end of ``last`` (tokens or built nodes)."""
+    a = _span_of_token(first) if isinstance(first, Token) else first.span
+    b = _span_of_token(last) if isinstance(last, Token) else last.span  # type: ignore[attr-defined]
+    return Span(a.line, a.column, b.end_line, b.end_column)
 
 
-_NUMBER = re.compile(r"(?>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+class _Build(Transformer[Token, Any]):
+    """Builds the nodes while the LALR parser reduces (no parse tree is kept).
+
+    Every token is kept (``keep_all_tokens``) so that a node's span runs from its first
+    token to its last, brackets and semicolons included.
+    """
+
+    def quantity(self, c: Sequence[Token]) -> Quantity:
+        return Quantity(*split_quantity(str(c[0])), _span_of_token(c[0]))
+
+    def string(self, c: Sequence[Token]) -> String:
+        return String(_unquote(str(c[0])), _span_of_token(c[0]))
+
+    def word(self, c: Sequence[Token]) -> Word:
+        return Word(str(c[0]), _span_of_token(c[0]))
+
+    def list(self, c: Sequence[Any]) -> ListValue:
+        return ListValue(
+            tuple(v for v in c if not isinstance(v, Token)), _span_between(c[0], c[-1])
+        )
+
+    def vector(self, c: Sequence[Token]) -> Vector:
+        items = tuple(
+            Quantity(*split_quantity(str(t)), _span_of_token(t)) for t in c if t.type == "QUANTITY"
+        )
+        return Vector(items, str(c[-1])[1:].strip() or None, _span_between(c[0], c[-1]))
+
+    def mapping_head(self, c: Sequence[Token]) -> Token:
+        _READER.get().frames.append(_Frame())
+        return c[0]
+
+    def mapping(self, c: Sequence[Any]) -> Mapping:
+        _READER.get().frames.pop()
+        items = tuple(v for v in c if isinstance(v, Assignment))
+        return Mapping(items, _span_between(c[0], c[-1]))
+
+    def assignment(self, c: Sequence[Any]) -> Assignment | None:
+        key, _, value, *rest = c
+        item = Assignment(
+            key=str(key),
+            key_span=_span_of_token(key),
+            value=value,
+            has_semicolon=bool(rest),
+            span=_span_between(key, c[-1]),
+        )
+        return None if _READER.get().direct_child(item) else item
+
+    def label(self, c: Sequence[Token]) -> tuple[str, Span]:
+        tok = c[0]
+        return (_unquote(str(tok)) if tok.type == "STRING" else str(tok)), _span_of_token(tok)
+
+    def block_head(self, c: Sequence[Any]) -> Block:
+        name = c[0]
+        label, label_span = c[1] if isinstance(c[1], tuple) else (None, None)
+        head = Block(str(name), _span_of_token(name), label, label_span, (), _span_of_token(name))
+        reader = _READER.get()
+        top = not reader.frames and reader.opener is not None
+        reader.frames.append(_Frame(reader.opener(head) if top else None))  # type: ignore[misc]
+        return head
+
+    def block(self, c: Sequence[Any]) -> Block | None:
+        head = c[0]
+        items = tuple(v for v in c[1:] if isinstance(v, Assignment | Block))
+        block = Block(
+            head.name,
+            head.name_span,
+            head.label,
+            head.label_span,
+            items,
+            _span_between(head, c[-1]),
+        )
+        reader = _READER.get()
+        stream = reader.frames.pop().stream
+        if stream is not None:
+            stream.close(block)
+            reader.streamed = block
+        return None if reader.direct_child(block) else block
+
+    def top(self, c: Sequence[Assignment | Block]) -> None:
+        _READER.get().top(c[0])
+
+    def start(self, c: Sequence[None]) -> None:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("bedflow.dsl").joinpath("bed.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        transformer=_Build(),
+        keep_all_tokens=True,
+        maybe_placeholders=False,
+    )
+
+
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
-
-
-def _split_quantity(text: str) -> tuple[str, str | None]:
-    match = _NUMBER.match(text)
-    assert match is not None  # the lexer only produces QUANTITY tokens that start with one
-    unit = text[match.end() :].strip()
-    return match.group(0), unit or None
 
 
 def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text[1:-1])
 
 
-def _value(node: Tree[Token] | Token) -> Value:
-    if isinstance(node, Token):  # pragma: no cover - every value rule is a tree
-        raise TypeError(node)
-    kind, span = node.data, _span_of_tree(node)
-    if kind == "quantity":
-        number, unit = _split_quantity(str(node.children[0]))
-        return Quantity(number, unit, span)
-    if kind == "string":
-        return String(_unquote(str(node.children[0])), span)
-    if kind == "word":
-        return Word(str(node.children[0]), span)
-    if kind == "list":
-        return ListValue(tuple(_value(c) for c in node.children if isinstance(c, Tree)), span)
-    if kind == "vector":
-        *parts, end = node.children
-        items = tuple(
-            Quantity(*_split_quantity(str(t)), _span_of_token(t))
-            for t in parts
-            if isinstance(t, Token)
-        )
-        unit = str(end)[1:].strip() or None
-        return Vector(items, unit, span)
-    if kind == "mapping":
-        return Mapping(tuple(_assignment(c) for c in node.children if isinstance(c, Tree)), span)
-    raise TypeError(f"unexpected node {kind}")  # pragma: no cover
+def read_items(doc: Document, sink: Sink, opener: Opener | None = None) -> None:
+    """Parse ``doc.text``, handing each top-level item to ``sink`` as soon as it is read.
 
-
-def _assignment(node: Tree[Token]) -> Assignment:
-    key, value, *rest = node.children
-    assert isinstance(key, Token) and isinstance(value, Tree | Token)
-    return Assignment(
-        key=str(key),
-        key_span=_span_of_token(key),
-        value=_value(value),
-        has_semicolon=bool(rest),
-        span=_span_of_tree(node),
-    )
-
-
-def _item(node: Tree[Token]) -> Assignment | Block:
-    if node.data == "assignment":
-        return _assignment(node)
-    name, *rest = node.children
-    assert isinstance(name, Token)
-    label: str | None = None
-    label_span: Span | None = None
-    if rest and isinstance(rest[0], Tree) and rest[0].data == "label":
-        tok = rest[0].children[0]
-        assert isinstance(tok, Token)
-        label = _unquote(str(tok)) if tok.type == "STRING" else str(tok)
-        label_span = _span_of_token(tok)
-        rest = rest[1:]
-    items = tuple(_item(c) for c in rest if isinstance(c, Tree))
-    return Block(str(name), _span_of_token(name), label, label_span, items, _span_of_tree(node))
+    With an ``opener``, the items of a top-level block can go to a :class:`Stream` while the
+    block is read. Only what is not handed on is held, so a large file costs memory for its
+    text and little more; ``sink`` or a stream may raise to stop reading. Raises
+    :class:`BedSyntaxError` at the first syntax error (or ``;`` missing between two keys on one
+    line).
+    """
+    token = _READER.set(_Reader(doc, sink, opener))
+    try:
+        _lark().parse(doc.text)
+    except UnexpectedInput as exc:
+        raise syntax_error(exc, doc.text, doc) from None
+    finally:
+        _READER.reset(token)
 
 
 def parse_document(text: str, filename: str = "<string>", *, comments: bool = False) -> Document:
     """Parse `.bed` text into a :class:`Document`; raise :class:`BedSyntaxError` if it is not.
 
-    With ``comments=True`` the comments are collected too (for the formatter).
+    With ``comments=True`` the comments are collected too (for the formatter). A UTF-8
+    byte-order mark that some Windows editors put first is skipped.
     """
-    lines = tuple(text.split("\n"))  # as lark counts lines: only \n ends one
-    doc = Document((), lines, filename)
-    try:
-        tree = _lark().parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, text, doc) from None
-    items = tuple(_item(c) for c in tree.children if isinstance(c, Tree))
-    _check_line_ends(items, doc)
+    items: list[Assignment | Block] = []
+    doc = Document((), filename, text.removeprefix("\ufeff"))
+    read_items(doc, items.append)
     found: tuple[Comment, ...] = ()
     if comments:
         found = tuple(
             Comment(str(t), _span_of_token(t))
-            for t in _lark().lex(text, dont_ignore=True)
+            for t in _lark().lex(doc.text, dont_ignore=True)
             if t.type == "COMMENT"
         )
-    return Document(items, lines, filename, found)
+    return Document(tuple(items), filename, doc.text, found)
 
 
-def _check_line_ends(items: tuple[Assignment | Block, ...], doc: Document) -> None:
-    """A semicolon may be left out only where the line ends (or a block closes)."""
+def _check_line_ends(
+    items: tuple[Assignment | Block, ...], doc: Document, *, inside: bool = True
+) -> None:
+    """A semicolon may be left out only where the line ends (or a block closes).
+
+    ``items`` are neighbours, checked pairwise; with ``inside``, so is each block or mapping
+    among them.
+    """
     for item, following in itertools.pairwise(items):
         if isinstance(item, Assignment) and not item.has_semicolon:
             nxt = following.span if isinstance(following, Assignment) else following.name_span
@@ -277,94 +296,8 @@ def _check_line_ends(items: tuple[Assignment | Block, ...], doc: Document) -> No
                         expected=(";",),
                     )
                 )
-    for item in items:
+    for item in items if inside else ():
         if isinstance(item, Block):
             _check_line_ends(item.items, doc)
         elif isinstance(item.value, Mapping):
             _check_line_ends(item.value.items, doc)
-
-
-_TOKEN_NAMES = {
-    "SEMICOLON": "';'",
-    "LBRACE": "'{'",
-    "RBRACE": "'}'",
-    "LSQB": "'['",
-    "RSQB": "']'",
-    "LPAR": "'('",
-    "RPAR": "')'",
-    "COMMA": "','",
-    "EQUAL": "'='",
-    "NAME": "a name",
-    "STRING": "a string",
-    "QUANTITY": "a number",
-    "VECTOR_END": "')'",
-    "$END": "end of file",
-}
-
-
-def _describe(exc: UnexpectedInput, text: str) -> tuple[str, tuple[str, ...]]:
-    expected: set[str] = set()
-    if isinstance(exc, UnexpectedToken | UnexpectedEOF):
-        expected = {e for e in exc.expected if not e.startswith("__ANON")}
-    elif isinstance(exc, UnexpectedCharacters):
-        expected = set(exc.allowed or ())
-    names = tuple(sorted({_TOKEN_NAMES.get(e, e.lower()) for e in expected}))
-    if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream or 0
-        char = text[pos] if pos < len(text) else ""
-        if text.startswith("/*", pos):
-            return "unterminated comment: '/*' has no closing '*/'", ()
-        if char == '"':
-            return "unterminated string: the closing '\"' is missing on this line", ("'\"'",)
-        return f"unexpected character {char!r}", names
-    if isinstance(exc, UnexpectedEOF) or (
-        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
-    ):
-        return "unexpected end of file (is a '}' missing?)", names
-    assert isinstance(exc, UnexpectedToken)
-    tok = exc.token
-    history = exc.token_history if isinstance(exc.token_history, list) else []
-    prev = history[-1] if history else None
-    if (
-        tok.type == "EQUAL"
-        and isinstance(prev, Token)
-        and prev.type == "QUANTITY"
-        and re.search(r"[A-Za-z]\s*$", str(prev))
-    ):
-        return (
-            f"unexpected '=': is a ';' missing after '{_split_quantity(str(prev))[0]}'? "
-            f"('{prev!s}' reads as a number with a unit)"
-        ), ("';'",)
-    shown = "'" + str(tok) + "'" if str(tok) else tok.type
-    return f"unexpected {shown}", names
-
-
-def _syntax_error(exc: UnexpectedInput, text: str, doc: Document) -> BedSyntaxError:
-    message, expected = _describe(exc, text)
-    if expected:
-        message += (
-            "; expected "
-            + (", ".join(expected[:-1]) + " or " if len(expected) > 1 else "")
-            + expected[-1]
-        )
-    line = exc.line if isinstance(exc.line, int) and exc.line > 0 else max(len(doc.lines), 1)
-    column = exc.column if isinstance(exc.column, int) and exc.column > 0 else 1
-    width = 1
-    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
-        width = max(len(str(exc.token).splitlines()[0]) if str(exc.token) else 1, 1)
-    if isinstance(exc, UnexpectedEOF | UnexpectedToken) and (
-        isinstance(exc, UnexpectedEOF) or exc.token.type == "$END"
-    ):  # point just after the last thing written
-        line = max((i + 1 for i, t in enumerate(doc.lines) if t.strip()), default=1)
-        column = len((doc.source_line(line) or "").rstrip()) + 1
-    return BedSyntaxError(
-        Diagnostic(
-            message=message,
-            filename=doc.filename,
-            line=line,
-            column=column,
-            width=width,
-            source_line=doc.source_line(line) or "",
-            expected=expected,
-        )
-    )

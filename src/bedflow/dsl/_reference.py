@@ -12,6 +12,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from bedflow.constants import MASS_DENSITY_ROUNDING, MASS_DENSITY_TOLERANCE
+from bedflow.dsl._raw import MAX_ERRORS, VALUE_ALIASES
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import DIMENSIONS, format_quantity
 
@@ -127,6 +129,9 @@ cfd { inlet_velocity = 0.05 m/s; fluid_viscosity = 1.81e-5 Pa.s; mesh_levels = {
   is taken in the SI unit of its key.
 - Vectors `(0, 0, -9.81) m/s2`; `gravity` also accepts a single number, its z component.
 - Nested values: `mesh_levels = { walls = 3; particles = 2; };`.
+- A section given twice is merged (`bed { diameter = 5 cm; } ... bed { height = 0.2 m; }`);
+  a key set in both is an error that names the line where it was first set.
+- A UTF-8 byte-order mark at the start of the file is skipped.
 - The compact nested form is accepted too, with `geometry` for `bed` and `shape` for
   `particles.kind`: `bed NAME { geometry { diameter = 0.05m; } particles { shape = sphere; } }`.
 
@@ -145,18 +150,185 @@ has the wrong dimension for its key (a diameter in `kg/m3`) is an error.
 - `count` particles fit: their volume is at most the densest solid fraction reachable, 0.64
   for a random pour of spheres (random close packing), 0.74 for ordered arrangements.
 - `target_porosity` lies between 1 − that fraction and 0.95.
-- `mass` and `density` agree when both are given; `length` is for cylinder particles only;
-  `width` and `depth` for box columns only.
+- `mass` and `density` agree when both are given: within {rounding} silently (a mass written
+  to three digits), within {tolerance} with a warning (the mass decides), beyond that it is an
+  error;
+  `length` is for cylinder particles only; `width` and `depth` for box columns only.
 - `dem`, `hexagonal_3d` and `spherical_packing` pack spheres only; `lbm` is laminar only; a
   turbulence model needs `regime = turbulent_rans`.
 - Warnings: `count` and `target_porosity` both given (`count` decides); laminar flow at a
-  particle Reynolds number above 300.
+  particle Reynolds number above 300; `mesh_layers` with a solver other than `openfoam`.
+- Checking stops after {max_errors} errors, with one last line saying so, as compilers do.
 """
+
+
+ORIGINAL_DEFAULTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "bed.clearance",
+        "`10 mm`",
+        "The gap is kept on every side: 10 mm would leave 5 mm particles a 5 mm wide strip of a "
+        "25 mm column. None unless asked for.",
+    ),
+    (
+        "lids.top_thickness",
+        "`3 mm`",
+        "The default `wall_thickness`, so that a default column has one wall thickness all round.",
+    ),
+    ("lids.bottom_thickness", "`3 mm`", "As `top_thickness`."),
+    (
+        "lids.seal_clearance",
+        "`1 mm`",
+        "A gap between lid and wall is a path for the flow around the bed; none unless asked for.",
+    ),
+    (
+        "particles.count",
+        "`100`",
+        "A count suits one column size only; with neither `count` nor `target_porosity` the "
+        "column is filled to its top.",
+    ),
+    (
+        "particles.target_porosity",
+        "`0.4`",
+        "The porosity is what the pour gives; a target is only compared against it when asked "
+        "for (with `count` given too, `count` decides).",
+    ),
+    (
+        "particles.mass",
+        "`0.0 g` (computed)",
+        "Same meaning: density times volume. `mass = 0 g` is read as not set, with a note.",
+    ),
+    (
+        "particles.restitution",
+        "`0.3`",
+        "A middle value for the DEM pour; write `restitution = 0.3` to pour as the original did.",
+    ),
+    (
+        "particles.rolling_friction",
+        "`0.1`",
+        "Rolling resistance holds particles in looser arrangements; off unless asked for.",
+    ),
+    ("particles.linear_damping", "`0.1`", "Blender's rigid-body default."),
+    (
+        "particles.seed",
+        "`42`",
+        "Any fixed seed makes the pour reproducible; write `seed = 42` to repeat a bed of the "
+        "original.",
+    ),
+    (
+        "packing.method",
+        "`rigid_body`",
+        "`auto` picks `dem` for spheres and `rigid_body` for other shapes.",
+    ),
+    (
+        "packing.rest_velocity",
+        "`10 mm/s`",
+        "At 10 mm/s a 5 mm particle still moves two diameters a second: not at rest.",
+    ),
+    (
+        "packing.max_time",
+        "`5 s`",
+        "A tall pour does not settle in 5 s of simulated time; an unsettled bed is flagged.",
+    ),
+    (
+        "packing.collision_margin",
+        "`1 mm`",
+        "1 mm is a fifth of a 5 mm particle; a margin relative to the particle fits every size.",
+    ),
+    ("export.formats", '`["stl_binary"]`', "`stl` is binary STL too."),
+    (
+        "export.wall_mode",
+        "`surface`",
+        "A solid wall of `wall_thickness` is the column as built; `surface` remains available.",
+    ),
+    (
+        "export.merge_distance",
+        "`1 mm`",
+        "1 mm merges neighbouring vertices of millimetre particles into one another.",
+    ),
+    (
+        "cfd.inlet_velocity",
+        "`0.1 m/s`",
+        "Keeps the default bed in creeping flow (Re_p = 3.3 in air), where the `lbm` solver and "
+        "Ergun's correlation apply; 0.1 m/s of water through 5 mm particles is Re_p = 500.",
+    ),
+    (
+        "cfd.fluid_density",
+        "`1.225 kg/m3`",
+        "Air at 20 °C, as the viscosity; 1.225 kg/m3 is air at 15 °C (ISA sea level).",
+    ),
+    ("cfd.fluid_viscosity", "`1.8e-5 Pa.s`", "Air at 20 °C, to three digits."),
+    (
+        "cfd.max_iterations",
+        "`1000`",
+        "The `lbm` solver counts lattice time steps, of which it needs thousands to converge.",
+    ),
+    (
+        "cfd.convergence_criteria",
+        "`1e-6`",
+        "bedflow's criterion is the relative change of the pressure drop, not a residual; 1e-4 "
+        "of the pressure drop is below what a packed bed is measured to.",
+    ),
+)
+"""Keys whose default differs from the original `.bed` format's: (key, its default there, why).
+
+The original's defaults are those of its ANTLR compiler, ``dsl/compiler/
+bed_compiler_antlr_standalone.py`` in github.com/bengo501/BEDFLOW-ATLAS, which its templates
+and committed beds were written for."""
+
+_UNSET_MEANS = {
+    "particles.count": "not set: the column is filled",
+    "particles.target_porosity": "not set",
+    "particles.mass": "not set: density times volume",
+    "packing.collision_margin": "not set: 1% of the particle diameter",
+}
+
+_ORIGINAL_INTRO = """## Coming from the original format
+
+Files written for the original `.bed` format (the ANTLR compiler of BEDFLOW-ATLAS and its
+templates) are read with these conventions:
+
+- `mass = 0.0 g` means "computed from density and volume": it is read as not set, with a note.
+- OpenFOAM's names of turbulence models are accepted for `turbulence_model`: {aliases}.
+  `laminar` (no model) is read as not set, with a note.
+- Quoted enum values (`kind = "sphere";`), a scalar `gravity = -9.81 m/s2;` and a section
+  given twice are accepted.
+- A RANS run (`regime = "turbulent_rans";`) that names no solver is an `openfoam` run: the
+  original's only flow solver was OpenFOAM.
+
+A key left out takes bedflow's default, which for these keys differs from the original's; give
+the key to keep the original's value. Keys bedflow added (`shape`, `width`, `depth`, `length`,
+`solver`, `turbulence_model`, `cells_per_dp`, `yplus_target`, `mesh_levels`, `mesh_layers`)
+have no default there, and the keys of the original that bedflow does not know (`visibility`,
+`gap`, `slice`, ...) are errors.
+
+| key | original default | bedflow default | why |
+|---|---|---|---|
+"""
+
+
+def _original_defaults(lines: list[str]) -> None:
+    aliases = VALUE_ALIASES[("cfd", "turbulence_model")]
+    shown = ", ".join(f"`{a}` (`{v}`)" for a, v in aliases.items() if isinstance(v, str))
+    lines += ["", _ORIGINAL_INTRO.format(aliases=shown).rstrip("\n")]
+    for key, original, why in ORIGINAL_DEFAULTS:
+        section, name = key.split(".")
+        info = SECTIONS[section].model_fields[name]
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        found = extra.get("unit")
+        default = _default(info, found if isinstance(found, str) else None)
+        if default == "—":
+            default = _UNSET_MEANS[key]
+        lines.append(f"| `{key}` | {original} | {default} | {why} |")
 
 
 def reference_markdown() -> str:
     """The whole language reference as Markdown."""
-    lines = [_INTRO, "## Top-level keys", ""]
+    intro = (
+        _INTRO.replace("{max_errors}", str(MAX_ERRORS))
+        .replace("{rounding}", f"{MASS_DENSITY_ROUNDING:.1%}")
+        .replace("{tolerance}", f"{MASS_DENSITY_TOLERANCE:.0%}")
+    )
+    lines = [intro, "## Top-level keys", ""]
     top = {k: BedSpec.model_fields[k] for k in ("name", "description")}
     lines.append("| key | type | unit | default | allowed | description |")
     lines.append("|---|---|---|---|---|---|")
@@ -171,4 +343,5 @@ def reference_markdown() -> str:
             if isinstance(sub, type) and issubclass(sub, BaseModel):
                 lines += ["", f"### `{name}.{key}` block", "", (sub.__doc__ or "").strip(), ""]
                 _table(sub, lines)
+    _original_defaults(lines)
     return "\n".join(lines) + "\n"

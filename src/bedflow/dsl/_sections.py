@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bedflow.constants import (
     MAX_COLUMN_SIZE,
@@ -323,7 +323,8 @@ class CfdSpec(_Section):
     solver: Solver = Field(
         "lbm",
         description="Flow solver: built-in lattice-Boltzmann `lbm`, "
-        "`openfoam`, or engineering `correlation`s only.",
+        "`openfoam`, or engineering `correlation`s only. Defaults to `openfoam` when regime "
+        "is `turbulent_rans` (`lbm` is laminar only).",
     )
     regime: Regime = Field("laminar", description="Flow regime.")
     turbulence_model: TurbulenceModel | None = Field(
@@ -371,6 +372,15 @@ class CfdSpec(_Section):
         ge=0,
         le=10,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rans_solver(cls, data: Any) -> Any:
+        # lbm resolves laminar flow only, so a RANS run that names no solver is an OpenFOAM one
+        # (as in files written for the original format, whose only flow solver was OpenFOAM).
+        if isinstance(data, dict) and data.get("regime") == "turbulent_rans":
+            return {"solver": "openfoam", **data}
+        return data
 
     @property
     def kinematic_viscosity(self) -> float:

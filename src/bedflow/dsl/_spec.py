@@ -20,6 +20,8 @@ from pydantic_core import PydanticCustomError
 
 from bedflow.constants import (
     KEPLER_SOLID_FRACTION,
+    MASS_DENSITY_ROUNDING,
+    MASS_DENSITY_TOLERANCE,
     MAX_POURED_SOLID_FRACTION,
     MAX_TARGET_POROSITY,
     RE_P_LAMINAR_LIMIT,
@@ -38,7 +40,7 @@ from bedflow.dsl._sections import (
     PackingSpec,
     ParticleSpec,
 )
-from bedflow.dsl._units import DENSITY, LENGTH, MASS, format_quantity
+from bedflow.dsl._units import DENSITY, LENGTH, MASS, format_quantity, rounded_quantity
 
 __all__ = [
     "PACKING_SECTIONS",
@@ -171,7 +173,7 @@ class BedSpec(BaseModel):
         if lid_sum >= col.height:
             fail(
                 "lids.top_thickness",
-                f"the lids ({_m(lid_sum)} together) must be thinner "
+                f"the lids ({_rounded_m(lid_sum)} together) must be thinner "
                 f"than the column height {_m(col.height)}",
             )
             return out  # the volume checks below need a positive inner height
@@ -189,16 +191,11 @@ class BedSpec(BaseModel):
             fail(
                 "particles.diameter",
                 f"a particle of {_m(tallest)} does not fit in the "
-                f"column's free height of {_m(self.inner_height)}",
+                f"column's free height of {_rounded_m(self.inner_height)}",
             )
 
-        if mass_and_density_disagree(part):
-            fail(
-                "particles.mass",
-                f"mass {format_quantity(part.particle_mass, MASS)} and "
-                f"density {format_quantity(part.density, DENSITY)} disagree: the volume gives "
-                f"{format_quantity(part.density * part.volume, MASS)}; give one of them",
-            )
+        if mass_and_density_mismatch(part) > MASS_DENSITY_TOLERANCE:
+            fail("particles.mass", _mass_density_message(part, "disagree") + "; give one of them")
 
         phi_max = self.max_solid_fraction
         if part.count is not None:
@@ -266,6 +263,15 @@ class BedSpec(BaseModel):
                     "consider regime = turbulent_rans",
                 )
             )
+        if MASS_DENSITY_ROUNDING < mass_and_density_mismatch(part) <= MASS_DENSITY_TOLERANCE:
+            out.append(
+                SpecProblem(
+                    path=("particles", "mass"),
+                    message=_mass_density_message(part, "differ")
+                    + f"; the mass decides (a density of "
+                    f"{rounded_quantity(part.particle_density, DENSITY)})",
+                )
+            )
         if self.cfd.mesh_layers and self.cfd.solver != "openfoam":
             out.append(
                 SpecProblem(
@@ -277,15 +283,30 @@ class BedSpec(BaseModel):
         return out
 
 
-def mass_and_density_disagree(part: ParticleSpec) -> bool:
-    """True when both mass and density were given and differ by more than 0.1%."""
+def mass_and_density_mismatch(part: ParticleSpec) -> float:
+    """Relative difference of the given `mass` and density times volume; 0 unless both given."""
     if part.mass is None or "density" not in part.model_fields_set:
-        return False
-    return abs(part.mass - part.density * part.volume) > 1e-3 * part.mass
+        return 0.0
+    return abs(part.mass - part.density * part.volume) / part.mass
+
+
+def _mass_density_message(part: ParticleSpec, verb: str) -> str:
+    mismatch = mass_and_density_mismatch(part)
+    return (
+        f"mass {rounded_quantity(part.particle_mass, MASS)} and density "
+        f"{rounded_quantity(part.density, DENSITY)} {verb} by {mismatch:.1%}: "
+        f"{rounded_quantity(part.density, DENSITY)} times the particle volume gives "
+        f"{rounded_quantity(part.density * part.volume, MASS)}"
+    )
 
 
 def _m(length: float) -> str:
     return format_quantity(length, LENGTH)
+
+
+def _rounded_m(length: float) -> str:
+    """A derived length (a sum, a difference) without its float noise: 94 mm, not 93.99999."""
+    return rounded_quantity(length, LENGTH, digits=4)
 
 
 def canonical_json(spec: BedSpec) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "UnitError",
     "format_quantity",
     "parse_unit",
+    "rounded_quantity",
     "short_number",
     "to_si",
 ]
@@ -197,6 +198,25 @@ def format_quantity(value: float, dim: Dimension) -> str:
             if to_si(text, unit) == value:
                 return f"{text} {unit}"
     return f"{_short(float(value))} {dim.si}"
+
+
+def rounded_quantity(value: float, dim: Dimension, digits: int = 3) -> str:
+    """``value`` rounded to ``digits`` significant digits, in the unit :func:`format_quantity`
+    would pick: for messages, where 0.1636246173744684 g reads better as 0.164 g.
+
+    >>> rounded_quantity(1.636246173744684e-4, MASS)
+    '0.164 g'
+    """
+    if not math.isfinite(value) or value == 0:
+        return format_quantity(value, dim)
+    if dim is DIMENSIONLESS or not dim.si:
+        return _short(float(f"{value:.{digits}g}"))
+    mag = abs(value)
+    for unit, lower, upper in _DISPLAY.get(dim.si, ()):
+        if lower <= mag < upper:
+            factor, _ = parse_unit(unit)
+            return f"{_short(float(f'{value / float(factor):.{digits}g}'))} {unit}"
+    return f"{_short(float(f'{value:.{digits}g}'))} {dim.si}"
 
 
 short_number = _short
