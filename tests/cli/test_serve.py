@@ -53,6 +53,9 @@ def test_serve_migrates_creates_the_admin_and_runs_uvicorn(
     assert call["target"] == "bedflow.api._server:make_app"
     assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8123, 2)
     assert (tmp_path / "bedflow.db").exists()
+    # Regression: uvicorn believed X-Forwarded-For from any loopback peer; the app reads it
+    # from BEDFLOW_TRUSTED_PROXIES only.
+    assert call["proxy_headers"] is False
 
 
 def test_serve_refuses_the_network_in_development(

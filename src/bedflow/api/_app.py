@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bedflow._version import __version__
 from bedflow.api._bootstrap import ensure_admin, prepare_database
@@ -122,6 +123,11 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     install_error_handlers(app)
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(RequestMiddleware, state=state)
+    if settings.trusted_proxy_list:
+        # Outermost, so that limits, logs and metrics all see the client the proxy names;
+        # forwarded headers from anyone else are ignored (uvicorn's own handling, which
+        # trusts every loopback peer, is turned off by `bedflow serve`).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     _install_openapi(app)
     return app
 

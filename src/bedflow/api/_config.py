@@ -26,7 +26,11 @@ class ApiConfig:
     admin_email: str = "admin@localhost"
     """Email of the admin created on first start."""
     login_limit: str = "10/minute"
-    """Login and signup attempts per client address, and logins per account."""
+    """Login and signup attempts per client address."""
+    login_failure_limit: str = "30/hour;100/day"
+    """Failed logins per client address, whatever the account; past it the address is refused
+    (429) until the window moves on. Accounts are never locked: the owner signing in from
+    another address is not refused because someone guesses at their password."""
     write_limit_user: str = "120/minute"
     """Writes (POST, PUT, PATCH, DELETE) per signed-in user."""
     write_limit_address: str = "300/minute"

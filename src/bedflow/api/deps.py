@@ -169,7 +169,9 @@ AdminUser = Annotated[User, Depends(get_admin)]
 
 
 def client_address(request: Request) -> str:
-    """The peer address (behind a proxy: uvicorn's --proxy-headers sets it from the proxy)."""
+    """The client's address: the peer's, or behind a proxy listed in BEDFLOW_TRUSTED_PROXIES
+    the one it names in X-Forwarded-For (see ``create_app``); a header from anyone else is
+    ignored."""
     return request.client.host if request.client else "unknown"
 
 

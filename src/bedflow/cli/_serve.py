@@ -98,5 +98,9 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        # The app reads forwarded headers from BEDFLOW_TRUSTED_PROXIES only; uvicorn's
+        # default believes them from any loopback peer, so anyone on the host could pick
+        # the address that the sign-in limits count.
+        proxy_headers=False,
         log_level=log_level.lower(),
     )
