@@ -22,7 +22,7 @@ from bedflow.api._dbgate import DbGate
 from bedflow.api._errors import error_response, install_error_handlers
 from bedflow.api._identities import Identities
 from bedflow.api._jobs import EventHub
-from bedflow.api._logging import configure_structlog
+from bedflow.api._logging import configure_structlog, install_redaction
 from bedflow.api._metrics import Metrics
 from bedflow.api._middleware import RequestMiddleware
 from bedflow.api._ratelimit import RateLimiter
@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     """
     config = config or ApiConfig()
     configure_structlog()
+    install_redaction()
     pool = pool_options(
         settings.database_url, size=settings.db_sessions, overflow=config.db_spare_connections
     )

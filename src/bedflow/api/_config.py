@@ -42,6 +42,11 @@ class ApiConfig:
     db_spare_connections: int = 5
     """Connections of the pool beyond ``Settings.db_sessions`` (the requests' share), for the
     event hub, health probes and WebSocket sign-ins."""
+    auth_recheck_s: float = 5.0
+    """How often an open WebSocket or event stream asks the database again whether its token
+    still holds (not revoked, no password change since, user active) and whether its user may
+    still see what it streams; the shorter ``BEDFLOW_AUTH_CACHE_SECONDS`` wins when set. A
+    WebSocket whose token no longer holds is closed with 1008 (policy violation)."""
     event_poll_s: float = 0.2
     """How often the process's event hub reads new job events from the database (at once on a
     Redis notice when a broker is configured); every WebSocket connection is fed from it."""

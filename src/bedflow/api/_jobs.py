@@ -8,8 +8,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +152,12 @@ class EventHub:
         sub = Subscription(user=user, after=after, job_id=job_id)
         self.subscribers.add(sub)
         return sub
+
+    def refresh(self, sub: Subscription, user: User) -> None:
+        """``sub``'s user as just read again: who may see which job is asked afresh (a
+        removed project member stops receiving that project's jobs)."""
+        sub.user = user
+        self.visible.pop(user.id, None)
 
     def unsubscribe(self, sub: Subscription) -> None:
         self.subscribers.discard(sub)
@@ -314,6 +321,19 @@ def _sse(delivery: Delivery) -> tuple[str, bool]:
     return f"id: {delivery.id}\nevent: {kind}\ndata: {delivery.text}\n\n", kind == "job_complete"
 
 
+REVOKED_SSE = (
+    "event: unauthorized\ndata: "
+    + json.dumps(
+        {
+            "type": "unauthorized",
+            "message": "the token no longer holds, or the job is no longer visible: sign in again",
+        }
+    )
+    + "\n\n"
+)
+"""The last event of a stream whose token stopped holding while it was open."""
+
+
 async def job_event_stream(
     hub: EventHub,
     sessions: sessionmaker[Session],
@@ -322,10 +342,14 @@ async def job_event_stream(
     job_id: uuid.UUID,
     after: int = 0,
     keepalive_s: float = SSE_KEEPALIVE_S,
+    recheck: Callable[[], Awaitable[User | None]] | None = None,
+    recheck_s: float = 5.0,
 ) -> AsyncIterator[str]:
     """The events of one job after ``after`` as server-sent events, ending after
     ``job_complete``: first what is stored, then live from the hub, each event once, in
-    order. ``user`` must be allowed to see the job (the route checks)."""
+    order. ``user`` must be allowed to see the job (the route checks). Every ``recheck_s``
+    ``recheck()`` reads the user again (None: the token no longer holds, or they may no
+    longer see the job); then the stream sends ``event: unauthorized`` and ends."""
     sub = await hub.subscribe(user, after=after, job_id=job_id)
     try:
         yield "retry: 2000\n\n"
@@ -344,11 +368,24 @@ async def job_event_stream(
                     return
             if len(missed) < READ_LIMIT:
                 break
+        quiet_since = next_check = anyio.current_time()
+        next_check += recheck_s
         while True:
-            with anyio.move_on_after(keepalive_s) as scope:
+            deadline = min(quiet_since + keepalive_s, next_check if recheck else math.inf)
+            with anyio.move_on_after(max(0.0, deadline - anyio.current_time())) as scope:
                 item = await sub.queue.get()
+            now = anyio.current_time()
+            if recheck is not None and now >= next_check:
+                fresh = await recheck()
+                if fresh is None:
+                    yield REVOKED_SSE
+                    return
+                hub.refresh(sub, fresh)
+                next_check = now + recheck_s
             if scope.cancelled_caught:
-                yield ": keep-alive\n\n"
+                if now >= quiet_since + keepalive_s:
+                    yield ": keep-alive\n\n"
+                    quiet_since = now
                 continue
             if item is None:  # fell too far behind: the client resumes with Last-Event-ID
                 return
@@ -356,6 +393,7 @@ async def job_event_stream(
                 text, last = _sse(item)
                 yield text
                 sent = item.id
+                quiet_since = now
                 if last:
                     return
     finally:

@@ -59,9 +59,7 @@ class RateLimiter:
     def _apply(self, limit: str, key: tuple[str, ...], *, count: bool) -> None:
         for item in self._items(limit):
             try:
-                allowed = (
-                    self._limiter.hit(item, *key) if count else self._limiter.test(item, *key)
-                )
+                allowed = self._limiter.hit(item, *key) if count else self._limiter.test(item, *key)
                 if allowed:
                     continue
                 reset, _ = self._limiter.get_window_stats(item, *key)

@@ -47,7 +47,5 @@ def login_access_token(
     token, expires = create_access_token(
         user_id=user.id, key=state.token_key, lifetime=token_lifetime(state)
     )
-    crud.record_activity(
-        session, user=user, action="user.login", detail={"address": address}
-    )
+    crud.record_activity(session, user=user, action="user.login", detail={"address": address})
     return AccessToken(access_token=token, expires_at=expires)
