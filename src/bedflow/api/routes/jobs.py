@@ -13,7 +13,8 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
-from bedflow.api._jobs import EventHub, event_hub, job_event_stream, submit_job
+from bedflow.api._jobs import EventHub, event_hub, submit_job
+from bedflow.api._sse import job_event_stream
 from bedflow.api._state import AppState
 from bedflow.api.deps import (
     BearerToken,
