@@ -69,3 +69,13 @@ def test_serve_refuses_the_network_in_development(
     get_settings.cache_clear()
     assert runner.invoke(app, ["serve", "--host", "0.0.0.0"]).exit_code == 0
     assert [c["host"] for c in env] == ["0.0.0.0", "0.0.0.0"]
+
+
+def test_serve_refuses_a_guessable_admin_password_in_one_line(
+    env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "password")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1 and env == []
+    assert "BEDFLOW_ADMIN_PASSWORD: password too easy to guess" in result.output
+    assert "Traceback" not in result.output

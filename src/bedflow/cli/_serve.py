@@ -89,6 +89,9 @@ def serve(
     try:
         prepare_database(engine)
         ensure_admin(engine, make_sessionmaker(engine), settings, ApiConfig())
+    except BedflowError as exc:
+        err.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     run_server(
