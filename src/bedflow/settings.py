@@ -11,6 +11,7 @@ in the data directory, and a secret key generated once and kept there.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -119,6 +120,12 @@ class Settings(BaseSettings):
         "filters, so that later pages skip counting (0: never); writes through the same "
         "process show at once, writes through others within it.",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.5,172.18.0.0/16) of "
+        "the reverse proxies in front of the API: only from them are X-Forwarded-For and "
+        "X-Forwarded-Proto believed. Empty (the default): none; the peer is the client.",
+    )
     job_stale_seconds: float = Field(
         120.0, gt=0, description="A running job whose heartbeat is older lost its worker: requeued."
     )
@@ -128,8 +135,20 @@ class Settings(BaseSettings):
         description="Seconds before Redis gives an unacknowledged task to another worker.",
     )
 
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """``trusted_proxies`` as a list of addresses and networks (checked when read)."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
     @model_validator(mode="after")
     def _fill_and_check(self) -> Settings:
+        for proxy in self.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"BEDFLOW_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+                ) from None
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'bedflow.db'}"
         if self.storage_dir is None:

@@ -53,6 +53,9 @@ def test_serve_migrates_creates_the_admin_and_runs_uvicorn(
     assert call["target"] == "bedflow.api._server:make_app"
     assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8123, 2)
     assert (tmp_path / "bedflow.db").exists()
+    # Regression: uvicorn believed X-Forwarded-For from any loopback peer; the app reads it
+    # from BEDFLOW_TRUSTED_PROXIES only.
+    assert call["proxy_headers"] is False
 
 
 def test_serve_refuses_the_network_in_development(
@@ -66,3 +69,13 @@ def test_serve_refuses_the_network_in_development(
     get_settings.cache_clear()
     assert runner.invoke(app, ["serve", "--host", "0.0.0.0"]).exit_code == 0
     assert [c["host"] for c in env] == ["0.0.0.0", "0.0.0.0"]
+
+
+def test_serve_refuses_a_guessable_admin_password_in_one_line(
+    env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "password")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1 and env == []
+    assert "BEDFLOW_ADMIN_PASSWORD: password too easy to guess" in result.output
+    assert "Traceback" not in result.output

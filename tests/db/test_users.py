@@ -16,7 +16,7 @@ from tests.utils.db import PASSWORD, make_user
 
 def test_password_is_hashed_with_argon2_and_checked(session: Session) -> None:
     user = crud.create_user(session, email="Ann@Example.COM", password=PASSWORD)
-    assert user.email == "Ann@example.com"
+    assert user.email == "ann@example.com"
     assert user.hashed_password.startswith("$argon2id$") and PASSWORD not in user.hashed_password
     assert crud.authenticate(session, email="ann@EXAMPLE.com", password="wrong one") is None
     assert crud.authenticate(session, email="nobody@example.com", password=PASSWORD) is None
@@ -39,6 +39,69 @@ def test_email_is_unique(session: Session) -> None:
 def test_short_password_is_refused(session: Session) -> None:
     with pytest.raises(RequestError):
         crud.create_user(session, email="a@example.com", password="short")
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["12345678", "password", " " * 8, "qwertyuiop", "Password1!", "ann@example.com", "annann123"],
+)
+def test_common_and_trivial_passwords_are_refused(session: Session, password: str) -> None:
+    """Regression: these, and the account's own email, were accepted (only the length was
+    checked)."""
+    with pytest.raises(RequestError, match="too easy to guess"):
+        crud.create_user(session, email="ann@example.com", password=password)
+    ann = make_user(session, name="ann")
+    with pytest.raises(RequestError, match="too easy to guess"):
+        crud.update_user(session, user=ann, password=password)
+    assert crud.count_users(session) == 1
+
+
+def test_emails_differing_only_in_case_are_one_account(session: Session) -> None:
+    """Regression: ``Ann@example.com`` and ``ann@example.com`` made two accounts."""
+    ann = crud.create_user(session, email="Ann@Example.com", password=PASSWORD)
+    assert ann.email == "ann@example.com"
+    with pytest.raises(ConflictError):
+        crud.create_user(session, email="ANN@example.com", password=PASSWORD)
+    bob = make_user(session, name="bob")
+    with pytest.raises(ConflictError):
+        crud.update_user(session, user=bob, email="aNN@EXAMPLE.COM")
+    found = crud.get_user_by_email(session, email="ANN@example.COM")
+    assert found is not None and found.id == ann.id
+
+
+def test_old_accounts_differing_only_in_case_sign_in_deterministically(
+    session: Session,
+) -> None:
+    """Rows from before emails were lowercased may differ only in case: each still signs in
+    with its own password, and a lookup prefers the spelling typed, then the lowercase one."""
+    upper = make_user(session, name="Eve")  # stored as written: Eve@example.com
+    lower = make_user(session, name="eve")
+    crud.update_user(session, user=lower, password="another long secret")
+    assert upper.email == "Eve@example.com" and lower.email == "eve@example.com"
+    found = crud.authenticate(session, email="EVE@example.com", password=PASSWORD)
+    assert found is not None and found.id == upper.id
+    found = crud.authenticate(session, email="EVE@example.com", password="another long secret")
+    assert found is not None and found.id == lower.id
+    for typed, expected in (("Eve@example.com", upper), ("EVE@EXAMPLE.COM", lower)):
+        user = crud.get_user_by_email(session, email=typed)
+        assert user is not None and user.id == expected.id
+    with pytest.raises(ConflictError):
+        crud.create_user(session, email="eVe@example.com", password=PASSWORD)
+
+
+def test_a_password_change_revokes_the_personal_tokens(session: Session) -> None:
+    """Regression: ``bf_`` tokens kept working after their user changed the password."""
+    user, other = make_user(session), make_user(session)
+    _, plain = crud.create_api_token(session, user=user, name="laptop")
+    _, others = crud.create_api_token(session, user=other, name="laptop")
+    crud.update_user(session, user=user, full_name="renamed")
+    assert crud.user_for_token(session, token=plain) is not None
+    crud.update_user(session, user=user, password="a brand new secret")
+    assert crud.user_for_token(session, token=plain) is None
+    assert all(t.revoked_at is not None for t in crud.list_api_tokens(session, user=user))
+    assert crud.user_for_token(session, token=others) is not None
+    _, after = crud.create_api_token(session, user=user, name="new laptop")
+    assert crud.user_for_token(session, token=after) is not None
 
 
 def test_update_and_list_users(session: Session) -> None:

@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bedflow._private import PRIVATE_DIR, make_private_dirs, tighten
 from bedflow._version import __version__
@@ -21,7 +22,7 @@ from bedflow.api._errors import install_error_handlers
 from bedflow.api._headers import AnswerOptions, SecurityHeaders
 from bedflow.api._identities import Identities
 from bedflow.api._jobs import EventHub
-from bedflow.api._logging import configure_structlog
+from bedflow.api._logging import configure_structlog, install_redaction
 from bedflow.api._metrics import Metrics
 from bedflow.api._middleware import RequestMiddleware
 from bedflow.api._ratelimit import RateLimiter
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     # The database, objects, keys and caches live here: the server's user alone reads them.
     make_private_dirs(settings.data_dir)
     tighten(settings.data_dir, PRIVATE_DIR)
+    install_redaction()
     pool = pool_options(
         settings.database_url, size=settings.db_sessions, overflow=config.db_spare_connections
     )
@@ -127,6 +129,11 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     app.add_middleware(AnswerOptions, router=app.router)
     app.add_middleware(RequestMiddleware, state=state)
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list:
+        # Outermost, so that limits, logs and metrics all see the client the proxy names;
+        # forwarded headers from anyone else are ignored (uvicorn's own handling, which
+        # trusts every loopback peer, is turned off by `bedflow serve`).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     _install_openapi(app)
     return app
 

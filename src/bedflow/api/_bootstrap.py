@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from bedflow._exceptions import ConflictError
+from bedflow._exceptions import ConfigError, ConflictError, RequestError
 from bedflow._private import make_private_dirs
 from bedflow.api._config import ApiConfig
 from bedflow.db import crud, upgrade
@@ -64,6 +64,8 @@ def ensure_admin(
             )
         except ConflictError:  # another worker process created it a moment ago
             return False
+        except RequestError as exc:  # a given password that the password rules refuse
+            raise ConfigError(f"{ADMIN_PASSWORD_ENV}: {exc}") from None
     if given:
         log.warning(
             "created the admin %s with the password in %s; sign in at /docs or with "

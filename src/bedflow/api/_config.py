@@ -26,7 +26,11 @@ class ApiConfig:
     admin_email: str = "admin@localhost"
     """Email of the admin created on first start."""
     login_limit: str = "10/minute"
-    """Login and signup attempts per client address, and logins per account."""
+    """Login and signup attempts per client address."""
+    login_failure_limit: str = "30/hour;100/day"
+    """Failed logins per client address, whatever the account; past it the address is refused
+    (429) until the window moves on. Accounts are never locked: the owner signing in from
+    another address is not refused because someone guesses at their password."""
     write_limit_user: str = "120/minute"
     """Writes (POST, PUT, PATCH, DELETE) per signed-in user."""
     write_limit_address: str = "300/minute"
@@ -38,6 +42,11 @@ class ApiConfig:
     db_spare_connections: int = 5
     """Connections of the pool beyond ``Settings.db_sessions`` (the requests' share), for the
     event hub, health probes and WebSocket sign-ins."""
+    auth_recheck_s: float = 5.0
+    """How often an open WebSocket or event stream asks the database again whether its token
+    still holds (not revoked, no password change since, user active) and whether its user may
+    still see what it streams; the shorter ``BEDFLOW_AUTH_CACHE_SECONDS`` wins when set. A
+    WebSocket whose token no longer holds is closed with 1008 (policy violation)."""
     event_poll_s: float = 0.2
     """How often the process's event hub reads new job events from the database (at once on a
     Redis notice when a broker is configured); every WebSocket connection is fed from it."""

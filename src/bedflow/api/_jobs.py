@@ -1,6 +1,6 @@
-"""Jobs in the API: submitting (the row is written queued, then the back end is told), the
-live events' hub (one reader of ``job_events`` per process, fanning out to clients) and the
-server-sent events of one job, fed by the same hub."""
+"""Jobs in the API: submitting (the row is written queued, then the back end is told) and the
+live events' hub (one reader of ``job_events`` per process, fanning out to clients; the
+server-sent events of one job, ``_sse``, are fed by it too)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,12 +27,12 @@ from bedflow.settings import Settings
 from bedflow.worker import events_channel
 
 __all__ = [
+    "READ_LIMIT",
     "Delivery",
     "EventHub",
     "Subscription",
     "event_hub",
     "event_message",
-    "job_event_stream",
     "submit_job",
 ]
 
@@ -151,6 +150,12 @@ class EventHub:
         sub = Subscription(user=user, after=after, job_id=job_id)
         self.subscribers.add(sub)
         return sub
+
+    def refresh(self, sub: Subscription, user: User) -> None:
+        """``sub``'s user as just read again: who may see which job is asked afresh (a
+        removed project member stops receiving that project's jobs)."""
+        sub.user = user
+        self.visible.pop(user.id, None)
 
     def unsubscribe(self, sub: Subscription) -> None:
         self.subscribers.discard(sub)
@@ -274,89 +279,3 @@ def event_hub(conn: HTTPConnection) -> EventHub:
     hub = conn.app.state.event_hub
     assert isinstance(hub, EventHub)
     return hub
-
-
-SSE_KEEPALIVE_S = 15.0
-"""Seconds of silence after which the event stream sends a comment (proxies close idle
-connections)."""
-
-
-def _job_events_after(
-    sessions: sessionmaker[Session], job_id: uuid.UUID, after: int
-) -> tuple[list[Delivery], bool]:
-    """The job's events with an id above ``after`` (at most ``READ_LIMIT``), and whether its
-    completion is at or before ``after`` (nothing more will come)."""
-    with sessions() as session:
-        events = session.scalars(
-            select(JobEvent)
-            .where(JobEvent.job_id == job_id, JobEvent.id > after)
-            .order_by(JobEvent.id)
-            .limit(READ_LIMIT)
-        )
-        out = [Delivery(e.id, e.job_id, json.dumps(event_message(e))) for e in events]
-        ended = after > 0 and bool(
-            session.scalar(
-                select(func.count())
-                .select_from(JobEvent)
-                .where(
-                    JobEvent.job_id == job_id,
-                    JobEvent.kind == "complete",
-                    JobEvent.id <= after,
-                )
-            )
-        )
-        return out, ended
-
-
-def _sse(delivery: Delivery) -> tuple[str, bool]:
-    """The server-sent event of ``delivery``, and whether it is the job's last."""
-    kind = json.loads(delivery.text)["type"]
-    return f"id: {delivery.id}\nevent: {kind}\ndata: {delivery.text}\n\n", kind == "job_complete"
-
-
-async def job_event_stream(
-    hub: EventHub,
-    sessions: sessionmaker[Session],
-    *,
-    user: User,
-    job_id: uuid.UUID,
-    after: int = 0,
-    keepalive_s: float = SSE_KEEPALIVE_S,
-) -> AsyncIterator[str]:
-    """The events of one job after ``after`` as server-sent events, ending after
-    ``job_complete``: first what is stored, then live from the hub, each event once, in
-    order. ``user`` must be allowed to see the job (the route checks)."""
-    sub = await hub.subscribe(user, after=after, job_id=job_id)
-    try:
-        yield "retry: 2000\n\n"
-        sent = after
-        while True:  # catch up from the database: what came before the hub's first read
-            missed, ended = await anyio.to_thread.run_sync(
-                _job_events_after, sessions, job_id, sent
-            )
-            if ended:
-                return
-            for delivery in missed:
-                text, last = _sse(delivery)
-                yield text
-                sent = delivery.id
-                if last:
-                    return
-            if len(missed) < READ_LIMIT:
-                break
-        while True:
-            with anyio.move_on_after(keepalive_s) as scope:
-                item = await sub.queue.get()
-            if scope.cancelled_caught:
-                yield ": keep-alive\n\n"
-                continue
-            if item is None:  # fell too far behind: the client resumes with Last-Event-ID
-                return
-            if item.id > sent:
-                text, last = _sse(item)
-                yield text
-                sent = item.id
-                if last:
-                    return
-    finally:
-        hub.unsubscribe(sub)

@@ -49,9 +49,17 @@ class RateLimiter:
 
     def hit(self, limit: str, *key: str) -> None:
         """Count one request for ``key``; ApiError 429 when it goes over ``limit``."""
+        self._apply(limit, key, count=True)
+
+    def check(self, limit: str, *key: str) -> None:
+        """ApiError 429 when ``key`` has spent ``limit`` already; counts nothing (for limits
+        on failures: checked before the attempt, hit only when it fails)."""
+        self._apply(limit, key, count=False)
+
+    def _apply(self, limit: str, key: tuple[str, ...], *, count: bool) -> None:
         for item in self._items(limit):
             try:
-                allowed = self._limiter.hit(item, *key)
+                allowed = self._limiter.hit(item, *key) if count else self._limiter.test(item, *key)
                 if allowed:
                     continue
                 reset, _ = self._limiter.get_window_stats(item, *key)

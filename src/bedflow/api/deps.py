@@ -29,6 +29,7 @@ from bedflow.storage import Storage
 
 __all__ = [
     "AdminUser",
+    "BearerToken",
     "CurrentUser",
     "OwnedBed",
     "OwnedFile",
@@ -46,6 +47,7 @@ __all__ = [
     "forget_identities",
     "gated_session",
     "login_limited",
+    "recheck_interval",
     "release_session",
     "user_for_token",
     "write_limited",
@@ -156,6 +158,15 @@ async def forget_identities(request: Request, state: StateDep) -> AsyncIterator[
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+BearerToken = Annotated[str | None, Depends(oauth2)]
+"""The raw bearer token of the request (for streams that check it again while they last)."""
+
+
+def recheck_interval(state: AppState) -> float:
+    """Seconds between two checks of a long-lived connection's token: ``auth_recheck_s``, or
+    the auth cache's time when that is shorter (a request would see a change no later)."""
+    cache = state.settings.auth_cache_seconds
+    return min(state.config.auth_recheck_s, cache) if cache > 0 else state.config.auth_recheck_s
 
 
 def get_admin(user: CurrentUser) -> User:
@@ -169,7 +180,9 @@ AdminUser = Annotated[User, Depends(get_admin)]
 
 
 def client_address(request: Request) -> str:
-    """The peer address (behind a proxy: uvicorn's --proxy-headers sets it from the proxy)."""
+    """The client's address: the peer's, or behind a proxy listed in BEDFLOW_TRUSTED_PROXIES
+    the one it names in X-Forwarded-For (see ``create_app``); a header from anyone else is
+    ignored."""
     return request.client.host if request.client else "unknown"
 
 

@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from bedflow._exceptions import Diagnostic
 from bedflow.cli._app import err, print_diagnostic
@@ -92,12 +93,17 @@ class ServerClient:
         raise ServerError(response.status_code, message, body if isinstance(body, dict) else {})
 
     def ws_url(self, last_event_id: int | None = None) -> str:
-        """The WebSocket of the user's job events."""
+        """The WebSocket of the user's job events (the token goes in ``ws_subprotocols``,
+        never in the URL, which servers and proxies log)."""
         base = "ws" + self.server.removeprefix("http")
-        query = httpx.QueryParams({"token": self.token})
+        query = httpx.QueryParams()
         if last_event_id is not None:
             query = query.set("last_event_id", str(last_event_id))
-        return f"{base}/api/v1/ws?{query}"
+        return f"{base}/api/v1/ws" + (f"?{query}" if query else "")
+
+    def ws_subprotocols(self) -> list[Subprotocol]:
+        """What the client offers: ``bedflow`` (accepted) and ``bearer.<token>``."""
+        return [Subprotocol("bedflow"), Subprotocol(f"bearer.{self.token}")]
 
 
 def explain(exc: ServerError, *, what: str = "") -> NoReturn:
@@ -142,7 +148,14 @@ def open_events(client: ServerClient) -> Iterator[ClientConnection | None]:
     with ExitStack() as stack:
         ws: ClientConnection | None
         try:
-            ws = stack.enter_context(connect(client.ws_url(), open_timeout=5, close_timeout=1))
+            ws = stack.enter_context(
+                connect(
+                    client.ws_url(),
+                    subprotocols=client.ws_subprotocols(),
+                    open_timeout=5,
+                    close_timeout=1,
+                )
+            )
         except (OSError, WebSocketException, TimeoutError):
             ws = None
         yield ws

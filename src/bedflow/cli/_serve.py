@@ -89,6 +89,9 @@ def serve(
     try:
         prepare_database(engine)
         ensure_admin(engine, make_sessionmaker(engine), settings, ApiConfig())
+    except BedflowError as exc:
+        err.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     run_server(
@@ -98,5 +101,9 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        # The app reads forwarded headers from BEDFLOW_TRUSTED_PROXIES only; uvicorn's
+        # default believes them from any loopback peer, so anyone on the host could pick
+        # the address that the sign-in limits count.
+        proxy_headers=False,
         log_level=log_level.lower(),
     )

@@ -39,12 +39,24 @@ SpecBody = Annotated[BedSpec, Depends(read_spec)]
 
 
 def _use_project(session: Session, user: User, project_id: uuid.UUID) -> None:
-    """404 when the user cannot see the project, 403 when they may not add beds to it."""
+    """404 when the user cannot see the project, 403 when they may not add beds to it (only
+    its owner, its editors and admins may)."""
     project = crud.get_project(session, user=user, project_id=project_id)
     if project is None:
         raise ApiError(404, "project not found")
     if crud.project_role(session, user=user, project=project) not in ("admin", "owner", "editor"):
         raise ApiError(403, "only the project's owner and editors may add beds to it")
+
+
+def _may_move(session: Session, user: User, bed: Bed, target: uuid.UUID | None) -> None:
+    """Moving a bed into, between or out of projects changes who may read and change it: only
+    its owner (or an admin) may, and only into a project where they may add beds. A project
+    editor may change the bed but not carry it off into a project of their own (where they
+    would keep it after being removed from this one)."""
+    if bed.owner_id != user.id and not user.is_admin:
+        raise ApiError(403, "only the bed's owner may move it to another project")
+    if target is not None:
+        _use_project(session, user, target)
 
 
 def _record(session: Session, user: User, action: str, bed: Bed) -> None:
@@ -175,8 +187,10 @@ def update_bed(
     the spec by `.bed` text; fields left out stay as they are."""
     spec = spec_from_text(body.text) if body.text is not None else None
     clear = "project_id" in body.model_fields_set and body.project_id is None
-    if body.project_id is not None:
-        _use_project(session, user, body.project_id)
+    if (body.project_id is not None and body.project_id != bed.project_id) or (
+        clear and bed.project_id is not None
+    ):
+        _may_move(session, user, bed, body.project_id)
     crud.update_bed(
         session,
         bed=bed,

@@ -3,21 +3,28 @@ server-sent events of one job."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Annotated, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
-from bedflow.api._jobs import EventHub, event_hub, job_event_stream, submit_job
+from bedflow.api._jobs import EventHub, event_hub, submit_job
+from bedflow.api._sse import job_event_stream
+from bedflow.api._state import AppState
 from bedflow.api.deps import (
+    BearerToken,
     CurrentUser,
     OwnedJob,
     SessionDep,
     StateDep,
+    recheck_interval,
     release_session,
+    user_for_token,
     write_limited,
 )
 from bedflow.api.schemas import (
@@ -31,6 +38,8 @@ from bedflow.api.schemas import (
 )
 from bedflow.api.schemas.common import Instant
 from bedflow.db import Job, JobStatus, User, crud
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(
     prefix="/jobs",
@@ -161,6 +170,15 @@ def job_logs(
     )
 
 
+def _still_allowed(state: AppState, token: str, job_id: uuid.UUID) -> User | None:
+    """The user of ``token`` if it still holds and they may still see the job, else None."""
+    with state.read_sessions() as session:
+        user = user_for_token(session, state, token)
+        if user is None or crud.get_job(session, user=user, job_id=job_id) is None:
+            return None
+        return user
+
+
 _SSE_EXAMPLE = (
     'id: 42\nevent: status\ndata: {"id": 42, "type": "status", "job_id": "...", '
     '"seq": 7, "stage": "pack", "progress": 35.0, ...}\n\n'
@@ -185,6 +203,7 @@ def job_events(
     user: CurrentUser,
     job: OwnedJob,
     hub: Annotated[EventHub, Depends(event_hub)],
+    token: BearerToken,
     last_event_id: Annotated[
         int | None, Query(ge=0, le=2**62, description="resume after this event id")
     ] = None,
@@ -200,12 +219,32 @@ def job_events(
     that ended before `Last-Event-ID`). It resumes after the `Last-Event-ID` header, which
     browsers' `EventSource` sends on reconnecting, or the `last_event_id` parameter; without
     either it starts at the job's first event. Comments (`: keep-alive`) mark idle stretches.
+    The token is checked again every few seconds while the stream lasts: once it is revoked,
+    the password changed, the user deactivated or the job no longer visible to them, the
+    stream sends `event: unauthorized` and ends.
 
         curl -N -H "Authorization: Bearer $TOKEN" $SERVER/api/v1/jobs/$JOB/events
     """
     release_session(session)  # the stream may last minutes: give the connection back now
     after = last_event_id_header if last_event_id_header is not None else last_event_id
-    stream = job_event_stream(hub, state.read_sessions, user=user, job_id=job.id, after=after or 0)
+    job_id = job.id
+
+    async def recheck() -> User | None:
+        try:
+            return await anyio.to_thread.run_sync(_still_allowed, state, token or "", job_id)
+        except Exception:  # the database blinked: keep streaming, ask again next time
+            log.warning("re-checking an event stream's token failed", exc_info=True)
+            return user
+
+    stream = job_event_stream(
+        hub,
+        state.read_sessions,
+        user=user,
+        job_id=job_id,
+        after=after or 0,
+        recheck=recheck,
+        recheck_s=recheck_interval(state),
+    )
     return StreamingResponse(
         stream,
         media_type="text/event-stream",

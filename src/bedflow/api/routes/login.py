@@ -29,19 +29,23 @@ def login_access_token(
 ) -> AccessToken:
     """Exchange an email (``username``) and password for an access token.
 
+    Attempts are limited per client address (``ApiConfig.login_limit``), and failed ones
+    again (``login_failure_limit``): a guesser is slowed down where they are, and the account
+    stays open to its owner elsewhere.
+
     ``curl -d username=alice@example.com -d password=... /api/v1/login/access-token``
     """
-    state.limiter.hit(state.config.login_limit, "login-account", form.username.lower()[:320])
+    address = client_address(request)
+    state.limiter.check(state.config.login_failure_limit, "login-failed", address)
     try:
         user = crud.authenticate(session, email=form.username, password=form.password)
     except ValueError:  # not an email address at all
         user = None
     if user is None:
+        state.limiter.hit(state.config.login_failure_limit, "login-failed", address)
         raise ApiError(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
     token, expires = create_access_token(
         user_id=user.id, key=state.token_key, lifetime=token_lifetime(state)
     )
-    crud.record_activity(
-        session, user=user, action="user.login", detail={"address": client_address(request)}
-    )
+    crud.record_activity(session, user=user, action="user.login", detail={"address": address})
     return AccessToken(access_token=token, expires_at=expires)

@@ -7,9 +7,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,10 +16,18 @@ from bedflow.db._accounts import ApiToken, User
 from bedflow.db._base import utcnow
 from bedflow.db._types import Role
 from bedflow.db.crud._common import Page, paginate
+from bedflow.db.crud._passwords import (
+    check_password,
+    dummy_verify,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
 __all__ = [
     "TOKEN_PREFIX",
     "authenticate",
+    "check_password",
     "count_users",
     "create_api_token",
     "create_user",
@@ -31,6 +37,7 @@ __all__ = [
     "hash_password",
     "list_api_tokens",
     "list_users",
+    "normalize_email",
     "revoke_api_token",
     "update_user",
     "user_for_token",
@@ -40,34 +47,33 @@ __all__ = [
 TOKEN_PREFIX = "bf_"
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 """A personal token's ``last_used_at`` is written at most this often."""
-MIN_PASSWORD_LENGTH = 8
-_hasher = PasswordHasher()
-# Verifying against this when the email is unknown takes as long as a real check, so the
-# time of a failed login does not tell whether the account exists.
-_DUMMY_HASH = _hasher.hash("not a password")
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password``."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise RequestError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    return _hasher.hash(password)
+def normalize_email(email: str) -> str:
+    """The form an email is stored and compared in: trimmed, lowercase (local part too).
 
+    Addresses that differ only in case reach the same person everywhere in practice, and two
+    accounts for them are a way to impersonate someone.
 
-def verify_password(password: str, hashed: str) -> bool:
-    """Whether ``password`` matches ``hashed``."""
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _normalize_email(email: str) -> str:
+    >>> normalize_email(" Alice@Example.COM ")
+    'alice@example.com'
+    """
     email = email.strip()
     if "@" not in email or len(email) > 320:
         raise RequestError(f"not an email address: {email!r}")
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return email.lower()
+
+
+def _same_email(email: str) -> ColumnElement[bool]:
+    # Rows written before emails were lowercased may hold capitals: compare lowercased.
+    return func.lower(User.email) == normalize_email(email)
+
+
+def _taken(session: Session, email: str, *, other_than: uuid.UUID | None = None) -> bool:
+    stmt = select(User.id).where(_same_email(email))
+    if other_than is not None:
+        stmt = stmt.where(User.id != other_than)
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def create_user(
@@ -79,9 +85,14 @@ def create_user(
     full_name: str = "",
     is_active: bool = True,
 ) -> User:
-    """A new user; ConflictError when the email is taken."""
+    """A new user; ConflictError when the email is taken (in any case), RequestError when the
+    password is too short or too easy to guess."""
+    email = normalize_email(email)
+    check_password(password, email=email, full_name=full_name)
+    if _taken(session, email):
+        raise ConflictError(f"a user with email {email!r} exists already")
     user = User(
-        email=_normalize_email(email),
+        email=email,
         hashed_password=hash_password(password),
         role=role,
         full_name=full_name,
@@ -101,23 +112,38 @@ def get_user(session: Session, *, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
 
 
+def _candidates(session: Session, email: str) -> list[User]:
+    """The users whose email equals ``email`` but for case: one, except for accounts made
+    before emails were lowercased. Then the one spelled exactly as given comes first, then
+    the lowercase one, then the oldest: the same order every time."""
+    typed = email.strip()
+    exact = case((User.email == typed, 0), (User.email == typed.lower(), 1), else_=2)
+    stmt = select(User).where(_same_email(email))
+    return list(session.scalars(stmt.order_by(exact, User.created_at, User.id)))
+
+
 def get_user_by_email(session: Session, *, email: str) -> User | None:
-    """The user with this email (domain compared case-insensitively), or None."""
-    return session.scalar(select(User).where(User.email == _normalize_email(email)))
+    """The user with this email, compared without regard to case, or None."""
+    found = _candidates(session, email)
+    return found[0] if found else None
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; upgrades outdated hashes."""
-    user = get_user_by_email(session, email=email)
-    if user is None:
-        verify_password(password, _DUMMY_HASH)
+    """The active user with this email and password, or None; upgrades outdated hashes.
+
+    Should several old accounts share the email but for case, the password is tried against
+    each in ``get_user_by_email``'s order and the first that it opens is signed in."""
+    candidates = _candidates(session, email)
+    if not candidates:
+        dummy_verify(password)
         return None
-    if not user.is_active or not verify_password(password, user.hashed_password):
-        return None
-    if _hasher.check_needs_rehash(user.hashed_password):
-        user.hashed_password = _hasher.hash(password)
-        session.commit()
-    return user
+    for user in candidates:
+        if user.is_active and verify_password(password, user.hashed_password):
+            if needs_rehash(user.hashed_password):
+                user.hashed_password = hash_password(password)
+                session.commit()
+            return user
+    return None
 
 
 def list_users(
@@ -148,10 +174,17 @@ def update_user(
 ) -> User:
     """Change the given fields of ``user``."""
     if email is not None:
-        user.email = _normalize_email(email)
+        email = normalize_email(email)
+        if _taken(session, email, other_than=user.id):
+            raise ConflictError(f"a user with email {email!r} exists already")
+        user.email = email
     if password is not None:
+        check_password(password, email=user.email, full_name=full_name or user.full_name)
         user.hashed_password = hash_password(password)
         user.password_changed_at = utcnow()
+        # A password change is how a user takes their account back: the personal tokens
+        # made before it are revoked with the access tokens issued before it.
+        _revoke_all_tokens(session, user_id=user.id, now=user.password_changed_at)
     if full_name is not None:
         user.full_name = full_name
     if role is not None:
@@ -234,6 +267,15 @@ def revoke_api_token(session: Session, *, user: User, token_id: uuid.UUID) -> bo
         row.revoked_at = utcnow()
     session.commit()
     return True
+
+
+def _revoke_all_tokens(session: Session, *, user_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def count_users(session: Session) -> int:
