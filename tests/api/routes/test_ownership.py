@@ -146,7 +146,11 @@ def test_owner_fields_cannot_be_written_by_anyone(api: Api) -> None:
     assert api.client.patch(url, json={"name": "mine now"}, headers=w.h_editor).status_code == 403
     assert api.client.delete(url, headers=w.h_editor).status_code == 403
     r = api.client.post(
-        f"{url}/members", json={"email": w.friend.email, "role": "editor"}, headers=w.h_editor
+        f"{url}/invitations", json={"email": w.friend.email, "role": "editor"}, headers=w.h_editor
+    )
+    assert r.status_code == 403
+    r = api.client.patch(
+        f"{url}/members/{w.editor.id}", json={"role": "viewer"}, headers=w.h_editor
     )
     assert r.status_code == 403
     r = api.client.delete(f"{url}/members/{w.editor.id}", headers=w.h_editor)
