@@ -602,3 +602,29 @@ def test_rerun_starts_from_a_clean_case(packed: PackedBed, tmp_path: Path) -> No
     assert left == ["0", "Allrun", "bedflow-case.json", "case.foam", "constant", "system"]
     assert sorted(p.name for p in (tmp_path / "0").iterdir()) == ["U", "p"]
     assert (tmp_path / "constant" / "triSurface" / "particles.stl").is_file()
+
+
+def test_solver_surface_does_not_depend_on_the_export_setting(
+    packed: PackedBed, esi_case: OpenFoamCase, tmp_path: Path
+) -> None:
+    """particles.stl came from the same geometry code as the exported files, so a lighter
+    export would have changed the surface OpenFOAM meshes, and its pressure drop. It is the
+    solvers' own surface now: the same bytes whatever export.chord_error says, and the
+    icospheres it always was (the subdivision the face budget allows for the count)."""
+    from bedflow.geometry._tessellation import sphere_subdivisions
+
+    def particles_stl(chord_error: float) -> bytes:
+        spec = make_spec()
+        export = spec.export.model_copy(update={"chord_error": chord_error})
+        case = write_case(
+            packed,
+            spec.model_copy(update={"export": export}),
+            tmp_path / f"c{chord_error}",
+            version=ESI_V1912,
+        )
+        return (case.directory / ESI_V1912.surface_dir / "particles.stl").read_bytes()
+
+    default = (esi_case.directory / ESI_V1912.surface_dir / "particles.stl").read_bytes()
+    assert particles_stl(0.02) == default == particles_stl(0.0005)
+    triangles = int(np.frombuffer(default[80:84], dtype="<u4")[0])
+    assert triangles == packed.count * 20 * 4 ** sphere_subdivisions(packed.count)

@@ -90,3 +90,27 @@ def test_mismatched_grids_are_rejected(tmp_path: Path) -> None:
         )
     with pytest.raises(CfdInputError, match="nothing to write"):
         write_vti(tmp_path / "y.vti", 1.0)
+
+
+def test_field_data_and_comment_describe_the_dataset(tmp_path: Path) -> None:
+    """What was simulated travels in the file: numbers as Float64 FieldData under ImageData
+    (ParaView's Information panel), prose as an XML comment that may not hold "--"."""
+    path = tmp_path / "described.vti"
+    write_vti(
+        path,
+        1e-3,
+        cell_data={"p": np.zeros((2, 2, 2))},
+        field_data={"velocity_m_s": 0.005, "slab_z_m": (0.01, 0.02)},
+        comment="simulated at 3.5 mm/s -- scaled to 5 mm/s",
+    )
+    root = ET.parse(path).getroot()  # still well-formed XML
+    image = root.find("ImageData")
+    assert image is not None
+    arrays = {a.get("Name"): a for a in image.iter("DataArray")}
+    field = image.find("FieldData")
+    assert field is not None and [a.get("Name") for a in field] == ["velocity_m_s", "slab_z_m"]
+    assert arrays["slab_z_m"].get("NumberOfTuples") == "2"
+    values = _decode(arrays["slab_z_m"].text or "", np.dtype("<f8"))
+    np.testing.assert_array_equal(values, [0.01, 0.02])
+    text = path.read_text()
+    assert "simulated at 3.5 mm/s - - scaled to 5 mm/s" in text

@@ -1,7 +1,8 @@
 """`bedflow serve --workers 2` for real: each worker process listens on a socket of its own
 (SO_REUSEPORT), so the kernel hands each new connection to one of them by a hash of its
 addresses; a burst of connections is served by both; a worker that dies is replaced on its
-socket, and SIGTERM stops them all.
+socket, and SIGTERM stops them all. A worker killed outright leaves no embedded job workers
+behind: they notice that their server is gone and exit.
 
 With uvicorn's shared socket the first worker to wake accepted every waiting connection:
 bench/bench_api.py found all 50 of its keep-alive connections on one of two workers in most
@@ -26,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.utils.net import free_port
+from tests.utils.procs import group_members, stop_group
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT")
 
@@ -128,9 +130,9 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         _wait(lambda: _healthy(port) and len(_children(proc.pid)) == 2, "the server")
         yield proc, port
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        # the whole group, even when the server has exited: a worker killed by the test
+        # leaves its own children to init, and they were left running until 2026-12
+        stop_group(proc, timeout=2.0)
         log.close()
 
 
@@ -152,14 +154,21 @@ def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced(
         for conn in connections:
             conn.close()
 
+    # each server process runs its embedded job workers; killed without its shutdown, it
+    # cannot stop them, and they exit by themselves instead of living on under init
+    _wait(lambda: len(_children(workers[0])) == 2, "the embedded job workers")
+    orphans = _children(workers[0])
     os.kill(workers[0], signal.SIGKILL)
     _wait(
         lambda: len(_children(proc.pid)) == 2 and workers[0] not in _children(proc.pid),
         "a new worker",
     )
+    # (they check once started: importing the numerics takes up to a minute on a loaded machine)
+    _wait(lambda: not any(_running(pid) for pid in orphans), "the orphaned job workers", 180.0)
     _wait(lambda: all(_healthy(port) for _ in range(CONNECTIONS)), "both sockets served")
 
     everyone = set(workers) | set(_children(proc.pid))
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
     _wait(lambda: not any(_running(pid) for pid in everyone), "the workers to stop", 10.0)
+    _wait(lambda: not group_members(proc.pid), "every process of the server to stop", 10.0)

@@ -203,6 +203,10 @@ def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     zero = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 0 }"))
     two = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 2 }"))
     assert spec_hash(zero) == spec_hash(foam) != spec_hash(two)
+    # export.chord_error came later still
+    fine = parse(bed_text(extra="export { chord_error = 0.001 }"))
+    default = parse(bed_text(extra="export { chord_error = 0.005 }"))
+    assert spec_hash(default) == spec_hash(parse(bed_text())) != spec_hash(fine)
 
 
 def test_spec_validates_when_built_from_python_or_json() -> None:

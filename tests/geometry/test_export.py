@@ -161,7 +161,7 @@ def test_non_watertight_part_is_reported(geometry: BedGeometry, tmp_path: Path) 
     broken = BedGeometry(
         parts={**geometry.parts, "particles": holed},
         closed=geometry.closed,
-        subdivisions=geometry.subdivisions,
+        tessellation=geometry.tessellation,
         wall_sections=geometry.wall_sections,
     )
     report = export_geometry(broken, spec_in("mm"), tmp_path, formats=["ply"])
@@ -197,7 +197,7 @@ def test_blend_is_written_by_blender(geometry: BedGeometry, tmp_path: Path) -> N
     small = BedGeometry(
         parts={k: v for k, v in geometry.parts.items() if k != "fluid"},
         closed=geometry.closed - {"fluid"},
-        subdivisions=geometry.subdivisions,
+        tessellation=geometry.tessellation,
         wall_sections=geometry.wall_sections,
     )
     report = export_geometry(small, spec_in("mm"), tmp_path, formats=["blend"])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from bedflow import dsl
+from bedflow import BedValidationError, dsl
 from bedflow.dsl import BedSpec
 from bedflow.geometry import BedGeometry, PackedBed, build_geometry, pack
 from bedflow.geometry._mesh import (
@@ -238,3 +238,70 @@ def test_box_column_hemispherical_lid_is_a_noted_flat_plate() -> None:
     geo = build_geometry(placed(spec, [[0.0, 0.0, 0.0025]], [[1, 0, 0, 0]]), spec)
     assert any("hemispherical" in note for note in geo.notes)
     assert geo["lids"].is_watertight
+
+
+def _chord_errors(packed: PackedBed, geo: BedGeometry) -> float:
+    """The largest gap between a sphere and the planes of its triangles, over the diameter."""
+    mesh = geo["particles"]
+    per = len(mesh.faces) // packed.count
+    tri = np.asarray(mesh.triangles).reshape(packed.count, per, 3, 3)
+    normal = np.cross(tri[:, :, 1] - tri[:, :, 0], tri[:, :, 2] - tri[:, :, 0])
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    centers = np.asarray(packed.centers)[:, None, :]
+    dist = np.abs(np.einsum("npk,npk->np", normal, tri[:, :, 0] - centers))
+    r = np.asarray(packed.radii)[:, None]
+    return float(((r - dist) / (2 * r)).max())
+
+
+@pytest.mark.parametrize("chord_error", [0.02, 0.005, 0.001])
+def test_export_tessellation_follows_the_chord_error(
+    hex_bed: PackedBed, chord_error: float
+) -> None:
+    """Exported spheres were icospheres of 5120 triangles whenever a bed had fewer than ~390
+    of them (bed-particles.stl: 30.7 MB for 120 spheres). Now export.chord_error decides: the
+    coarsest geodesic sphere whose triangles lie within that fraction of the diameter of the
+    sphere, closed."""
+    spec = hex_spec(f"export {{ chord_error = {chord_error} }}")
+    geo = build_geometry(hex_bed, spec)
+    measured = _chord_errors(hex_bed, geo)
+    assert measured <= chord_error
+    assert measured == pytest.approx(geo.tessellation.chord_error, rel=1e-6)
+    assert geo["particles"].is_watertight
+    if chord_error * 2 <= 0.02:
+        coarser = build_geometry(hex_bed, hex_spec(f"export {{ chord_error = {chord_error * 2} }}"))
+        assert len(coarser["particles"].faces) < len(geo["particles"].faces)
+
+
+def test_default_export_of_a_thousand_spheres_is_tens_of_megabytes() -> None:
+    """1000 spheres at the default chord error (0.5% of d): 720 triangles a sphere, a 36 MB
+    binary STL (84 bytes + 50 a triangle); it was 64 MB at 1280 and 30.7 MB for 120 spheres."""
+    spec = dsl.parse(
+        "bed { diameter = 50 mm; height = 100 mm } particles { diameter = 5 mm; count = 1000 }"
+    )
+    bed = pack(spec, engine="hexagonal_3d")
+    geo = build_geometry(bed, spec)
+    assert bed.count == 1000 and geo.tessellation.sphere_triangles == 720
+    assert 84 + 50 * len(geo["particles"].faces) == 36_000_084
+
+
+def test_face_budget_coarsens_a_huge_bed_and_says_so() -> None:
+    from bedflow.geometry._tessellation import export_tessellation
+
+    tess, note = export_tessellation(0.001, 20000)
+    assert tess.sphere_triangles == 320 and note is not None and "0.001" in note
+    assert export_tessellation(0.005, 120) == (export_tessellation(0.005, 1)[0], None)
+
+
+@pytest.mark.parametrize("value", ["0.0001", "0.05"])
+def test_chord_error_out_of_range_is_refused(value: str) -> None:
+    with pytest.raises(BedValidationError, match="chord_error"):
+        hex_spec(f"export {{ chord_error = {value} }}")
+
+
+def test_cylinder_sides_follow_the_chord_error() -> None:
+    """A polygon of n sides lies within (1 - cos(pi / n)) / 2 of the diameter of its circle."""
+    from bedflow.geometry._tessellation import cylinder_sections
+
+    for c in (0.0005, 0.005, 0.02):
+        n = cylinder_sections(c)
+        assert (1 - math.cos(math.pi / n)) / 2 <= c and n % 4 == 0

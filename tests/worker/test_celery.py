@@ -18,6 +18,7 @@ from bedflow.db import BedFile, Job, Result, crud, make_engine, make_sessionmake
 from bedflow.worker._celery import make_celery, send_job
 from tests.utils.db import make_user, postgres_database
 from tests.utils.jobs import SECRET, SLOW, celery_worker_command, job_bed, wait_for
+from tests.utils.procs import stop_group
 
 BROKER = os.environ.get("BEDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -68,14 +69,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             yield c
         finally:
             for process in c.workers:
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGTERM)
-            for process in c.workers:
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+                stop_group(process)
             engine.dispose()
 
 

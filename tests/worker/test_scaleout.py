@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from bedflow.settings import get_settings
 from tests.utils.db import make_user, postgres_database
 from tests.utils.jobs import SECRET, celery_worker_command, job_bed, wait_for
 from tests.utils.net import free_port
+from tests.utils.procs import stop_group
 from tests.utils.sse import parse_sse
 
 BROKER = os.environ.get("BEDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -139,14 +139,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             yield Cluster(engine, f"{prefix}bedflow:job-events", servers, processes)
         finally:
             for process in processes:
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+                stop_group(process)
             engine.dispose()
 
 

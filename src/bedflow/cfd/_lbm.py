@@ -6,6 +6,7 @@ loop (convergence, progress, cancellation, Mach guard) and packages the result.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -39,6 +40,8 @@ __all__ = [
     "LbmResult",
     "Permeability",
     "SolverProgress",
+    "compile_kernels",
+    "kernels_ready",
     "permeability_from_voxels",
     "solve_periodic",
 ]
@@ -55,7 +58,9 @@ class SolverProgress:
     :data:`~bedflow.cfd._constants.PROGRESS_INTERVAL_S` seconds.
 
     ``relative_change`` is the change of the mean velocity between the last two convergence
-    checks, relative to its value (NaN before the second check).
+    checks, relative to its value (NaN before the second check). ``compiling`` is True in the
+    one report sent before the kernels are compiled (or loaded from numba's cache), which
+    takes tens of seconds the first time on a machine.
     """
 
     iteration: int
@@ -63,6 +68,7 @@ class SolverProgress:
     mean_velocity: float
     relative_change: float
     elapsed_s: float
+    compiling: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +81,7 @@ class LbmResult:
     mean_velocity : superficial velocity along z, mean of u_z over all nodes (solid ones count 0)
     permeability : k = nu * mean_velocity / body_force, lattice units (voxels^2)
     history : (n_checks, 3) float, columns iteration, mean velocity, relative change
+    elapsed_s : s, the time loop alone; compile_s : s, compiling (or loading) the kernels first
     mlups, mflups : million lattice (all nodes) / fluid-node updates per second of time stepping
     """
 
@@ -92,6 +99,7 @@ class LbmResult:
     elapsed_s: float
     mlups: float
     mflups: float
+    compile_s: float = 0.0
 
     @cached_property
     def porosity(self) -> float:
@@ -215,9 +223,6 @@ def solve_periodic(
     solid = _validate_solid(solid)
     dt = _float_dtype(dtype)
     tau = _relaxation_time(tau, viscosity)
-    nu = (tau - 0.5) / 3.0
-    omega_p = 1.0 / tau
-    omega_m = 1.0 / (0.5 + TRT_MAGIC / (tau - 0.5))
     gz = float(body_force)
     if not (math.isfinite(gz) and gz > 0.0):
         raise CfdInputError(f"body_force must be a positive lattice force density, got {gz}")
@@ -225,7 +230,57 @@ def solve_periodic(
         raise CfdInputError("max_iterations and check_every must be >= 1")
     if not tolerance >= 0.0:
         raise CfdInputError(f"tolerance must be >= 0, got {tolerance}")
+    if progress is not None and not kernels_ready(dt):
+        progress(SolverProgress(0, max_iterations, 0.0, math.nan, 0.0, compiling=True))
+    compile_s = compile_kernels(dt)
+    result = _solve(solid, dt, tau, gz, max_iterations, tolerance, check_every, progress, cancel)
+    return dataclasses.replace(result, compile_s=compile_s)
 
+
+#: The numba kernels of one time step and of the moments; each compiles on its first call.
+_KERNELS = ("stream_collide", "fill_ghosts", "moments", "macroscopic")
+
+
+def kernels_ready(dtype: DTypeLike = np.float32) -> bool:
+    """Whether the kernels are compiled for ``dtype`` in this process already (else the next
+    solve first compiles them, or loads them from numba's on-disk cache)."""
+    name = np.dtype(dtype).name
+    return all(
+        any(str(sig[0].dtype) == name for sig in getattr(kernels, k).signatures)  # f's dtype
+        for k in _KERNELS
+    )
+
+
+def compile_kernels(dtype: DTypeLike = np.float32) -> float:
+    """Compile (or load from numba's cache) the kernels for ``dtype`` by two steps on a tiny
+    domain, so that no solve times them; the seconds it took, 0 when they were ready."""
+    dt = _float_dtype(dtype)
+    if kernels_ready(dt):
+        return 0.0
+    start = time.perf_counter()
+    tiny = np.zeros((4, 4, 4), dtype=bool)
+    tiny[:, 0, :] = True
+    _solve(tiny, dt, DEFAULT_TAU, DEFAULT_BODY_FORCE, 2, 0.0, 1, None, None)
+    took = time.perf_counter() - start
+    logger.info("LBM kernels (%s) compiled or loaded in %.1f s", dt.name, took)
+    return took
+
+
+def _solve(
+    solid: BoolArray,
+    dt: np.dtype[Any],
+    tau: float,
+    gz: float,
+    max_iterations: int,
+    tolerance: float,
+    check_every: int,
+    progress: ProgressCallback | None,
+    cancel: CancelCallback | None,
+) -> LbmResult:
+    """The time loop of :func:`solve_periodic` on validated input."""
+    nu = (tau - 0.5) / 3.0
+    omega_p = 1.0 / tau
+    omega_m = 1.0 / (0.5 + TRT_MAGIC / (tau - 0.5))
     nz, ny, nx = solid.shape
     n_nodes = solid.size
     n_fluid = n_nodes - int(np.count_nonzero(solid))
@@ -245,15 +300,12 @@ def solve_periodic(
     converged = False
     iteration = 0
     t0 = time.perf_counter()
-    t_first = t0
     last_report = t0
     while iteration < max_iterations:
         # Steps alternate even (local) and odd (streaming); iteration 0 is even.
         kernels.stream_collide(f, stride, nz, ny, nx, iteration % 2 == 1, fluid, *links, params)
         iteration += 1
         now = time.perf_counter()
-        if iteration == 1:
-            t_first = now  # the first call compiles or loads the kernel: keep it out of MLUPS
         at_check = iteration % check_every == 0 or iteration == max_iterations
         at_report = now - last_report >= PROGRESS_INTERVAL_S
         if not (at_check or at_report):
@@ -287,8 +339,8 @@ def solve_periodic(
     kernels.fill_ghosts(f, stride, nz, ny, odd, *links)
     kernels.macroscopic(f, stride, nz, ny, nx, odd, fluid, params, rho, vel)
     mean_u = float(vel[2].sum(dtype=np.float64)) / n_nodes
-    timed = t_end - t_first
-    steps = iteration - 1
+    timed = t_end - t0  # the kernels were compiled before (compile_kernels)
+    steps = iteration
     mlups = n_nodes * steps / timed / 1e6 if steps > 0 and timed > 0 else math.nan
     if not converged and tolerance > 0.0:
         logger.warning(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -67,6 +68,12 @@ def _prepare(
     return out, shape
 
 
+def _xml_comment(text: str) -> str:
+    """``text`` as an XML comment (which may not hold ``--``)."""
+    body = re.sub(r"-(?=-)", "- ", text.replace("\r", "")).rstrip("-")
+    return f"<!--\n{body}\n-->"
+
+
 def write_vti(
     path: str | os.PathLike[str],
     spacing: float | Sequence[float],
@@ -74,6 +81,8 @@ def write_vti(
     *,
     cell_data: Mapping[str, NDArray[Any]] | None = None,
     point_data: Mapping[str, NDArray[Any]] | None = None,
+    field_data: Mapping[str, float | Sequence[float]] | None = None,
+    comment: str | None = None,
     encoding: Literal["base64", "raw"] = "base64",
 ) -> None:
     """Write fields on a uniform grid to a VTK ``.vti`` file.
@@ -83,6 +92,10 @@ def write_vti(
     cell_data : name -> (nz, ny, nx) scalar or (ncomp, nz, ny, nx) vector array, one value per
         voxel, e.g. ``{"velocity": result.velocity, "solid": result.solid}``
     point_data : the same, one value per grid point
+    field_data : name -> a number or a sequence of numbers describing the whole dataset
+        (written as Float64 ``<FieldData>``, which ParaView shows in its Information panel),
+        e.g. ``{"superficial_velocity_m_s": 0.005}``
+    comment : text written as an XML comment at the top of the file, e.g. what was simulated
     encoding : "base64" (inline, well-formed XML) or "raw" (appended binary)
 
     Arrays are indexed [z, y, x] (components first for vectors, as :class:`LbmResult` stores
@@ -111,16 +124,22 @@ def write_vti(
     sx, sy, sz = _vec3("spacing", spacing)
     ox, oy, oz = _vec3("origin", origin)
 
+    fields = [
+        (name, np.atleast_1d(np.asarray(value, dtype="<f8")).ravel())
+        for name, value in (field_data or {}).items()
+    ]
     appended: list[bytes] = []
     offset = 0
 
-    def array_xml(name: str, a: NDArray[Any], ncomp: int) -> str:
+    def array_xml(name: str, a: NDArray[Any], ncomp: int, tuples: int | None = None) -> str:
         nonlocal offset
         payload = np.uint64(a.nbytes).tobytes() + a.tobytes()
         head = (
             f'<DataArray type="{_VTK_TYPES[a.dtype.newbyteorder("=")]}" Name="{name}" '
             f'NumberOfComponents="{ncomp}"'
         )
+        if tuples is not None:
+            head += f' NumberOfTuples="{tuples}"'
         if encoding == "raw":
             appended.append(payload)
             xml = f'{head} format="appended" offset="{offset}"/>'
@@ -131,9 +150,13 @@ def write_vti(
 
     lines = [
         '<?xml version="1.0"?>',
+        *([_xml_comment(comment)] if comment else []),
         '<VTKFile type="ImageData" version="1.0" byte_order="LittleEndian" header_type="UInt64">',
         f'  <ImageData WholeExtent="{extent}" Origin="{ox!r} {oy!r} {oz!r}" '
         f'Spacing="{sx!r} {sy!r} {sz!r}">',
+        *(["    <FieldData>"] if fields else []),
+        *("      " + array_xml(n, a, 1, a.size) for n, a in fields),
+        *(["    </FieldData>"] if fields else []),
         f'    <Piece Extent="{extent}">',
         "      <PointData>",
         *("        " + array_xml(n, a, c) for n, a, c in points),

@@ -42,17 +42,17 @@ def run_solver(
     columns = (
         TextColumn("[bold]solving[/]"),
         BarColumn(),
-        TextColumn("iteration {task.fields[iteration]}"),
+        TextColumn("{task.fields[status]}"),
         TextColumn("change {task.fields[change]}"),
         TimeElapsedColumn(),
     )
     try:
         with CancelOnInterrupt() as cancel, Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("solve", total=1.0, iteration=0, change="—")
+            task = bar.add_task("solve", total=1.0, status="starting", change="—")
 
             def progress(p: cfd.FlowProgress) -> None:
                 change = f"{p.change:.2e}" if p.change == p.change else "—"
-                bar.update(task, completed=p.fraction, iteration=p.iteration, change=change)
+                bar.update(task, completed=p.fraction, status=p.status, change=change)
 
             return cfd.simulate(
                 packed, spec, solver=solver, output_dir=target, progress=progress, cancel=cancel

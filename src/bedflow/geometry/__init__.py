@@ -13,7 +13,7 @@ from bedflow.geometry._correlations import benyahia_oneill_porosity, dixon_poros
 from bedflow.geometry._dem import DemProgress, DemResult, PackingCancelled, dem_pack
 from bedflow.geometry._engines import Engine, PackProgress, engines
 from bedflow.geometry._export import ExportReport, export_formats, export_geometry
-from bedflow.geometry._mesh import BedGeometry, build_geometry
+from bedflow.geometry._mesh import BedGeometry, build_geometry, solver_particles
 from bedflow.geometry._metrics import (
     BedMetrics,
     bed_metrics,
@@ -61,5 +61,6 @@ __all__ = [
     "ring_pack",
     "select_engine",
     "slab_solid_volume",
+    "solver_particles",
     "voxelize",
 ]

@@ -5,9 +5,12 @@ Coordinates are SI (m), the column floor at z = 0 and its axis at x = y = 0, as 
 
 ``particles``
     Every particle, one closed mesh per particle, all in one :class:`trimesh.Trimesh`.
-    Spheres are icospheres with their vertices on the sphere (inscribed: the mesh volume is
-    below 4/3 pi r^3 by ~3.4 %, 0.86 %, 0.22 % at subdivision 2, 3, 4). Cylinders (axis along
-    the particle's local z) and cubes are placed with ``packed.orientations``.
+    Curved surfaces are drawn within ``export.chord_error`` of the true one (relative to the
+    diameter; see :mod:`bedflow.geometry._tessellation`): spheres are geodesic spheres with
+    their vertices on the sphere (inscribed), cylinders (axis along the particle's local z)
+    polygons of as many sides; cubes are exact. They are placed with ``packed.orientations``.
+    The CFD solvers mesh their own, finer surface (:func:`solver_particles`), so the export
+    setting never changes a pressure drop.
 ``wall``
     ``export.wall_mode``: ``surface`` is the open inner side surface of the column (with
     ``inlet`` and ``outlet`` it closes the fluid region exactly, vertex for vertex); ``solid``
@@ -38,14 +41,23 @@ import trimesh
 
 from bedflow.dsl import BedSpec
 from bedflow.geometry._packed import Column, PackedBed
+from bedflow.geometry._tessellation import (
+    PARTICLE_CYLINDER_SECTIONS,
+    Tessellation,
+    export_tessellation,
+    solver_tessellation,
+    sphere_subdivisions,
+)
 from bedflow.geometry._types import FloatArray, IntArray
 
 __all__ = [
     "PART_NAMES",
     "BedGeometry",
+    "Tessellation",
     "build_geometry",
     "column_sections",
     "quaternion_matrices",
+    "solver_particles",
     "sphere_subdivisions",
 ]
 
@@ -56,19 +68,10 @@ manifold3d: Any = importlib.import_module("manifold3d")
 
 #: Names of the parts, in the order they are written.
 PART_NAMES: Final = ("particles", "wall", "lids", "inlet", "outlet", "fluid")
-#: Total triangles aimed at for the particles: ~2e6 keeps a 1000-sphere bed at subdivision 3
-#: (1.3e6 triangles, a 64 MB binary STL) and the boolean for the fluid at seconds.
-PARTICLE_FACE_BUDGET: Final = 2_000_000
-#: Icosphere subdivisions allowed: below 2 a sphere loses more than 12 % of its volume; above
-#: 4 a mesh is finer than any CFD mesh of the bed resolves.
-MIN_SUBDIVISIONS: Final = 2
-MAX_SUBDIVISIONS: Final = 4
 #: Largest gap between the polygonal column wall and the true circle, as a fraction of the
 #: radius (1 - cos(pi / n)); 5e-4 gives 100 sections, an area 0.07 % short of the circle.
 WALL_SAGITTA_FRACTION: Final = 5e-4
 MIN_WALL_SECTIONS: Final = 64
-#: Sections around a cylinder particle.
-PARTICLE_CYLINDER_SECTIONS: Final = 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +91,7 @@ class BedGeometry:
 
     parts: Mapping[str, trimesh.Trimesh]
     closed: frozenset[str]
-    subdivisions: int
+    tessellation: Tessellation
     wall_sections: int
     notes: tuple[str, ...] = field(default=())
 
@@ -106,17 +109,6 @@ class BedGeometry:
             for name, ok in self.watertight().items()
             if name in self.closed and not ok
         ]
-
-
-def sphere_subdivisions(count: int) -> int:
-    """Icosphere subdivision for ``count`` spheres: the finest within the face budget.
-
-    >>> sphere_subdivisions(100), sphere_subdivisions(1000), sphere_subdivisions(20000)
-    (4, 3, 2)
-    """
-    per_sphere = PARTICLE_FACE_BUDGET / max(count, 1) / 20.0
-    finest = math.floor(math.log(per_sphere, 4)) if per_sphere >= 1.0 else 0
-    return min(max(finest, MIN_SUBDIVISIONS), MAX_SUBDIVISIONS)
 
 
 def column_sections() -> int:
@@ -196,16 +188,16 @@ def _concatenate(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
     return _mesh(np.concatenate(verts), np.concatenate(faces))
 
 
-def _particle_template(packed: PackedBed, subdivisions: int) -> trimesh.Trimesh:
-    """The particle shape at the origin in its own frame, in metres."""
+def _particle_template(packed: PackedBed, tess: Tessellation) -> trimesh.Trimesh:
+    """The particle shape at the origin in its own frame, in metres (spheres: radius 1)."""
     d = packed.particle_diameter
     if packed.kind == "sphere":
-        return _as_mesh(trimesh.creation.icosphere(subdivisions=subdivisions, radius=1.0))
+        return tess.unit_sphere
     if packed.kind == "cylinder":
         length = packed.particle_length if packed.particle_length is not None else d
         return _as_mesh(
             trimesh.creation.cylinder(
-                radius=0.5 * d, height=length, sections=PARTICLE_CYLINDER_SECTIONS
+                radius=0.5 * d, height=length, sections=tess.cylinder_sections
             )
         )
     if packed.kind == "cube":
@@ -213,9 +205,9 @@ def _particle_template(packed: PackedBed, subdivisions: int) -> trimesh.Trimesh:
     raise ValueError(f"unknown particle kind {packed.kind!r}")
 
 
-def _particle_arrays(packed: PackedBed, subdivisions: int) -> tuple[FloatArray, IntArray]:
+def _particle_arrays(packed: PackedBed, tess: Tessellation) -> tuple[FloatArray, IntArray]:
     """Vertices ``(n, v, 3)`` (m) of every particle and the faces ``(f, 3)`` of one."""
-    template = _particle_template(packed, subdivisions)
+    template = _particle_template(packed, tess)
     base = np.asarray(template.vertices, dtype=np.float64)
     centers = np.asarray(packed.centers, dtype=np.float64).reshape(-1, 3)
     if packed.kind == "sphere":
@@ -231,6 +223,20 @@ def _particles_mesh(verts: FloatArray, faces: IntArray) -> trimesh.Trimesh:
     n, v = verts.shape[0], verts.shape[1]
     offsets = (np.arange(n, dtype=np.int64) * v)[:, None, None]
     return _mesh(verts.reshape(-1, 3), (faces[None, :, :] + offsets).reshape(-1, 3))
+
+
+def solver_particles(packed: PackedBed) -> trimesh.Trimesh:
+    """Every particle as the CFD solvers mesh it (OpenFOAM's ``particles.stl``), in metres:
+    icospheres at the finest subdivision within the face budget and cylinders of 24 sides,
+    whatever the ``export`` section says.
+
+    >>> from bedflow import dsl
+    >>> from bedflow.geometry import pack
+    >>> spec = dsl.parse("bed { diameter = 25 mm } particles { count = 30 }")
+    >>> len(solver_particles(pack(spec, engine="hexagonal_3d")).faces) // 30
+    5120
+    """
+    return _particles_mesh(*_particle_arrays(packed, solver_tessellation(packed.count)))
 
 
 def _interior(column: Column, sections: int) -> trimesh.Trimesh:
@@ -344,25 +350,31 @@ def build_geometry(
 ) -> BedGeometry:
     """The meshes of a packed bed: particles, wall, lids, inlet, outlet and the fluid cavity.
 
-    ``subdivisions`` overrides the icosphere subdivision of spheres (default: the finest that
-    keeps all particles within ``PARTICLE_FACE_BUDGET`` triangles, between 2 and 4).
+    Curved particles are drawn within ``spec.export.chord_error`` of their surface (a
+    fraction of the diameter; geodesic spheres, within the face budget);
+    ``subdivisions`` draws spheres as trimesh icospheres of that subdivision instead.
 
     >>> from bedflow import dsl
     >>> from bedflow.geometry import pack
     >>> spec = dsl.parse("bed { diameter = 25 mm } particles { count = 30 }")
     >>> geo = build_geometry(pack(spec, engine="hexagonal_3d"), spec)
-    >>> geo["particles"].is_watertight, geo.subdivisions
-    (True, 4)
+    >>> geo["particles"].is_watertight, geo.tessellation.sphere_triangles
+    (True, 720)
     """
     start = time.perf_counter()
     column = packed.column
-    sub = subdivisions if subdivisions is not None else sphere_subdivisions(packed.count)
-    sections = column_sections()
     notes: list[str] = []
+    if subdivisions is not None:
+        tess = Tessellation("icosphere", subdivisions, PARTICLE_CYLINDER_SECTIONS)
+    else:
+        tess, note = export_tessellation(spec.export.chord_error, packed.count)
+        if note is not None and packed.kind == "sphere":
+            notes.append(note)
+    sections = column_sections()
     parts: dict[str, trimesh.Trimesh] = {}
     closed = {"particles", "lids", "fluid"}
 
-    verts, faces = _particle_arrays(packed, sub)
+    verts, faces = _particle_arrays(packed, tess)
     parts["particles"] = _particles_mesh(verts, faces)
 
     interior = _interior(column, sections)
@@ -402,7 +414,7 @@ def build_geometry(
     return BedGeometry(
         parts=ordered,
         closed=frozenset(closed & set(ordered)),
-        subdivisions=sub,
+        tessellation=tess,
         wall_sections=sections,
         notes=tuple(notes),
     )

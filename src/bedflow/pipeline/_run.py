@@ -226,7 +226,7 @@ def _simulate(
     run.reporter.log("simulate", f"solving the flow with {chosen.name}")
 
     def progress(p: cfd.FlowProgress) -> None:
-        run.reporter.progress("simulate", p.fraction, f"iteration {p.iteration}")
+        run.reporter.progress("simulate", p.fraction, p.status)
 
     tmp = run.cache.begin("simulate")
     try:

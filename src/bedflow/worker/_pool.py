@@ -86,8 +86,11 @@ def _worker_main(
     wake: multiprocessing.Queue[int],
     stop: multiprocessing.synchronize.Event,
     poll_s: float,
+    parent: int,
 ) -> None:
-    """One worker process: claim, execute, repeat until ``stop``."""
+    """One worker process: claim, execute, repeat until ``stop`` or until the process that
+    started it (``parent``, a pid) is gone: a server killed without its shutdown (SIGKILL,
+    the OOM killer) cannot set ``stop``, and its workers must not live on as orphans."""
     from bedflow.worker._execute import execute_job  # numerics load in workers, not the API
 
     logging.basicConfig(level=logging.INFO)
@@ -98,6 +101,9 @@ def _worker_main(
     log.info("embedded worker %s started", name)
     try:
         while not stop.is_set():
+            if os.getppid() != parent:
+                log.warning("embedded worker %s stops: its server process %d is gone", name, parent)
+                break
             with sessions() as session:
                 job = crud.claim_job(session, worker=name)
             if job is None:
@@ -133,7 +139,7 @@ class WorkerPool:
         for i in range(self.size):
             process = self._ctx.Process(
                 target=_worker_main,
-                args=(self.settings, self._wake, self._stop, self.poll_s),
+                args=(self.settings, self._wake, self._stop, self.poll_s, os.getpid()),
                 name=f"bedflow-worker-{i}",
                 daemon=True,
             )

@@ -21,7 +21,7 @@ from bedflow.cfd._openfoam._dicts import PATCHES, FlowSettings, case_dictionarie
 from bedflow.cfd._openfoam._layout import CaseLayout, layout_case
 from bedflow.cfd._openfoam._version import ESI_V1912, OpenFoamVersion, detect_version
 from bedflow.dsl import BedSpec
-from bedflow.geometry import PackedBed
+from bedflow.geometry import PackedBed, solver_particles
 
 __all__ = ["OpenFoamCase", "write_case"]
 
@@ -67,23 +67,6 @@ class OpenFoamCase:
         data["directory"] = str(self.directory)
         data["version"] = dataclasses.asdict(self.version)
         return data
-
-
-def _particle_mesh(packed: PackedBed, spec: BedSpec) -> trimesh.Trimesh:
-    """The particles as one mesh: the geometry builder's when it is there (its sphere
-    resolution follows the particle count), else icospheres of 1280 triangles."""
-    try:
-        from bedflow.geometry import build_geometry
-    except ImportError:  # the geometry builder is optional for the engine
-        unit = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
-        verts = packed.centers[:, None, :] + packed.radii[:, None, None] * unit.vertices[None]
-        offsets = (np.arange(packed.count) * len(unit.vertices))[:, None, None]
-        faces = (unit.faces[None] + offsets).reshape(-1, 3)
-        return trimesh.Trimesh(verts.reshape(-1, 3), faces, process=False)
-    export = spec.export.model_copy(update={"wall_mode": "none", "fluid_mode": "none"})
-    geo = build_geometry(packed, spec.model_copy(update={"export": export}))
-    mesh: trimesh.Trimesh = geo["particles"]
-    return mesh
 
 
 def _wall_mesh(lay: CaseLayout) -> trimesh.Trimesh:
@@ -222,7 +205,9 @@ def write_case(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     surfaces = out / version.surface_dir
-    _write_stl(_particle_mesh(meshed, spec), surfaces / "particles.stl", "particles")
+    # the solvers' own surface, never the export tessellation (export.chord_error): a lighter
+    # export must not change a pressure drop
+    _write_stl(solver_particles(meshed), surfaces / "particles.stl", "particles")
     _write_stl(_wall_mesh(lay), surfaces / "wall.stl", "wall")
     (out / "case.foam").write_text("", encoding="utf-8")
     case = OpenFoamCase(

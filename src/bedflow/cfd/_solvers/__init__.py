@@ -17,7 +17,7 @@ from bedflow.cfd._flow import FlowResult
 from bedflow.dsl import BedSpec
 from bedflow.geometry import PackedBed
 
-__all__ = ["CancelFn", "FlowProgress", "ProgressFn", "Solver", "register", "solvers"]
+__all__ = ["COMPILING", "CancelFn", "FlowProgress", "ProgressFn", "Solver", "register", "solvers"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class FlowProgress:
     """A snapshot of a running flow solver, for progress bars.
 
     ``fraction`` (0-1) is the solver's estimate of how far it is (iterations over the cap until
-    convergence); ``change`` the latest relative change of the converging quantity.
+    convergence); ``change`` the latest relative change of the converging quantity;
+    ``compiling`` is True while the solver compiles its kernels before the first iteration
+    (tens of seconds, once). :attr:`status` is the line to show.
     """
 
     fraction: float
@@ -33,6 +35,16 @@ class FlowProgress:
     max_iterations: int
     change: float
     message: str = ""
+    compiling: bool = False
+
+    @property
+    def status(self) -> str:
+        """``compiling kernels (once)`` before the first iteration, else ``iteration N``."""
+        return COMPILING if self.compiling else f"iteration {self.iteration}"
+
+
+#: What a progress line says while the kernels compile.
+COMPILING = "compiling kernels (once)"
 
 
 ProgressFn = Callable[[FlowProgress], object]

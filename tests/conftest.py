@@ -1,0 +1,41 @@
+"""Session-wide checks: no process the tests started outlives the session."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.utils.procs import MARK, marked_processes
+
+#: How long processes may take to exit after the last fixture stopped them.
+GRACE_S = 10.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ[MARK] = uuid.uuid4().hex  # fresh: a pytest run by a test has its own
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_session() -> Iterator[None]:
+    """Every test or fixture that starts processes stops them. Set up first, torn down last:
+    whatever still runs with this session's mark in its environment (orphans handed to init
+    included) leaked; it is killed and the session fails."""
+    yield
+    mark = os.environ[MARK]
+    deadline = time.monotonic() + GRACE_S
+    left = marked_processes(mark)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = marked_processes(mark)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, "processes started by the tests outlived them:\n" + "\n".join(
+        f"  {pid}: {cmd[:200]}" for pid, cmd in left.items()
+    )
