@@ -119,7 +119,10 @@ class Settings(BaseSettings):
         "process show at once, writes through others within it.",
     )
     job_stale_seconds: float = Field(
-        120.0, gt=0, description="A running job whose heartbeat is older lost its worker: requeued."
+        120.0,
+        gt=0,
+        description="A running job whose heartbeat is older lost its worker: another worker "
+        "takes it back and requeues it, and a cancel ends it at once.",
     )
     celery_visibility_timeout: int = Field(
         3600,
