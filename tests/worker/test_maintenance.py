@@ -19,7 +19,6 @@ from bedflow.worker import backoff_s
 from bedflow.worker._maintenance import (
     remove_expired_tokens,
     remove_orphan_objects,
-    requeue_stale,
 )
 from tests.utils.db import make_user
 from tests.utils.jobs import job_bed
@@ -37,7 +36,8 @@ def test_stale_running_jobs_are_requeued_or_failed(session: Session) -> None:
                 attempts=1, heartbeat_at=utcnow())  # fmt: skip
     session.add_all([stale, spent, alive])
     session.commit()
-    assert set(requeue_stale(session, stale_after=timedelta(minutes=2))) == {stale.id, spent.id}
+    stale_before = utcnow() - timedelta(minutes=2)
+    assert set(crud.requeue_stale_jobs(session, stale_before=stale_before)) == {stale.id, spent.id}
     session.rollback()
     status = {row.id: row.status for row in session.execute(select(Job.id, Job.status))}
     assert status == {stale.id: "queued", spent.id: "failed", alive.id: "running"}

@@ -126,11 +126,8 @@ class LostJobSweep(bootsteps.StartStopStep):  # type: ignore[misc]
     label = "bedflow lost-job sweep"
     requires = ("celery.worker.components:Pool",)
 
-    def __init__(self, parent: Any, **kwargs: Any) -> None:
-        super().__init__(parent, **kwargs)
-        self.sweeper: Sweeper | None = None
-
-    def start(self, parent: Any) -> None:
+    def create(self, parent: Any) -> Sweeper:
+        """The sweeper thread: Celery starts it with the worker and stops it on shutdown."""
         settings = get_settings()
         stale = timedelta(seconds=settings.job_stale_seconds)
         app = parent.app
@@ -138,13 +135,4 @@ class LostJobSweep(bootsteps.StartStopStep):  # type: ignore[misc]
         def sweep() -> None:
             take_back(app, stale_before=utcnow() - stale)
 
-        self.sweeper = Sweeper(sweep, heartbeat_interval_s(settings), name="bedflow-sweep")
-        self.sweeper.start()
-
-    def stop(self, parent: Any) -> None:
-        if self.sweeper is not None:
-            self.sweeper.stop()
-            self.sweeper = None
-
-    def shutdown(self, parent: Any) -> None:
-        self.stop(parent)
+        return Sweeper(sweep, heartbeat_interval_s(settings), name="bedflow-sweep")
