@@ -161,15 +161,16 @@ def request_cancel(session: Session, *, job: Job, stale_before: datetime | None 
     With ``stale_before``, a running job whose heartbeat is older (its worker is gone, none
     will end it) is ended cancelled at once too.
     """
-    ended = session.scalar(
+    ended = session.execute(
         update(Job)
         .where(Job.id == job.id, Job.status == "queued")
         .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
-        .returning(Job.stage)
+        .returning(Job.stage, Job.progress)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
     if ended is not None:
-        record_end(session, job_id=job.id, status="cancelled", stage=ended, progress=0.0)
+        stage, progress = ended
+        record_end(session, job_id=job.id, status="cancelled", stage=stage, progress=progress)
     session.execute(
         update(Job)
         .where(Job.id == job.id, Job.status == "running")

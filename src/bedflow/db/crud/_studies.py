@@ -153,11 +153,11 @@ def cancel_study(session: Session, *, study: Study, stale_before: datetime | Non
         update(Job)
         .where(Job.study_id == study.id, Job.status == "queued")
         .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
-        .returning(Job.id, Job.stage)
+        .returning(Job.id, Job.stage, Job.progress)
         .execution_options(synchronize_session=False)
     ).all()
-    for job_id, stage in queued:
-        record_end(session, job_id=job_id, status="cancelled", stage=stage, progress=0.0)
+    for job_id, stage, progress in queued:
+        record_end(session, job_id=job_id, status="cancelled", stage=stage, progress=progress)
     running = session.scalars(
         update(Job)
         .where(Job.study_id == study.id, Job.status == "running")
