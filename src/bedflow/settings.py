@@ -127,7 +127,10 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto believed. Empty (the default): none; the peer is the client.",
     )
     job_stale_seconds: float = Field(
-        120.0, gt=0, description="A running job whose heartbeat is older lost its worker: requeued."
+        120.0,
+        gt=0,
+        description="A running job whose heartbeat is older lost its worker: another worker "
+        "takes it back and requeues it, and a cancel ends it at once.",
     )
     celery_visibility_timeout: int = Field(
         3600,

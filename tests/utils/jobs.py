@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -78,10 +78,13 @@ def wait_for(
         time.sleep(0.05)
 
 
-def celery_worker_command(prefix: str, name: str) -> list[str]:
+def celery_worker_command(
+    prefix: str, name: str, queues: Sequence[str] = ("pack", "cfd"), *extra: str
+) -> list[str]:
     """The command line of one real Celery worker on the queues of ``prefix``, one process."""
     return [
         sys.executable, "-m", "celery", "-A", "bedflow.worker.celery_app", "worker",
-        f"--queues={prefix}pack,{prefix}cfd", "--concurrency=1", f"--hostname={name}@%h",
-        "--without-gossip", "--without-mingle", "--loglevel=INFO",
+        "--queues=" + ",".join(prefix + q for q in queues), "--concurrency=1",
+        f"--hostname={name}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
+        *extra,
     ]  # fmt: skip

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bedflow.db import BedFile, Job, JobEvent, Result, crud, make_sessionmaker
+from bedflow.db import BedFile, Job, JobEvent, Result, Simulation, crud, make_sessionmaker
 from bedflow.storage import LocalStorage, StoredObject
 from bedflow.worker import execute_job, job_stages
 from tests.utils.db import make_user
@@ -143,3 +144,36 @@ def test_transient_error_requeues_with_backoff_until_attempts_run_out(
         "failed"
     )
     assert _job(sessions, job.id).attempts == 2
+
+
+def test_job_taken_over_while_its_result_is_stored_is_completed_once(
+    session: Session, tmp_path: Path
+) -> None:
+    """The fence and the success are one write: a takeover that lands between the worker's
+    last look at the row and its commit leaves the job to the new worker, nothing stored."""
+    engine = session.get_bind().engine  # type: ignore[union-attr]
+    if engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite the takeover would wait for the worker's write lock")
+    user = make_user(session)
+    job = queued_job(session, user=user, bed=job_bed(session, user))
+    sessions = make_sessionmaker(engine)
+    assert crud.claim_job(session, worker="first") is not None
+
+    def take_over(*_: object) -> None:  # another worker claims the job, heartbeat gone stale
+        with engine.connect() as other:
+            other.execute(update(Job).where(Job.id == job.id).values(worker="second", attempts=2))
+            other.commit()
+
+    event.listen(Simulation, "after_insert", take_over)
+    try:
+        outcome = execute_job(
+            job.id, session_factory=sessions, storage=LocalStorage(tmp_path / "objects"),
+            settings=job_settings(tmp_path, engine),
+        )  # fmt: skip
+    finally:
+        event.remove(Simulation, "after_insert", take_over)
+    row = _job(sessions, job.id)
+    assert (outcome, row.status, row.worker, row.simulation_id) == (
+        "skipped", "running", "second", None
+    )  # fmt: skip
+    assert _count(session, Simulation) == _count(session, Result) == 0

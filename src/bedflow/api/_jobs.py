@@ -10,6 +10,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -22,6 +23,7 @@ from starlette.requests import HTTPConnection
 
 from bedflow.api._state import AppState
 from bedflow.db import Bed, Job, JobEvent, User, crud
+from bedflow.db._base import utcnow
 from bedflow.db.crud import visible_jobs_query
 from bedflow.settings import Settings
 from bedflow.worker import events_channel
@@ -33,6 +35,7 @@ __all__ = [
     "Subscription",
     "event_hub",
     "event_message",
+    "lost_before",
     "submit_job",
 ]
 
@@ -61,6 +64,11 @@ def submit_job(
     if state.dispatcher is not None:
         state.dispatcher.submit(job)
     return job
+
+
+def lost_before(settings: Settings) -> datetime:
+    """A running job whose heartbeat is older than this lost its worker: a cancel ends it."""
+    return utcnow() - timedelta(seconds=settings.job_stale_seconds)
 
 
 _TYPES = {"log": "log", "status": "status", "stage_complete": "status", "complete": "job_complete"}

@@ -20,7 +20,11 @@ def worker(
     ] = 1,
     loglevel: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     beat: Annotated[
-        bool, typer.Option("--beat", help="Also schedule maintenance (run one per cluster).")
+        bool,
+        typer.Option(
+            "--beat",
+            help="Also schedule cleanup (run one per cluster); every worker recovers lost jobs.",
+        ),
     ] = False,
 ) -> None:
     """Run a Celery worker on the broker of BEDFLOW_BROKER_URL (Redis).

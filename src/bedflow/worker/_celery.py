@@ -3,7 +3,9 @@
 Late acknowledgement and ``reject_on_worker_lost`` give a job whose worker died to another
 worker; the task claims the row first (a finished job is skipped, a running one whose
 heartbeat is fresh is retried later, a stale one is taken over), and artifacts are stored
-under keys derived from their stage keys, so a second run writes nothing twice.
+under keys derived from their stage keys, so a second run writes nothing twice. Every
+worker's main process takes back the jobs of lost workers (see ``_takeover``); beat only
+schedules cleanup.
 """
 
 from __future__ import annotations
@@ -23,15 +25,14 @@ from bedflow.db._base import utcnow
 from bedflow.settings import Settings, get_settings
 from bedflow.storage import Storage, get_storage
 from bedflow.worker import _maintenance
-from bedflow.worker._dispatch import events_channel, queue_for
+from bedflow.worker._dispatch import events_channel
 from bedflow.worker._execute import EventPublisher, backoff_s, execute_job
 from bedflow.worker._pool import worker_name
+from bedflow.worker._takeover import RUN_JOB, JobRequest, LostJobSweep, send_job
 
-__all__ = ["CeleryDispatcher", "make_celery", "stale_after"]
+__all__ = ["CeleryDispatcher", "make_celery", "send_job", "stale_after"]
 
 log = logging.getLogger(__name__)
-
-RUN_JOB = "bedflow.run_job"
 
 
 def stale_after() -> timedelta:
@@ -63,12 +64,12 @@ def make_celery(broker_url: str, *, queue_prefix: str = "", visibility: int = 36
         task_ignore_result=True,
         worker_hijack_root_logger=False,
         beat_schedule={
-            "requeue-stale-jobs": {"task": "bedflow.requeue_stale_jobs", "schedule": 60.0},
             "remove-orphan-objects": {"task": "bedflow.remove_orphan_objects", "schedule": 3600.0},
             "remove-expired-tokens": {"task": "bedflow.remove_expired_tokens", "schedule": 3600.0},
         },
     )
     app.conf.bedflow_queue_prefix = queue_prefix
+    app.steps["worker"].add(LostJobSweep)
     _register_tasks(app)
     return app
 
@@ -126,26 +127,6 @@ def run_job(task: Task, job_id: str) -> str:
     return outcome
 
 
-def send_job(app: Celery, job_id: uuid.UUID, job_type: str, countdown: float = 0.0) -> None:
-    """Queue the task of a job on its queue (``pack`` or ``cfd``)."""
-    prefix = str(app.conf.get("bedflow_queue_prefix", ""))
-    app.send_task(
-        RUN_JOB, args=[str(job_id)], queue=prefix + queue_for(job_type), countdown=countdown
-    )
-
-
-def _requeue_stale_task(task: Task) -> int:
-    """Beat: requeue jobs whose worker stopped beating, and send their tasks again."""
-    _, sessions, _ = _context()
-    with sessions() as session:
-        ids = _maintenance.requeue_stale(session, stale_after=stale_after())
-        for job_id in ids:
-            job = session.get(Job, job_id)
-            if job is not None and job.status == "queued":
-                send_job(task.app, job.id, job.type)
-    return len(ids)
-
-
 def _remove_orphans_task() -> int:
     """Beat: remove objects no bed file refers to."""
     _, sessions, storage = _context()
@@ -161,8 +142,9 @@ def _remove_tokens_task() -> int:
 
 
 def _register_tasks(app: Celery) -> None:
-    app.task(name=RUN_JOB, bind=True, acks_late=True, reject_on_worker_lost=True)(run_job)
-    app.task(name="bedflow.requeue_stale_jobs", bind=True)(_requeue_stale_task)
+    app.task(
+        name=RUN_JOB, bind=True, acks_late=True, reject_on_worker_lost=True, Request=JobRequest
+    )(run_job)
     app.task(name="bedflow.remove_orphan_objects")(_remove_orphans_task)
     app.task(name="bedflow.remove_expired_tokens")(_remove_tokens_task)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -188,43 +189,64 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _store_result(session: Session, job: Job, bed: Bed, result: PipelineResult) -> uuid.UUID | None:
-    """A Simulation and its Result from the run's flow and metrics, in one commit."""
-    if not result.flow:
-        return None
-    flow, metrics = result.flow, result.metrics
-    correlations = flow.get("correlations", {})
+def _store_result(
+    session: Session, job: Job, bed: Bed, result: PipelineResult, worker: str
+) -> bool:
+    """Mark the job succeeded, with a Simulation and its Result from the run's flow and
+    metrics, in one commit, only while ``worker`` holds the job: False (nothing stored) when
+    the job was taken over or ended meanwhile, so a job is completed once."""
     now = utcnow()
-    sim = Simulation(
-        bed_id=bed.id,
-        solver=str(flow.get("solver", bed.solver))[:16],
-        settings={"job_id": str(job.id), **job.params},
-        status="succeeded",
-        started_at=job.started_at,
-        finished_at=now,
-        duration_s=(now - job.started_at).total_seconds() if job.started_at else None,
-    )
-    session.add(sim)
-    session.flush()
-    session.add(
-        Result(
-            simulation_id=sim.id,
-            porosity=_num(flow.get("porosity", metrics.get("bulk_porosity"))),
-            pressure_drop_per_length=_num(flow.get("pressure_drop_per_length")),
-            permeability=_num(flow.get("permeability")),
-            reynolds_number=_num(flow.get("particle_reynolds")),
-            friction_factor=_num(flow.get("friction_factor")),
-            superficial_velocity=_num(flow.get("superficial_velocity")),
-            ergun_per_length=_num(correlations.get("ergun")),
-            carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
-            eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
-            extra={"summary": result.summary, "spec_hash": result.spec_hash},
+    sim_id = None
+    if result.flow:
+        flow, metrics = result.flow, result.metrics
+        correlations = flow.get("correlations", {})
+        sim = Simulation(
+            bed_id=bed.id,
+            solver=str(flow.get("solver", bed.solver))[:16],
+            settings={"job_id": str(job.id), **job.params},
+            status="succeeded",
+            started_at=job.started_at,
+            finished_at=now,
+            duration_s=(now - job.started_at).total_seconds() if job.started_at else None,
         )
+        session.add(sim)
+        session.flush()
+        sim_id = sim.id
+        session.add(
+            Result(
+                simulation_id=sim.id,
+                porosity=_num(flow.get("porosity", metrics.get("bulk_porosity"))),
+                pressure_drop_per_length=_num(flow.get("pressure_drop_per_length")),
+                permeability=_num(flow.get("permeability")),
+                reynolds_number=_num(flow.get("particle_reynolds")),
+                friction_factor=_num(flow.get("friction_factor")),
+                superficial_velocity=_num(flow.get("superficial_velocity")),
+                ergun_per_length=_num(correlations.get("ergun")),
+                carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
+                eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
+                extra={"summary": result.summary, "spec_hash": result.spec_hash},
+            )
+        )
+        session.flush()
+    # The fence and the end in one statement: a takeover between a read and this write
+    # cannot slip in (on PostgreSQL it waits for the row, then finds it no longer running).
+    ended = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.worker == worker, Job.status == "running")
+        .values(
+            status="succeeded",
+            progress=100,
+            finished_at=now,
+            heartbeat_at=now,
+            simulation_id=sim_id,
+        )
+        .execution_options(synchronize_session=False)
     )
-    job.simulation_id = sim.id
-    job.status, job.progress, job.finished_at = "succeeded", 100, now
+    if not getattr(ended, "rowcount", 0):
+        session.rollback()
+        return False
     session.commit()
-    return sim.id
+    return True
 
 
 def execute_job(
@@ -278,12 +300,9 @@ def execute_job(
                 _upload(session, storage, bed, outcome)
             job = session.get(Job, job_id, populate_existing=True)
             session.commit()  # end the read before writing (see crud.claim_job)
-            if job is None or job.status != "running" or job.worker != worker:
+            if job is None or not _store_result(session, job, bed, result, worker):
                 log.info("job %s is no longer this worker's; its result is not stored", job_id)
                 return "skipped"
-            sim_id = _store_result(session, job, bed, result)
-            if sim_id is None:
-                crud.finish_job(session, job_id=job_id, status="succeeded", worker=worker)
         recorder.complete("succeeded")
         log.info("job %s succeeded", job_id)
         return "succeeded"

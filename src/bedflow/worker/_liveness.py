@@ -1,5 +1,6 @@
-"""A running job's liveness: the heartbeat that proves its worker alive, and the cancel
-callback that stops it when asked, or when the job stopped being this worker's."""
+"""A running job's liveness: the heartbeat that proves its worker alive, the cancel callback
+that stops it when asked or when the job stopped being this worker's, and the sweeper that
+every worker runs to take back the jobs of workers that are gone (see crud._recovery)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bedflow.db import crud
 from bedflow.settings import Settings
 
-__all__ = ["CANCEL_POLL_S", "HEARTBEAT_S", "Heartbeat", "cancel_poller", "heartbeat_interval_s"]
+__all__ = [
+    "CANCEL_POLL_S",
+    "HEARTBEAT_S",
+    "Heartbeat",
+    "Sweeper",
+    "cancel_poller",
+    "heartbeat_interval_s",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,30 @@ class Heartbeat(threading.Thread):
     def stop(self) -> None:
         self.stopped.set()
         self.join(timeout=5)
+
+
+class Sweeper(threading.Thread):
+    """Calls ``sweep`` at once, then every ``every_s`` seconds, from a thread of its own until
+    stopped; a failed sweep is logged and tried again on the next round."""
+
+    def __init__(self, sweep: Callable[[], object], every_s: float, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.sweep, self.every_s = sweep, every_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                self.sweep()
+            except Exception:  # the database or broker blinked: the next round tries again
+                log.warning("%s: sweep failed", self.name, exc_info=True)
+            if self.stopped.wait(self.every_s):
+                return
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=10)
 
 
 def heartbeat_interval_s(settings: Settings) -> float:

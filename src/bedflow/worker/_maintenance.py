@@ -1,26 +1,21 @@
-"""Maintenance that Celery beat schedules (and the embedded pool may run): plain functions."""
+"""Cleanup that Celery beat schedules: plain functions. (Taking back lost jobs needs no
+beat: every worker does it, see ``_takeover`` and ``_pool``.)"""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from bedflow.db import ApiToken, BedFile, crud
+from bedflow.db import ApiToken, BedFile
 from bedflow.db._base import utcnow
 from bedflow.storage import Storage
 
-__all__ = ["remove_expired_tokens", "remove_orphan_objects", "requeue_stale"]
+__all__ = ["remove_expired_tokens", "remove_orphan_objects"]
 
 log = logging.getLogger(__name__)
-
-
-def requeue_stale(session: Session, *, stale_after: timedelta) -> list[uuid.UUID]:
-    """Jobs running with a heartbeat older than ``stale_after`` go back to the queue."""
-    return crud.requeue_stale_jobs(session, stale_before=utcnow() - stale_after)
 
 
 def remove_orphan_objects(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -131,3 +132,20 @@ def test_job_left_running_by_a_dead_worker_is_retried(worker_api: Api) -> None:
     assert recover_jobs(state(api.app).settings) == [job.id]
     done = wait_for(api.engine, job.id, _finished)
     assert (done.status, done.attempts) == ("succeeded", 2)
+
+
+def test_cancel_of_a_job_whose_worker_is_gone_ends_it_at_once(api: Api) -> None:
+    alice, h = api.user()
+    bed = job_bed(api.session, alice)
+    # running on a worker that stopped beating long ago (killed with its host, say)
+    job = Job(
+        user_id=alice.id, bed_id=bed.id, type="pipeline", status="running", attempts=1,
+        worker="lost-host:4242:celery", heartbeat_at=utcnow() - timedelta(hours=1),
+    )  # fmt: skip
+    api.session.add(job)
+    api.session.commit()
+    r = api.client.post(f"/api/v1/jobs/{job.id}/cancel", headers=h)
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["cancel_requested"]) == ("cancelled", True)
+    events = crud.list_job_events(api.session, job_id=job.id)
+    assert [(e.kind, e.status) for e in events] == [("complete", "cancelled")]

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
-from bedflow.api._jobs import EventHub, event_hub, submit_job
+from bedflow.api._jobs import EventHub, event_hub, lost_before, submit_job
 from bedflow.api._sse import job_event_stream
 from bedflow.api._state import AppState
 from bedflow.api.deps import (
@@ -117,14 +117,15 @@ def read_job(job: OwnedJob) -> JobPublic:
 
 
 @router.post("/{job_id}/cancel", responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
-def cancel_job(session: SessionDep, user: CurrentUser, job: OwnedJob) -> JobPublic:
+def cancel_job(session: SessionDep, state: StateDep, user: CurrentUser, job: OwnedJob) -> JobPublic:
     """Stop a job: a queued one is cancelled at once; a running one is asked to stop, its
-    worker stops within a second and the job ends cancelled."""
+    worker stops within a second and the job ends cancelled. A running job whose worker is
+    gone (no heartbeat for `BEDFLOW_JOB_STALE_SECONDS`) is cancelled at once."""
     if not _may_change(session, user, job):
         raise ApiError(403, "only whoever started the job or may change its bed can cancel it")
     if job.status not in ("queued", "running"):
         raise ApiError(409, f"the job is {job.status} already")
-    crud.request_cancel(session, job=job)
+    crud.request_cancel(session, job=job, stale_before=lost_before(state.settings))
     crud.record_activity(
         session, user=user, action="job.cancel", subject_type="job", subject_id=job.id
     )

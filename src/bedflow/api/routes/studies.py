@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bedflow._exceptions import BedInputError
 from bedflow.api._errors import ApiError
+from bedflow.api._jobs import lost_before
 from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
@@ -169,11 +170,15 @@ def read_study(session: SessionDep, study: OwnedStudy) -> StudyDetail:
 
 
 @router.post("/{study_id}/cancel", responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
-def cancel_study(session: SessionDep, user: CurrentUser, study: OwnedStudy) -> StudyDetail:
-    """Cancel the study's queued points at once and stop its running ones."""
+def cancel_study(
+    session: SessionDep, state: StateDep, user: CurrentUser, study: OwnedStudy
+) -> StudyDetail:
+    """Cancel the study's queued points at once and stop its running ones (at once those
+    whose worker is gone)."""
     if not _may_change(session, user, study):
         raise ApiError(403, "only whoever started the study or may change its bed can cancel it")
-    if crud.cancel_study(session, study=study) == 0:
+    stale_before = lost_before(state.settings)
+    if crud.cancel_study(session, study=study, stale_before=stale_before) == 0:
         raise ApiError(409, "the study has no queued or running points")
     crud.record_activity(
         session, user=user, action="study.cancel", subject_type="study", subject_id=study.id

@@ -77,7 +77,6 @@ from bedflow.db.crud._jobs import (
     list_user_events,
     request_cancel,
     requeue_job,
-    requeue_stale_jobs,
 )
 from bedflow.db.crud._projects import (
     add_member,
@@ -91,6 +90,7 @@ from bedflow.db.crud._projects import (
     remove_member,
     update_project,
 )
+from bedflow.db.crud._recovery import requeue_stale_jobs
 from bedflow.db.crud._runs import (
     create_job,
     create_result,

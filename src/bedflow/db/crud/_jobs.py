@@ -21,6 +21,7 @@ from bedflow.db._base import utcnow
 from bedflow.db._beds import Job, JobEvent
 from bedflow.db._types import FINISHED, JobStatus
 from bedflow.db.crud._access import visible_jobs_query
+from bedflow.db.crud._recovery import record_end, requeue_stale_jobs
 
 __all__ = [
     "NewEvent",
@@ -33,7 +34,6 @@ __all__ = [
     "list_user_events",
     "request_cancel",
     "requeue_job",
-    "requeue_stale_jobs",
 ]
 
 
@@ -155,17 +155,31 @@ def job_cancel_requested(session: Session, *, job_id: uuid.UUID, worker: str | N
     return worker is not None and row[2] != worker[:255]
 
 
-def request_cancel(session: Session, *, job: Job) -> Job:
-    """Cancel a queued job at once; ask a running one to stop (its worker ends it cancelled)."""
-    if job.status == "queued":
-        session.execute(
-            update(Job)
-            .where(Job.id == job.id, Job.status == "queued")
-            .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    job.cancel_requested = True
+def request_cancel(session: Session, *, job: Job, stale_before: datetime | None = None) -> Job:
+    """Cancel a queued job at once; ask a running one to stop (its worker ends it cancelled).
+
+    With ``stale_before``, a running job whose heartbeat is older (its worker is gone, none
+    will end it) is ended cancelled at once too.
+    """
+    ended = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == "queued")
+        .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
+        .returning(Job.stage, Job.progress)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if ended is not None:
+        stage, progress = ended
+        record_end(session, job_id=job.id, status="cancelled", stage=stage, progress=progress)
+    session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == "running")
+        .values(cancel_requested=True)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
+    if stale_before is not None:
+        requeue_stale_jobs(session, stale_before=stale_before, job_ids=[job.id])
     session.refresh(job)
     return job
 
@@ -222,39 +236,6 @@ def requeue_job(
     )
     session.commit()
     return bool(getattr(changed, "rowcount", 0))
-
-
-def requeue_stale_jobs(
-    session: Session,
-    *,
-    stale_before: datetime | None = None,
-    dead_workers: Sequence[str] = (),
-) -> list[uuid.UUID]:
-    """Jobs left ``running`` by a dead worker go back to the queue (or fail, attempts spent).
-
-    A worker is dead when its name is in ``dead_workers`` or its heartbeat is older than
-    ``stale_before``. Returns the ids of the jobs requeued or failed.
-    """
-    lost: list[ColumnElement[bool]] = []
-    if stale_before is not None:
-        lost.append(or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before))
-    if dead_workers:
-        lost.append(Job.worker.in_(list(dead_workers)))
-    if not lost:
-        return []
-    jobs = list(
-        session.scalars(select(Job).where(Job.status == "running", or_(*lost)).with_for_update())
-    )
-    for job in jobs:
-        if job.cancel_requested:
-            job.status, job.finished_at = "cancelled", utcnow()
-        elif job.attempts >= job.max_attempts:
-            job.status, job.finished_at = "failed", utcnow()
-            job.error = f"worker {job.worker} was lost and no attempts are left"
-        else:
-            job.status, job.worker = "queued", None
-    session.commit()
-    return [job.id for job in jobs]
 
 
 def add_job_events(session: Session, *, job_id: uuid.UUID, events: Sequence[NewEvent]) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
@@ -18,6 +19,7 @@ from bedflow.db._beds import Bed, Job, Result, Study
 from bedflow.db._types import JOB_STATUSES, JobStatus
 from bedflow.db.crud._access import visible_bed_ids
 from bedflow.db.crud._common import Page, paginate
+from bedflow.db.crud._recovery import record_end, requeue_stale_jobs
 
 __all__ = [
     "cancel_study",
@@ -141,22 +143,29 @@ def study_rows(session: Session, *, study: Study) -> list[tuple[Job, Result | No
     return rows
 
 
-def cancel_study(session: Session, *, study: Study) -> int:
+def cancel_study(session: Session, *, study: Study, stale_before: datetime | None = None) -> int:
     """Cancel the study's queued jobs at once and ask its running ones to stop.
 
-    Returns how many jobs were cancelled or asked to stop.
+    With ``stale_before``, running jobs whose heartbeat is older (their worker is gone) are
+    ended cancelled at once too. Returns how many jobs were cancelled or asked to stop.
     """
     queued = session.execute(
         update(Job)
         .where(Job.study_id == study.id, Job.status == "queued")
         .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
+        .returning(Job.id, Job.stage, Job.progress)
         .execution_options(synchronize_session=False)
-    )
-    running = session.execute(
+    ).all()
+    for job_id, stage, progress in queued:
+        record_end(session, job_id=job_id, status="cancelled", stage=stage, progress=progress)
+    running = session.scalars(
         update(Job)
         .where(Job.study_id == study.id, Job.status == "running")
         .values(cancel_requested=True)
+        .returning(Job.id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     session.commit()
-    return int(getattr(queued, "rowcount", 0)) + int(getattr(running, "rowcount", 0))
+    if stale_before is not None and running:
+        requeue_stale_jobs(session, stale_before=stale_before, job_ids=running)
+    return len(queued) + len(running)
