@@ -1,4 +1,5 @@
-"""Session-wide checks: no process the tests started outlives the session."""
+"""Session-wide settings and checks: hypothesis without per-example deadlines, and no process
+the tests started outlives the session."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
 
 from tests.utils.procs import MARK, marked_processes
+
+# A per-example deadline measures the machine's load, not the code: examples that took 200 ms
+# on a busy 2-core machine failed tests that pass alone. Speed belongs in bench/.
+settings.register_profile("bedflow", deadline=None)
+settings.load_profile("bedflow")
 
 #: How long processes may take to exit after the last fixture stopped them.
 GRACE_S = 10.0
