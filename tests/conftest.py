@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-
 from tests.utils.procs import MARK, marked_processes
 
 # A per-example deadline measures the machine's load, not the code: examples that took 200 ms
