@@ -106,6 +106,7 @@ def test_max_time_stops_unsettled() -> None:
     assert not r.settled
     assert r.time >= 0.01
     assert r.count < SMALL["count"]
+    assert r.in_bed < r.count
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,9 @@ class DemResult:
         Neighbour-list rebuilds.
     frozen : int
         Particles frozen at rest deep in the bed at the end.
+    in_bed : int
+        Particles that have landed (touched the floor, the wall or another particle); fewer
+        than ``count`` when ``max_time`` ended the pour early.
     """
 
     centers: FloatArray
@@ -103,6 +106,7 @@ class DemResult:
     contact_time: float
     rebuilds: int
     frozen: int
+    in_bed: int
 
     @property
     def count(self) -> int:
@@ -416,6 +420,7 @@ def dem_pack(
         contact_time=contact_time,
         rebuilds=rebuilds,
         frozen=int(np.count_nonzero(frozen)),
+        in_bed=int(np.count_nonzero(landed[:placed])),
     )
 
 
