@@ -63,6 +63,8 @@ class DemEngine:
             max_time=max_time,
             seed=part.seed,
             clearance=spec.bed.clearance,
+            rolling_friction=part.rolling_friction,
+            damping=pack.damping,
             progress=report,
             cancel=cancel,
         )
