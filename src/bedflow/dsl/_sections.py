@@ -266,7 +266,7 @@ class PackingSpec(_Section):
         TIME,
         "Simulated time after which the pour stops. A bed still moving then is flagged; a pour "
         "with particles not yet in the bed fails. Unset: chosen by the engine from the "
-        "height of the bed, so it grows with the particle count.",
+        "height of the bed (at least 10 s), so it grows with the particle count.",
         gt=0,
     )
     collision_margin: float | None = quantity(

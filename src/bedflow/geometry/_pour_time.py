@@ -24,6 +24,9 @@ BATCH_FALL = 3.5
 SAFETY = 3.0
 #: Simulated time added for the bed to come to rest after the last batch, s.
 SETTLE_TIME = 2.0
+#: The shortest default, s: the fixed default of earlier versions, which small beds of every
+#: engine were known to pour within.
+MIN_DEFAULT = 10.0
 
 
 def default_max_time(spec: BedSpec, count: int) -> float:
@@ -33,9 +36,9 @@ def default_max_time(spec: BedSpec, count: int) -> float:
     ``BATCH_FALL`` particle sizes from rest before the next is released, so pouring a bed of
     height ``H`` takes about ``(H / d) sqrt(2 BATCH_FALL d / g)``; ``H`` is the height of
     ``count`` particles at porosity ``ESTIMATE_POROSITY``. The default is ``SAFETY`` times that
-    plus ``SETTLE_TIME``: 5.6 s for 1,000 spheres of 5 mm in a 50 mm column (the DEM needs
-    1.2 s), 41 s for 20,000 (it scales with the count). A pour that settles earlier stops
-    earlier, so the margin costs nothing.
+    plus ``SETTLE_TIME``, at least ``MIN_DEFAULT``: 4.4 s, so 10 s, for 1,000 spheres of 5 mm
+    in a 50 mm column (the DEM needs 1.2 s), 50 s for 20,000 (it scales with the count). A
+    pour that settles earlier stops earlier, so the margin costs nothing.
     """
     part = spec.particles
     size = max(part.diameter, part.length or 0.0)
@@ -43,7 +46,7 @@ def default_max_time(spec: BedSpec, count: int) -> float:
     height = count * part.volume / ((1.0 - ESTIMATE_POROSITY) * spec.bed.cross_section)
     layers = max(height / size, 1.0)
     pour = layers * math.sqrt(2.0 * BATCH_FALL * size / g)
-    return SAFETY * pour + SETTLE_TIME
+    return max(SAFETY * pour + SETTLE_TIME, MIN_DEFAULT)
 
 
 def max_time_for(spec: BedSpec, count: int) -> float:
