@@ -75,6 +75,7 @@ docs: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_dem.py
+	$(BIN)/python bench/bench_dem_porosity.py
 	$(BIN)/python bench/bench_packing.py
 	$(BIN)/python bench/bench_lbm.py --quick
 	$(BIN)/python bench/bench_simulate.py

@@ -18,6 +18,7 @@ from bedflow._exceptions import (
     Diagnostic,
     EngineError,
     EngineUnavailable,
+    PackingIncomplete,
     UsageError,
 )
 from bedflow._version import __version__
@@ -33,6 +34,7 @@ __all__ = [
     "Diagnostic",
     "EngineError",
     "EngineUnavailable",
+    "PackingIncomplete",
     "UsageError",
     "__version__",
     "dsl",

@@ -50,6 +50,7 @@ __all__ = [
     "LatticeStabilityError",
     "NotFoundError",
     "ObjectKeyError",
+    "PackingIncomplete",
     "RequestError",
     "SolverCancelled",
     "StorageError",
@@ -183,6 +184,19 @@ class EngineUnavailable(BedflowError):
 
 class EngineError(BedflowError, RuntimeError):
     """An external engine (Blender, OpenFOAM) failed while running; the message has its log."""
+
+
+class PackingIncomplete(EngineError):
+    """A pour ended (at ``packing.max_time``) before every particle asked for was in the bed.
+
+    The message names how many were placed of how many and what to change; ``placed`` and
+    ``count`` carry the numbers.
+    """
+
+    def __init__(self, message: str, *, placed: int, count: int) -> None:
+        self.placed = placed
+        self.count = count
+        super().__init__(message)
 
 
 class Cancelled(BedflowError):

@@ -106,6 +106,7 @@ def test_max_time_stops_unsettled() -> None:
     assert not r.settled
     assert r.time >= 0.01
     assert r.count < SMALL["count"]
+    assert r.in_bed < r.count
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,45 @@ def test_max_time_stops_unsettled() -> None:
 def test_bad_input_is_rejected(change: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         dem_pack(**{**SMALL, **change}, seed=1)
+
+
+def _tilted(rolling_friction: float) -> float:
+    """Distance from the axis where one sphere comes to rest on a floor tilted by 2.9 degrees
+    (gravity tan = 0.05), in a 100 mm column."""
+    g = 9.81
+    r = dem_pack(
+        **{
+            **SMALL,
+            "count": 1,
+            "column_diameter": 0.1,
+            "gravity": (0.05 * g, 0.0, -g),
+            "max_time": 20.0,
+        },
+        seed=2,
+        rolling_friction=rolling_friction,
+    )
+    assert r.settled
+    return float(np.hypot(r.centers[0, 0], r.centers[0, 1]))
+
+
+def test_rolling_friction_holds_a_sphere_on_a_gentle_slope() -> None:
+    # Without rolling resistance a sphere rolls down any slope to the wall (friction makes it
+    # roll, not stop); a torque of up to mu_r r N holds it where tan(slope) < mu_r.
+    wall = 0.05 - 0.0025
+    assert _tilted(0.0) == pytest.approx(wall, abs=1e-4)
+    assert _tilted(0.2) < wall - 0.005
+
+
+def test_damping_brings_the_bed_to_rest_sooner() -> None:
+    # at rest means slower than 0.1 mm/s: the last jiggles of the bed take long undamped
+    slow = {**SMALL, "rest_velocity": 1e-4}
+    free = dem_pack(**slow, seed=3, damping=0.0)
+    damped = dem_pack(**slow, seed=3, damping=0.99)
+    assert free.settled and damped.settled
+    assert damped.time < free.time
+
+
+@pytest.mark.parametrize("change", [{"rolling_friction": -0.1}, {"damping": 1.5}])
+def test_bad_rolling_friction_or_damping_is_rejected(change: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        dem_pack(**SMALL, seed=1, **change)

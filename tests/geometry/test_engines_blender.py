@@ -57,7 +57,7 @@ def test_small_bed_is_settled_inside_and_barely_overlapping(small_bed: PackedBed
 def test_script_carries_numbers_only() -> None:
     """Names and descriptions of the bed never reach the generated code."""
     spec = parse('name = "x\\"; import os"; ' + SMALL)
-    script = blender_script(rigid_scene(spec), frame_end=50, settle_frame=40, window=5,
+    script = blender_script(rigid_scene(spec, 40), frame_end=50, settle_frame=40, window=5,
                             wall_top=20.0)  # fmt: skip
     assert 'import os"' not in script and spec.name not in script
     assert "FRAME_END = 50" in script and "$" not in script

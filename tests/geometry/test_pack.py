@@ -95,8 +95,10 @@ def test_packing_round_trips_through_its_files(tmp_path: Path) -> None:
 
 
 def test_unsettled_bed_is_flagged_not_accepted() -> None:
+    # every particle is in the bed by 0.4 s, none is slower than 1 um/s by then
     spec = parse(
-        SMALL.replace("count = 40", "count = 40; seed = 3") + " packing { max_time = 20 ms }"
+        SMALL.replace("count = 40", "count = 40; seed = 3")
+        + " packing { max_time = 400 ms; rest_velocity = 0.001 mm/s }"
     )
     bed = pack(spec)
     assert not bed.settled

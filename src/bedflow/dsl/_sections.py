@@ -261,10 +261,12 @@ class PackingSpec(_Section):
         "A particle slower than this is at rest; the pour ends when all are.",
         gt=0,
     )
-    max_time: float = quantity(
-        10.0,
+    max_time: float | None = quantity(
+        None,
         TIME,
-        "Simulated time after which the pour stops, settled or not (an unsettled bed is flagged).",
+        "Simulated time after which the pour stops. A bed still moving then is flagged; a pour "
+        "with particles not yet in the bed fails. Unset: chosen by the engine from the "
+        "height of the bed (at least 10 s), so it grows with the particle count.",
         gt=0,
     )
     collision_margin: float | None = quantity(

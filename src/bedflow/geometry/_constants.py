@@ -26,6 +26,11 @@ TANGENTIAL_STIFFNESS_RATIO: Final = 2.0 / 7.0
 #: Tangential over normal damping coefficient.
 TANGENTIAL_DAMPING_RATIO: Final = 2.0 / 7.0
 
+#: The rolling-resistance torque of one contact is at most ``I |w| / (N dt)`` with N this many
+#: contacts: even N contacts at once cannot reverse a rotation within a step (the constant
+#: torque of Ai et al.'s model A would, and a bed at rest would chatter).
+ROLLING_VISCOUS_CONTACTS: Final = 12
+
 # --- DEM pouring -------------------------------------------------------------------------------
 
 #: Height of the slab in which a batch of particles is created, in diameters.
@@ -34,6 +39,9 @@ SPAWN_SLAB_HEIGHT: Final = 2.0
 SPAWN_GAP: Final = 1.5
 #: Extra fall into the pores of the bed counted in the impact speed, in diameters.
 SPAWN_EXTRA_FALL: Final = 1.0
+#: Height, in diameters, a poured particle has fallen when it enters its spawn slab (it
+#: starts there with the speed of that fall, along gravity).
+POUR_HEIGHT: Final = 0.0
 #: Solid fraction aimed at in a batch slab (random sequential addition jams near 0.38).
 SPAWN_SOLID_FRACTION: Final = 0.30
 #: Candidate positions drawn per particle wanted in a batch.

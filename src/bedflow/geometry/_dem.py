@@ -3,7 +3,9 @@
 The contact model is the linear spring-dashpot of Cundall & Strack (1979, Géotechnique 29,
 47-65): a normal spring whose damping gives the requested coefficient of restitution, and a
 tangential spring capped by Coulomb friction, on particle-particle, particle-floor and
-particle-wall contacts. Spheres rotate; there is no rolling resistance.
+particle-wall contacts. Spheres rotate, against an optional rolling resistance (model A of Ai
+et al. 2011, see :func:`~bedflow.geometry._kernels._rolling`); once every particle is in the
+bed an optional global damping takes a fixed fraction of every velocity per second.
 
 Particles are poured in batches: each batch is created at rest, at random non-overlapping
 positions (random sequential addition) in a slab just above the top of the landed bed, and
@@ -88,6 +90,9 @@ class DemResult:
         Neighbour-list rebuilds.
     frozen : int
         Particles frozen at rest deep in the bed at the end.
+    in_bed : int
+        Particles that have landed (touched the floor, the wall or another particle); fewer
+        than ``count`` when ``max_time`` ended the pour early.
     """
 
     centers: FloatArray
@@ -103,6 +108,7 @@ class DemResult:
     contact_time: float
     rebuilds: int
     frozen: int
+    in_bed: int
 
     @property
     def count(self) -> int:
@@ -131,6 +137,8 @@ def _validate(
     rest_velocity: float,
     max_time: float,
     clearance: float,
+    rolling_friction: float,
+    damping: float,
 ) -> None:
     positive = {
         "column_diameter": column_diameter,
@@ -149,6 +157,10 @@ def _validate(
         raise ValueError(f"restitution must lie in [0, 1], got {restitution!r}")
     if not (math.isfinite(friction) and friction >= 0.0):
         raise ValueError(f"friction must be >= 0, got {friction!r}")
+    if not (math.isfinite(rolling_friction) and rolling_friction >= 0.0):
+        raise ValueError(f"rolling_friction must be >= 0, got {rolling_friction!r}")
+    if not 0.0 <= damping <= 1.0:
+        raise ValueError(f"damping must lie in [0, 1], got {damping!r}")
     if not (math.isfinite(clearance) and clearance >= 0.0):
         raise ValueError(f"clearance must be >= 0, got {clearance!r}")
     if gravity.shape != (3,) or not np.all(np.isfinite(gravity)) or gravity[2] >= 0.0:
@@ -175,6 +187,9 @@ def dem_pack(
     max_time: float,
     seed: int,
     clearance: float = 0.0,
+    rolling_friction: float = 0.0,
+    damping: float = 0.0,
+    drop_height: float | None = None,
     progress: Callable[[DemProgress], object] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> DemResult:
@@ -204,6 +219,13 @@ def dem_pack(
         Gap kept between sphere surfaces and between spheres and the wall and floor: contacts
         act on spheres of radius ``d / 2 + clearance / 2`` and on a wall and floor moved
         inward by ``clearance / 2``.
+    rolling_friction : float
+        Rolling friction coefficient ``mu_r``: a contact resists the relative rolling of its
+        two spheres with a torque up to ``mu_r R fn``, ``R`` the rolling radius (``d / 4``
+        between two spheres, ``d / 2`` at the wall and floor), ``fn`` the normal force.
+    damping : float
+        Fraction of its linear and angular velocity a particle loses per second once every
+        particle is in the bed (``v *= (1 - damping) ** dt`` each step), in [0, 1].
     progress : callable, optional
         Called with a :class:`DemProgress` at least every 0.25 s of wall time and at the end.
     cancel : callable, optional
@@ -227,7 +249,8 @@ def dem_pack(
     wall_start = time.perf_counter()
     g = np.asarray(gravity, dtype=np.float64).reshape(-1)
     _validate(column_diameter, column_height, particle_diameter, count, density, restitution,
-              friction, g, rest_velocity, max_time, clearance)  # fmt: skip
+              friction, g, rest_velocity, max_time, clearance, rolling_friction,
+              damping)  # fmt: skip
 
     d = float(particle_diameter)
     r = 0.5 * d
@@ -241,7 +264,9 @@ def dem_pack(
 
     # Stiffness: the harder of the impact limit (a batch falls at most slab + gap + one pore)
     # and the static limit (the weight of the moving part of the bed, with force chains).
-    fall = (C.SPAWN_SLAB_HEIGHT + C.SPAWN_GAP + C.SPAWN_EXTRA_FALL) * d
+    drop = drop_height if drop_height is not None else C.POUR_HEIGHT * d
+    fall = (C.SPAWN_SLAB_HEIGHT + C.SPAWN_GAP + C.SPAWN_EXTRA_FALL) * d + drop
+    v_spawn = -math.sqrt(2.0 * g_mag * drop) * g / g_mag
     v_impact = math.sqrt(2.0 * g_mag * fall)
     k_impact = m_pair * v_impact**2 / (C.IMPACT_OVERLAP_FRACTION * d) ** 2
     bed_height = count * mass / density / (0.6 * math.pi * r_wall**2)
@@ -269,6 +294,10 @@ def dem_pack(
     prm[K.P_RWALL] = r_wall
     prm[K.P_ZFLOOR] = z_floor
     prm[K.P_SKIN] = C.VERLET_SKIN * d
+    prm[K.P_MUR] = rolling_friction
+    prm[K.P_CR] = inertia / (C.ROLLING_VISCOUS_CONTACTS * dt)
+    prm[K.P_KEEP] = 1.0
+    settle_keep = (1.0 - damping) ** dt
     logger.debug(
         "dem_pack: k=%.4g N/m (impact %.4g, static %.4g), contact %.4g s, dt %.4g s",
         kn, k_impact, k_static, contact_time, dt,
@@ -338,6 +367,8 @@ def dem_pack(
                 sl = slice(placed, placed + k)
                 pos[sl] = new
                 pos2[sl] = new
+                vel[sl] = v_spawn
+                vel2[sl] = v_spawn
                 pos_ref[sl] = new
                 active = np.concatenate((active, np.arange(placed, placed + k, dtype=np.int64)))
                 placed += k
@@ -387,6 +418,8 @@ def dem_pack(
                 pos2[f] = pos[f]
                 active = ids[~freeze]
         all_in = placed == count and bool(landed.all())
+        if all_in:
+            prm[K.P_KEEP] = settle_keep
         settle_hits = settle_hits + 1 if all_in and max_speed < rest_velocity else 0
         now = time.perf_counter()
         if now - last_report >= C.PROGRESS_INTERVAL:
@@ -416,6 +449,7 @@ def dem_pack(
         contact_time=contact_time,
         rebuilds=rebuilds,
         frozen=int(np.count_nonzero(frozen)),
+        in_bed=int(np.count_nonzero(landed[:placed])),
     )
 
 

@@ -46,7 +46,10 @@ P_GZ = 13
 P_RWALL = 14  # radius of the wall seen by particle surfaces, m
 P_ZFLOOR = 15  # height of the floor seen by particle surfaces, m
 P_SKIN = 16  # Verlet skin, m
-N_PARAMS = 17
+P_MUR = 17  # rolling friction coefficient (dimensionless)
+P_CR = 18  # viscous cap of the rolling torque of one contact, N m s
+P_KEEP = 19  # fraction of the velocity a particle keeps over one step (global damping)
+N_PARAMS = 20
 
 
 @_jit()
@@ -67,12 +70,13 @@ def _contact(
     gt: float,
     mu: float,
     dt: float,
-) -> tuple[float, float, float, float, float, float, float, float, float]:
+) -> tuple[float, float, float, float, float, float, float, float, float, float]:
     """Spring-dashpot normal force and Coulomb-capped tangential spring on one contact.
 
     ``n`` points from the particle to its partner, ``vr`` is the velocity of the particle's
     contact point relative to the partner's and ``s`` the tangential spring elongation.
-    Returns the force on the particle, its tangential part and the updated spring.
+    Returns the force on the particle, its tangential part, the updated spring and the
+    normal force magnitude.
     """
     vn = vrx * nx + vry * ny + vrz * nz
     fn = kn * delta + gn * vn
@@ -100,7 +104,31 @@ def _contact(
         sx = -(ftx + gt * vtx) / kt
         sy = -(fty + gt * vty) / kt
         sz = -(ftz + gt * vtz) / kt
-    return (-fn * nx + ftx, -fn * ny + fty, -fn * nz + ftz, ftx, fty, ftz, sx, sy, sz)
+    return (-fn * nx + ftx, -fn * ny + fty, -fn * nz + ftz, ftx, fty, ftz, sx, sy, sz, fn)
+
+
+@_jit()
+def _rolling(
+    nx: float, ny: float, nz: float, wx: float, wy: float, wz: float,
+    fn: float, radius: float, mur: float, cr: float,
+) -> tuple[float, float, float]:  # fmt: skip
+    """Rolling-resistance torque on a particle whose rotation relative to its partner is ``w``.
+
+    Model A of Ai, Chen, Rotter & Ooi (2011, Powder Technol. 206, 269-282): a torque
+    ``mu_r R fn`` against the relative rolling (``w`` less its twist about ``n``), ``R`` the
+    rolling radius. Below the angular speed where ``cr |w|`` falls under that, the torque is
+    ``cr |w|`` instead: the constant torque of model A would reverse a small rotation within
+    one step and make a bed at rest chatter.
+    """
+    wn = wx * nx + wy * ny + wz * nz
+    rx = wx - wn * nx
+    ry = wy - wn * ny
+    rz = wz - wn * nz
+    w = math.sqrt(rx * rx + ry * ry + rz * rz)
+    if w == 0.0 or fn <= 0.0:
+        return 0.0, 0.0, 0.0
+    torque = min(mur * radius * fn, cr * w)
+    return -torque * rx / w, -torque * ry / w, -torque * rz / w
 
 
 @_jit(parallel=DEM_PARALLEL)
@@ -140,6 +168,9 @@ def _advance(
     gz = prm[P_GZ]
     r_wall = prm[P_RWALL]
     z_floor = prm[P_ZFLOOR]
+    mur = prm[P_MUR]
+    cr = prm[P_CR]
+    keep = prm[P_KEEP]
     touch2 = 4.0 * rc * rc
     for a in _prange(n_active):
         i = active[a]
@@ -182,11 +213,19 @@ def _advance(
             vrx = vxi - vel[j, 0] + rc * (sy * nz - sz * ny)
             vry = vyi - vel[j, 1] + rc * (sz * nx - sx * nz)
             vrz = vzi - vel[j, 2] + rc * (sx * ny - sy * nx)
-            cfx, cfy, cfz, ftx, fty, ftz, s0, s1, s2 = _contact(
+            cfx, cfy, cfz, ftx, fty, ftz, s0, s1, s2, fn = _contact(
                 nx, ny, nz, 2.0 * rc - dist, vrx, vry, vrz,
                 spring[i, k, 0], spring[i, k, 1], spring[i, k, 2],
                 kn, gn_pp, kt, gt_pp, mu, dt,
             )  # fmt: skip
+            if mur > 0.0:
+                rtx, rty, rtz = _rolling(
+                    nx, ny, nz, wxi - omg[j, 0], wyi - omg[j, 1], wzi - omg[j, 2],
+                    fn, 0.5 * rc, mur, cr,
+                )  # fmt: skip
+                tx += rtx
+                ty += rty
+                tz += rtz
             spring[i, k, 0] = s0
             spring[i, k, 1] = s1
             spring[i, k, 2] = s2
@@ -203,11 +242,16 @@ def _advance(
             vrx = vxi - rc * wyi
             vry = vyi + rc * wxi
             vrz = vzi
-            cfx, cfy, cfz, ftx, fty, ftz, s0, s1, s2 = _contact(
+            cfx, cfy, cfz, ftx, fty, ftz, s0, s1, s2, fn = _contact(
                 0.0, 0.0, -1.0, rc - gap, vrx, vry, vrz,
                 fspring[i, 0], fspring[i, 1], fspring[i, 2],
                 kn, gn_w, kt, gt_w, mu, dt,
             )  # fmt: skip
+            if mur > 0.0:
+                rtx, rty, rtz = _rolling(0.0, 0.0, -1.0, wxi, wyi, wzi, fn, rc, mur, cr)
+                tx += rtx
+                ty += rty
+                tz += rtz
             fspring[i, 0] = s0
             fspring[i, 1] = s1
             fspring[i, 2] = s2
@@ -229,11 +273,16 @@ def _advance(
             vrx = vxi - rc * wzi * ny
             vry = vyi + rc * wzi * nx
             vrz = vzi + rc * (wxi * ny - wyi * nx)
-            cfx, cfy, cfz, ftx, fty, ftz, s0, s1, s2 = _contact(
+            cfx, cfy, cfz, ftx, fty, ftz, s0, s1, s2, fn = _contact(
                 nx, ny, 0.0, rho + rc - r_wall, vrx, vry, vrz,
                 wspring[i, 0], wspring[i, 1], wspring[i, 2],
                 kn, gn_w, kt, gt_w, mu, dt,
             )  # fmt: skip
+            if mur > 0.0:
+                rtx, rty, rtz = _rolling(nx, ny, 0.0, wxi, wyi, wzi, fn, rc, mur, cr)
+                tx += rtx
+                ty += rty
+                tz += rtz
             wspring[i, 0] = s0
             wspring[i, 1] = s1
             wspring[i, 2] = s2
@@ -249,9 +298,9 @@ def _advance(
             wspring[i, 2] = 0.0
         if touching:
             landed[i] = True
-        vxn = vxi + (fx * inv_m + gx) * dt
-        vyn = vyi + (fy * inv_m + gy) * dt
-        vzn = vzi + (fz * inv_m + gz) * dt
+        vxn = (vxi + (fx * inv_m + gx) * dt) * keep
+        vyn = (vyi + (fy * inv_m + gy) * dt) * keep
+        vzn = (vzi + (fz * inv_m + gz) * dt) * keep
         xn = xi + vxn * dt
         yn = yi + vyn * dt
         zn = zi + vzn * dt
@@ -261,9 +310,9 @@ def _advance(
         pos_o[i, 0] = xn
         pos_o[i, 1] = yn
         pos_o[i, 2] = zn
-        omg_o[i, 0] = wxi + tx * inv_i * dt
-        omg_o[i, 1] = wyi + ty * inv_i * dt
-        omg_o[i, 2] = wzi + tz * inv_i * dt
+        omg_o[i, 0] = (wxi + tx * inv_i * dt) * keep
+        omg_o[i, 1] = (wyi + ty * inv_i * dt) * keep
+        omg_o[i, 2] = (wzi + tz * inv_i * dt) * keep
         ex = xn - pos_ref[i, 0]
         ey = yn - pos_ref[i, 1]
         ez = zn - pos_ref[i, 2]

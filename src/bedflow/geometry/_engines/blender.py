@@ -14,7 +14,8 @@ times in ``tau = sqrt(d / g)``; a frame is ``FRAME_TAU * tau``. A tall column of
 dropped at once tunnels into the pile, so the pour is gentle: batches hang in a stack of
 kinematic (animated) slabs that sinks with the growing bed, and each batch is released in turn
 a little above the bed's expected top. Blender bakes a fixed frame range: the pour plus
-``SETTLE_FRAMES`` (capped at ``max_time``); the bed is settled when every particle moved slower
+``SETTLE_FRAMES`` (an explicit ``max_time`` caps it, and one too short for the last batch to
+land fails before Blender starts); the bed is settled when every particle moved slower
 than ``rest_velocity`` over the last frame.
 
 The script is a template filled with numbers only; the particles' positions go through a JSON
@@ -60,6 +61,7 @@ from bedflow.geometry._engines.bullet import (
     wall_facets,
 )
 from bedflow.geometry._packed import PackedBed, column_of
+from bedflow.geometry._pour_time import incomplete
 from bedflow.geometry._types import FloatArray
 
 __all__ = ["BlenderEngine", "blender_script"]
@@ -323,6 +325,11 @@ class _Plan:
         self.pour_frames = release[-1]
         self.settle_frame = release[-1] + interval  # the last batch has landed
 
+    def landed_by(self, frame: int) -> int:
+        """How many particles have been released and have landed by ``frame``."""
+        fall = self.settle_frame - self.pour_frames
+        return sum(1 for r in self.release if r + fall <= frame)
+
     def payload(self) -> dict[str, Any]:
         return {
             "keys": self.keys,
@@ -405,10 +412,17 @@ class BlenderEngine:
         if exe is None:
             raise EngineUnavailable(INSTALL_ADVICE)
         start = time.perf_counter()
-        scene = rigid_scene(spec)
+        scene = rigid_scene(spec, count)
         plan = _Plan(scene, count)
-        max_frames = max(2, math.floor(scene.max_time / scene.frame))
-        frame_end = min(plan.pour_frames + SETTLE_FRAMES, max_frames)
+        frame_end = plan.pour_frames + SETTLE_FRAMES
+        if spec.packing.max_time is not None:
+            # the release plan is fixed: a pour cut before its last batch lands fails now,
+            # before Blender runs
+            max_frames = max(2, math.floor(scene.max_time / scene.frame))
+            landed = plan.landed_by(max_frames)
+            if landed < count:
+                raise incomplete(spec, placed=landed, count=count, max_time=spec.packing.max_time)
+            frame_end = min(frame_end, max_frames)
         window = min(SPEED_WINDOW, frame_end - 1)
         with tempfile.TemporaryDirectory(prefix="bedflow-blender-") as tmp:
             folder = Path(tmp)

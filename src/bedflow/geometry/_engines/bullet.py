@@ -43,6 +43,7 @@ from bedflow.geometry._dem import PackingCancelled
 from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
 from bedflow.geometry._pack import expected_porosity
 from bedflow.geometry._packed import Column, PackedBed, column_of
+from bedflow.geometry._pour_time import incomplete, max_time_for
 from bedflow.geometry._types import FloatArray
 
 __all__ = [
@@ -194,8 +195,8 @@ def _per_second_to_bullet(fraction: float, tau: float) -> float:
     return 1.0 - float((1.0 - fraction) ** tau)
 
 
-def rigid_scene(spec: BedSpec) -> RigidScene:
-    """The scaled scene of ``spec`` for the rigid-body engines."""
+def rigid_scene(spec: BedSpec, count: int) -> RigidScene:
+    """The scaled scene of ``spec`` for the rigid-body engines, pouring ``count`` particles."""
     part, pk, col = spec.particles, spec.packing, spec.bed
     d = part.diameter
     g = math.sqrt(sum(c * c for c in pk.gravity))
@@ -237,7 +238,7 @@ def rigid_scene(spec: BedSpec) -> RigidScene:
         settle_damping=_per_second_to_bullet(pk.damping, tau),
         margin=margin,
         rest_speed=pk.rest_velocity / (d / tau),
-        max_time=pk.max_time / tau,
+        max_time=max_time_for(spec, count) / tau,
         expected_porosity=expected_porosity(spec),
         seed=part.seed,
         mass=part.particle_mass,
@@ -419,7 +420,7 @@ class BulletEngine:
         self, spec: BedSpec, *, count: int, progress: ProgressFn | None, cancel: CancelFn | None
     ) -> PackedBed:
         start = time.perf_counter()
-        scene = rigid_scene(spec)
+        scene = rigid_scene(spec, count)
         pb = _pybullet()
         client = pb.connect(pb.DIRECT)
         try:
@@ -431,7 +432,15 @@ class BulletEngine:
         d, v_unit = scene.d, scene.velocity_unit
         centers = run.centers * d
         velocities = run.velocities * v_unit
-        notes = [] if run.settled else [f"not settled within max_time = {spec.packing.max_time} s"]
+        if run.in_bed < count:
+            raise incomplete(
+                spec, placed=run.in_bed, count=count, max_time=scene.max_time * scene.tau
+            )
+        notes = (
+            []
+            if run.settled
+            else [f"not settled within max_time = {scene.max_time * scene.tau:.3g} s"]
+        )
         notes += quality_notes(
             kind=scene.kind,
             centers=centers,
@@ -490,12 +499,19 @@ class _Pour:
         self.active = np.zeros(0, dtype=np.int64)  # particles not frozen
         self.settled = False
         self.time = 0.0
+        self._batch_start = 0
+        self._batch_lo = math.inf  # bottom of the slab of the last batch
         self.overlap: float | None = None
         self._build_world()
 
     @property
     def count(self) -> int:
         return len(self.bodies)
+
+    @property
+    def in_bed(self) -> int:
+        """Particles poured whose batch has fallen out of its slab (the bed's, at the end)."""
+        return len(self.bodies) if self._last_batch_out() else self._batch_start
 
     # -- world ------------------------------------------------------------------------------
 
@@ -667,10 +683,9 @@ class _Pour:
         speed: FloatArray = np.zeros(0)
         while True:
             placed = len(self.bodies)
+            self._batch_start, self._batch_lo = batch_start, batch_lo
             if placed < self.target:
-                last = self.centers[batch_start:placed]
-                out = last.shape[0] == 0 or bool(np.all(last[:, 2] + s.rc <= batch_lo))
-                if out or frame - batch_frame >= BATCH_TIMEOUT_FRAMES:
+                if self._last_batch_out() or frame - batch_frame >= BATCH_TIMEOUT_FRAMES:
                     top = float(np.max(self.centers[:, 2])) + s.rc if placed else s.floor
                     batch_lo = top + SPAWN_GAP
                     want = min(s.batch, self.target - placed)
@@ -716,12 +731,18 @@ class _Pour:
                     )
             if done:
                 break
+        self._batch_start, self._batch_lo = batch_start, batch_lo
         self.overlap = self._measure_overlap()
         logger.info(
             "rigid_body: %d/%d %ss, settled=%s, t=%.4g s, %d frames, %d frozen",
             len(self.bodies), self.target, s.kind, self.settled, self.time * s.tau, frame,
             len(self.bodies) - self.active.shape[0],
         )  # fmt: skip
+
+    def _last_batch_out(self) -> bool:
+        """Whether the last batch released has fallen below the bottom of its slab."""
+        last = self.centers[self._batch_start : len(self.bodies)]
+        return last.shape[0] == 0 or bool(np.all(last[:, 2] + self.scene.rc <= self._batch_lo))
 
     def _report(self, speed: FloatArray) -> None:
         """``speed``: scaled speeds of the active particles (the frozen ones are at rest)."""

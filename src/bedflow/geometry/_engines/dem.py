@@ -9,6 +9,7 @@ from bedflow.dsl import BedSpec, spec_hash
 from bedflow.geometry._dem import DemProgress, dem_pack
 from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
 from bedflow.geometry._packed import PackedBed, column_of
+from bedflow.geometry._pour_time import incomplete, max_time_for
 
 
 class DemEngine:
@@ -48,6 +49,7 @@ class DemEngine:
                 )
 
         part, pack = spec.particles, spec.packing
+        max_time = max_time_for(spec, count)
         result = dem_pack(
             column_diameter=column.diameter,
             column_height=column.height,
@@ -58,13 +60,17 @@ class DemEngine:
             friction=part.friction,
             gravity=pack.gravity,
             rest_velocity=pack.rest_velocity,
-            max_time=pack.max_time,
+            max_time=max_time,
             seed=part.seed,
             clearance=spec.bed.clearance,
+            rolling_friction=part.rolling_friction,
+            damping=pack.damping,
             progress=report,
             cancel=cancel,
         )
-        notes = () if result.settled else (f"not settled within max_time = {pack.max_time} s",)
+        if result.in_bed < count:
+            raise incomplete(spec, placed=result.in_bed, count=count, max_time=max_time)
+        notes = () if result.settled else (f"not settled within max_time = {max_time:.3g} s",)
         return PackedBed(
             centers=result.centers,
             radii=result.radii,
