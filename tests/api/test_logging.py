@@ -20,6 +20,11 @@ def logs() -> Iterator[io.StringIO]:
     """What `bedflow serve`'s logging setup writes, in a buffer."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled)
+    # An in-process uvicorn of an earlier test may have left uvicorn.error at its own level.
+    error_log = logging.getLogger("uvicorn.error")
+    saved_error = (error_log.level, error_log.disabled)
+    error_log.setLevel(logging.NOTSET)
+    error_log.disabled = False
     configure_logging("INFO")
     [handler] = root.handlers
     assert isinstance(handler, logging.StreamHandler)
@@ -27,6 +32,7 @@ def logs() -> Iterator[io.StringIO]:
     handler.setStream(buffer)
     yield buffer
     root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled = saved
+    error_log.level, error_log.disabled = saved_error
 
 
 @pytest.mark.parametrize(
