@@ -227,7 +227,8 @@ ORIGINAL_DEFAULTS: tuple[tuple[str, str, str], ...] = (
     (
         "packing.max_time",
         "`5 s`",
-        "A tall pour does not settle in 5 s of simulated time; an unsettled bed is flagged.",
+        "A tall pour does not settle in 5 s of simulated time: the time grows with the bed, and a "
+        "pour that ends with particles not yet in the bed fails.",
     ),
     (
         "packing.collision_margin",
@@ -280,6 +281,7 @@ _UNSET_MEANS = {
     "particles.target_porosity": "not set",
     "particles.mass": "not set: density times volume",
     "packing.collision_margin": "not set: 1% of the particle diameter",
+    "packing.max_time": "not set: chosen by the engine from the bed's height, at least 10 s",
 }
 
 _ORIGINAL_INTRO = """## Coming from the original format
