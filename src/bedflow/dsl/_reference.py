@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 
 from bedflow.constants import MASS_DENSITY_ROUNDING, MASS_DENSITY_TOLERANCE
 from bedflow.dsl._raw import MAX_ERRORS, VALUE_ALIASES
+from bedflow.dsl._sections import registered
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import DIMENSIONS, format_quantity
 
@@ -81,8 +82,14 @@ def _table(model: type[BaseModel], lines: list[str]) -> None:
         found = extra.get("unit")
         unit = found if isinstance(found, str) else None
         desc = (info.description or "").replace("|", "\\|")
+        named = registered(info)
+        if named is None:
+            kind = _type_name(info.annotation)
+        else:
+            kind = "list of values from " if get_origin(info.annotation) is list else "one of "
+            kind += ", ".join(f"`{a}`" for a in named.builtin_choices())
         lines.append(
-            f"| `{key}` | {_type_name(info.annotation)} | {unit or '—'} | "
+            f"| `{key}` | {kind} | {unit or '—'} | "
             f"{_default(info, unit)} | {_limits(info) or '—'} | {desc} |"
         )
 
