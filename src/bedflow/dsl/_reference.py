@@ -166,6 +166,16 @@ has the wrong dimension for its key (a diameter in `kg/m3`) is an error.
 - Warnings: `count` and `target_porosity` both given (`count` decides); laminar flow at a
   particle Reynolds number above 300; `mesh_layers` with a solver other than `openfoam`.
 - Checking stops after {max_errors} errors, with one last line saying so, as compilers do.
+
+## Engines and solvers check the bed too
+
+`packing.method`, `cfd.solver` and `export.formats` take the names of bedflow's engines,
+solvers and formats listed above, and those of plugins installed where the file is read
+(packages that register them through entry points; see the README). Each engine and solver
+also checks the bed itself before any work: `bedflow check`, `simulate` and `run`, and a
+job's submission report what it would refuse at the key's line, e.g. `openfoam` below 8
+`cells_per_dp` (snappyHexMesh closes pores), `lbm` at a particle Reynolds number too high
+for its `cells_per_dp`, `rigid_body` and the others by the shapes they pack.
 """
 
 

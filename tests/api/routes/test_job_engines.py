@@ -84,3 +84,14 @@ def test_the_worker_checks_again_when_the_job_starts(api: Api, admin: dict[str, 
         refuse_disabled(session, spec, engine=None, solver=None, stages=("compile", "pack"))
     refuse_disabled(session, spec, engine="hexagonal_3d", solver=None, stages=("compile", "pack"))
     session.close()
+
+
+def test_a_study_point_on_a_disabled_solver_is_refused(api: Api) -> None:
+    """A grid over cfd.solver: the point that asks for OpenFOAM (off by default) refuses the
+    whole study before any job is queued."""
+    user, h = api.user()
+    bed = job_bed(api.session, user)
+    body = {"bed_id": str(bed.id), "grid": {"cfd.solver": ["correlation", "openfoam"]}}
+    r = api.client.post("/api/v1/studies", json=body, headers=h)
+    assert r.status_code == 409 and "'openfoam' is disabled" in r.json()["error"]["message"]
+    assert api.client.get("/api/v1/jobs", headers=h).json()["count"] == 0
