@@ -23,7 +23,7 @@ runner = CliRunner()
 # lattice; the engines and solvers stay those the example names.
 SMALL = {
     "compact-box.bed": ["particles.count=30", "bed.height=30 mm"],
-    "cylinders.bed": ["particles.count=20", "bed.height=40 mm", "cfd.cells_per_dp=6"],
+    "cylinders.bed": ["particles.count=20", "bed.height=40 mm"],
     "quick-test.bed": ["particles.count=40", "cfd.cells_per_dp=6"],
     "spheres-d10.bed": [
         "particles.count=60",

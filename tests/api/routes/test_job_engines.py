@@ -6,12 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
-from bedflow._exceptions import RequestError
-from bedflow.db import crud, make_sessionmaker
-from bedflow.dsl import parse
-from bedflow.worker._engines import refuse_disabled
+from bedflow.db import crud
 from tests.utils.api import Api
 from tests.utils.jobs import FAST, job_bed
 
@@ -73,17 +69,6 @@ def test_an_unknown_engine_is_refused_at_submission(api: Api) -> None:
     bed = job_bed(api.session, user)
     status, body = _submit(api, h, bed.id, solver="fem")
     assert status == 422 and body["error"]["message"].startswith("unknown solver 'fem'; known:")
-
-
-def test_the_worker_checks_again_when_the_job_starts(api: Api, admin: dict[str, str]) -> None:
-    """An engine disabled after the job was queued fails it when it starts."""
-    spec = parse(FAST.replace("hexagonal_3d", "spherical_packing"))
-    crud.set_setting(api.session, key="engine.spherical_packing", value={"enabled": False})
-    session: Session = make_sessionmaker(api.engine)()
-    with pytest.raises(RequestError, match="'spherical_packing' is disabled"):
-        refuse_disabled(session, spec, engine=None, solver=None, stages=("compile", "pack"))
-    refuse_disabled(session, spec, engine="hexagonal_3d", solver=None, stages=("compile", "pack"))
-    session.close()
 
 
 def test_a_study_point_on_a_disabled_solver_is_refused(api: Api) -> None:
