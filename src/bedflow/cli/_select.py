@@ -35,8 +35,10 @@ def choose_engine(spec: BedSpec, engine: str | None, file: Path) -> str:
 def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool) -> str:
     """The flow solver (``--solver``, else ``cfd.solver``), checked before any work.
 
-    An unknown ``--solver`` is a usage error (exit 2); one that is not installed here is
-    reported with how to install it (exit 1). ``to_run``: see :func:`cfd.select_solver`.
+    An unknown ``--solver`` is a usage error (exit 2); what the solver's own check refuses
+    (OpenFOAM below its minimum ``cells_per_dp``) is an error of the file at the key's line
+    (exit 1), one that is not installed here is reported with how to install it (exit 1).
+    ``to_run``: see :func:`cfd.select_solver`.
     """
     check_choice("--solver", solver, SOLVERS.names(), "solver")
     try:
