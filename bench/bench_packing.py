@@ -54,7 +54,7 @@ def main() -> None:
         if engine is None:
             print(f"  {name}: unknown engine")
             continue
-        missing = engine.unavailable() or engine.unsupported(spec)
+        missing = engine.unavailable() or "; ".join(p.message for p in engine.check(spec))
         if missing:
             print(f"  {name}: skipped ({missing})")
             continue

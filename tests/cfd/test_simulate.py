@@ -108,10 +108,12 @@ def test_lbm_on_a_bed_too_shallow_for_a_bulk_band() -> None:
 
 
 def test_lbm_refuses_a_flow_it_cannot_resolve(bed_and_spec) -> None:  # type: ignore[no-untyped-def]
+    """The solver's own check refuses it before any work, about ``cfd.cells_per_dp``."""
     packed, _ = bed_and_spec
     fast = parse(BED.replace("inlet_velocity = 2 mm/s", "inlet_velocity = 20 mm/s"))
-    with pytest.raises(CfdInputError, match=r"set cfd\.cells_per_dp to at least"):
+    with pytest.raises(BedValidationError, match=r"set cfd\.cells_per_dp to at least") as err:
         simulate(packed, fast, solver="lbm")
+    assert err.value.diagnostics[0].path == ("cfd", "cells_per_dp")
 
 
 def _vti_arrays(path: Path) -> tuple[ElementTree.Element, dict[str, np.ndarray]]:

@@ -69,7 +69,7 @@ def test_example_runs_end_to_end(example: Path, tmp_path: Path) -> None:
 
 def test_an_example_whose_solver_is_missing_still_packs_and_exports(tmp_path: Path) -> None:
     """cylinders.bed with another solver: its rigid-body packing of cylinders and its
-    exports run here even where OpenFOAM does not."""
+    exports run with any solver."""
     pytest.importorskip("pybullet", reason="the rigid_body engine needs pybullet")
     example = next(p for p in EXAMPLES if p.name == "cylinders.bed")
     settings = [a for s in SMALL[example.name] for a in ("--set", s)]

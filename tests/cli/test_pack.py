@@ -59,11 +59,14 @@ def test_pack_refuses_an_engine_that_cannot_pack_the_bed(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --engine: ") and result.stderr.count("\n") == 1
     assert "cylindrical columns only" in result.stderr and "Traceback" not in result.stderr
-    # the same engine named in the file is an error of the file, named after it
+    # the same engine named in the file is an error of the file, at the key's line and column
     bed.write_text(bed.read_text() + "packing { method = dem }\n")
     result = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert f"{bed}: error:" in result.stderr and "<string>" not in result.stderr
+    assert f"{bed}:3:11: error: 'method' in packing: the dem engine packs cylindrical" in (
+        result.stderr
+    )
+    assert "<string>" not in result.stderr
     assert not (tmp_path / "o").exists()
 
 

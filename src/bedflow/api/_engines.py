@@ -1,15 +1,32 @@
-"""The pipeline's engines as the settings page shows them.
+"""The pipeline's engines as the settings page shows them, and whether a job may use them.
 
-A static table: importing the geometry or cfd registries would load numba at app start. Each
-engine is stored as the setting ``engine.<name>`` = ``{"enabled": bool, "options": {...}}``.
+Derived from the registries (``bedflow._registry``): every registered packing engine and
+solver, built-in or installed as a plugin. The registries hand out names without importing
+any engine; a description, a default and a check import the engine's module the first time
+they are asked for (the settings page, a job's submission), never at app start. Each engine is
+stored as the setting ``engine.<name>`` = ``{"enabled": bool, "options": {...}}``; until an
+admin sets it, the plugin's ``enabled_by_default`` holds (True unless it says otherwise:
+``blender`` and ``openfoam`` need programs outside Python).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["ENGINES", "Engine"]
+from sqlalchemy.orm import Session
+
+from bedflow._exceptions import BedInputError, BedValidationError, Diagnostic, EngineUnavailable
+from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, plugin_problems, unknown_name
+from bedflow.api._errors import ApiError
+from bedflow.db import Bed, crud
+from bedflow.dsl import BedSpec, parse_with_diagnostics
+
+__all__ = ["Engine", "check_job", "engine_by_name", "engines", "is_enabled", "simulates"]
+
+Kind = Literal["packing", "solver"]
+_KINDS: dict[Kind, Registry[Any]] = {"packing": PACKING_ENGINES, "solver": SOLVERS}
 
 
 @dataclass(frozen=True)
@@ -17,7 +34,7 @@ class Engine:
     """A packing engine or solver, and whether it is on by default."""
 
     name: str
-    kind: Literal["packing", "solver"]
+    kind: Kind
     description: str
     enabled_by_default: bool = True
 
@@ -27,16 +44,88 @@ class Engine:
         return f"engine.{self.name}"
 
 
-ENGINES: dict[str, Engine] = {
-    e.name: e
-    for e in (
-        Engine("dem", "packing", "soft-sphere DEM pour (numba)"),
-        Engine("rigid_body", "packing", "rigid-body pour with Bullet (pybullet)"),
-        Engine("blender", "packing", "rigid-body pour in Blender (needs a Blender install)", False),
-        Engine("hexagonal_3d", "packing", "ordered hexagonal close packing"),
-        Engine("spherical_packing", "packing", "ordered packing in concentric shells"),
-        Engine("lbm", "solver", "D3Q19 lattice-Boltzmann (numba)"),
-        Engine("openfoam", "solver", "OpenFOAM simpleFoam case (needs OpenFOAM)", False),
-        Engine("correlation", "solver", "Ergun, Carman-Kozeny and Eisfeld-Schnitzlein only"),
+def _engine(kind: Kind, name: str) -> Engine:
+    try:
+        plugin = _KINDS[kind].get(name)
+    except EngineUnavailable as exc:  # a plugin installed half-way: listed, and off
+        return Engine(name, kind, str(exc), enabled_by_default=False)
+    return Engine(
+        name,
+        kind,
+        str(getattr(plugin, "description", "")),
+        bool(getattr(plugin, "enabled_by_default", True)),
     )
-}
+
+
+def _names() -> Iterator[tuple[Kind, str]]:
+    for kind, registry in _KINDS.items():
+        for name in registry.names():
+            yield kind, name
+
+
+def engines() -> dict[str, Engine]:
+    """Every registered packing engine, then every solver, by name (importing each)."""
+    out: dict[str, Engine] = {}
+    for kind, name in _names():
+        out.setdefault(name, _engine(kind, name))
+    return out
+
+
+def engine_by_name(name: str) -> Engine | None:
+    """The engine or solver ``name`` (importing only it), or None when nobody registered it."""
+    for kind, known in _names():
+        if known == name:
+            return _engine(kind, name)
+    return None
+
+
+def is_enabled(session: Session, engine: Engine) -> bool:
+    """Whether the installation lets jobs use ``engine``."""
+    return crud.engine_enabled(session, name=engine.name, default=engine.enabled_by_default)
+
+
+def simulates(type: str, stages: Any) -> bool:
+    """Whether a job of ``type`` on ``stages`` (None: the type's own) runs a flow solver."""
+    if stages:
+        return bool({"simulate", "postprocess"} & set(stages))
+    return type != "generate"
+
+
+def check_job(
+    session: Session,
+    bed: Bed,
+    spec: BedSpec,
+    *,
+    engine: str | None,
+    solver: str | None,
+    simulate: bool,
+) -> None:
+    """Refuse a job before it is queued: an engine or solver nobody registered (422), one an
+    admin disabled (409), or a bed it cannot handle, by its own ``check(spec)`` (422, each
+    problem located in the bed's text)."""
+    asked: list[tuple[Kind, str]] = [("packing", engine or spec.packing_method)]
+    if simulate:
+        asked.append(("solver", solver or spec.cfd.solver))
+    for kind, name in asked:
+        registry = _KINDS[kind]
+        if name not in registry:
+            raise ApiError(422, unknown_name(registry, name))
+        if not is_enabled(session, _engine(kind, name)):
+            raise ApiError(
+                409,
+                f"the {registry.kind} {name!r} is disabled on this installation; an admin "
+                "can enable it in the settings (engines)",
+                code="engine_disabled",
+                details=[{"engine": name, "kind": kind}],
+            )
+    try:
+        problems = plugin_problems(spec, engine=engine, solver=solver, simulate=simulate)
+    except EngineUnavailable as exc:
+        raise ApiError(503, str(exc)) from None
+    if problems:
+        filename = f"{bed.name}.bed"
+        try:
+            diagnostics = parse_with_diagnostics(bed.bed_text, filename).locate(problems)
+        except BedInputError:  # the stored text no longer compiles: unlocated
+            diagnostics = [Diagnostic(p.message, path=p.path) for p in problems]
+        raise BedValidationError(diagnostics)

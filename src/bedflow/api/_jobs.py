@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
+from bedflow.api._engines import check_job, simulates
 from bedflow.api._state import AppState
 from bedflow.db import Bed, Job, JobEvent, User, crud
 from bedflow.db._base import utcnow
@@ -52,8 +53,20 @@ def submit_job(
     params: dict[str, Any],
     max_attempts: int = 3,
 ) -> Job:
-    """Queue a job of ``type`` on ``bed`` and hand it to the back end."""
+    """Queue a job of ``type`` on ``bed`` and hand it to the back end.
+
+    Refused before anything is written when its engine or solver is unknown, disabled by an
+    admin, or says by its own check that it cannot handle the bed (:func:`check_job`).
+    """
     clean = {k: v for k, v in params.items() if v is not None}
+    check_job(
+        session,
+        bed,
+        crud.bed_spec(bed),
+        engine=clean.get("engine"),
+        solver=clean.get("solver"),
+        simulate=simulates(type, clean.get("stages")),
+    )
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     job = crud.create_job(
         session, user=user, type=type, bed=bed, params=clean, max_attempts=max_attempts

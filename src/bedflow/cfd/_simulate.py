@@ -6,8 +6,9 @@ import logging
 from pathlib import Path
 
 from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
+from bedflow._registry import SOLVERS, unknown_name
 from bedflow.cfd._flow import FlowResult
-from bedflow.cfd._solvers import CancelFn, ProgressFn, Solver, solvers
+from bedflow.cfd._solvers import CancelFn, ProgressFn, Solver
 from bedflow.dsl import BedSpec
 from bedflow.geometry import PackedBed
 
@@ -17,18 +18,20 @@ logger = logging.getLogger(__name__)
 
 
 def select_solver(spec: BedSpec, name: str | None = None, *, to_run: bool = False) -> Solver:
-    """The solver ``name`` (default: ``cfd.solver`` of the spec), checked to be able to run.
+    """The solver ``name`` (default: ``cfd.solver`` of the spec), checked to be able to run:
+    registered, able to solve this bed (its ``check(spec)``) and installed here.
 
     A solver that can still write its case without its program (OpenFOAM) passes unless
     ``to_run``: a caller that keeps nothing of an unrun case asks with ``to_run=True``.
     """
     chosen = name or spec.cfd.solver
-    table = solvers()
-    if chosen not in table:
-        raise BedValidationError([Diagnostic(
-            f"unknown solver {chosen!r}; known: {', '.join(sorted(table))}", path=("cfd", "solver")
-        )])  # fmt: skip
-    solver = table[chosen]
+    if chosen not in SOLVERS:
+        message = unknown_name(SOLVERS, chosen)
+        raise BedValidationError([Diagnostic(message, path=("cfd", "solver"))])
+    solver: Solver = SOLVERS.get(chosen)
+    problems = solver.check(spec)
+    if problems:
+        raise BedValidationError([Diagnostic(p.message, path=p.path) for p in problems])
     missing = solver.unavailable()
     cannot_run = getattr(solver, "cannot_run", None)
     if missing is None and to_run and cannot_run is not None:

@@ -6,6 +6,7 @@ wrong option value, a missing file, an output that cannot be written), 130 cance
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 from collections.abc import Iterable
@@ -17,7 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from bedflow import dsl
-from bedflow._exceptions import BedInputError, Diagnostic
+from bedflow._exceptions import BedInputError, Diagnostic, EngineUnavailable
+from bedflow._registry import plugin_problems
 from bedflow._version import __version__
 
 app = typer.Typer(
@@ -143,6 +145,11 @@ def read_text(path: Path) -> str:
         )
 
 
+_compiled: dict[int, dsl.Compiled] = {}
+"""What :func:`compile_file` compiled in this command, by ``id`` of its spec: where its keys
+were written, for the engine's and solver's problems found after it (:func:`located`)."""
+
+
 def compile_file(path: Path, overrides: list[str] | None = None) -> dsl.Compiled:
     """Parse and validate one file, printing its warnings; exit 1 on errors."""
     try:
@@ -151,7 +158,16 @@ def compile_file(path: Path, overrides: list[str] | None = None) -> dsl.Compiled
         fail(exc.diagnostics)
     for note in compiled.warnings:
         print_diagnostic(note)
+    _compiled[id(compiled.spec)] = compiled
     return compiled
+
+
+def located(spec: dsl.BedSpec, diagnostics: Iterable[Diagnostic], file: Path) -> list[Diagnostic]:
+    """Diagnostics about keys of ``spec`` (a path, no line), placed where ``file`` wrote them."""
+    compiled = _compiled.get(id(spec))
+    if compiled is None or compiled.spec is not spec:
+        return [dataclasses.replace(d, filename=str(file)) for d in diagnostics]
+    return compiled.locate(dsl.SpecProblem(path=d.path, message=d.message) for d in diagnostics)
 
 
 def summary(spec: dsl.BedSpec) -> str:
@@ -182,7 +198,9 @@ def summary(spec: dsl.BedSpec) -> str:
 def check(files: AnyFiles) -> None:
     """Validate .bed files and print every error like a compiler (exit 1 on any error).
 
-    Every file is checked, even after a missing one (exit 2 when a file is missing).
+    The packing engine and the solver each check the bed too (OpenFOAM's minimum
+    resolution, the shapes an engine packs), so what they would refuse is reported before any
+    work. Every file is checked, even after a missing one (exit 2 when a file is missing).
     """
     failed = missing = 0
     for path in files:
@@ -200,6 +218,15 @@ def check(files: AnyFiles) -> None:
             continue
         for note in compiled.warnings:
             print_diagnostic(note)
+        try:
+            problems = compiled.locate(plugin_problems(compiled.spec))
+        except EngineUnavailable as exc:  # a plugin installed half-way
+            problems = [Diagnostic(str(exc), filename=str(path))]
+        if problems:
+            for d in problems:
+                print_diagnostic(d)
+            failed += 1
+            continue
         out.print(f"[green]ok[/] {escape(str(path))}: {escape(summary(compiled.spec))}")
     if failed or missing:
         err.print(

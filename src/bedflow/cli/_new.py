@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from bedflow import dsl
 from bedflow._exceptions import BedInputError
+from bedflow._registry import EXPORT_FORMATS, PACKING_ENGINES, SOLVERS
 from bedflow.cli._app import (
     Settings,
     app,
@@ -63,16 +64,16 @@ QUESTIONS: tuple[Question, ...] = (
     ("particles.density", "Particle density", _always),
     (
         "packing.method",
-        "Packing method (auto, dem, rigid_body, blender, hexagonal_3d, spherical_packing)",
+        f"Packing method (auto, {', '.join(PACKING_ENGINES.names())})",
         _always,
     ),
-    ("cfd.solver", "Flow solver (lbm, openfoam, correlation)", _always),
+    ("cfd.solver", f"Flow solver ({', '.join(SOLVERS.names())})", _always),
     ("cfd.inlet_velocity", "Superficial inlet velocity", _always),
     ("cfd.fluid_density", "Fluid density", _always),
     ("cfd.fluid_viscosity", "Fluid dynamic viscosity", _always),
     (
         "export.formats",
-        "Export formats (stl, stl_binary, stl_ascii, obj, ply, glb, gltf, blend)",
+        f"Export formats ({', '.join(EXPORT_FORMATS.names())})",
         _always,
     ),
 )

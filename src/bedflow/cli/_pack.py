@@ -16,6 +16,7 @@ from rich.table import Table
 
 from bedflow import geometry
 from bedflow._exceptions import BedInputError, Cancelled, EngineError, EngineUnavailable
+from bedflow._registry import PACKING_ENGINES
 from bedflow.cli._app import (
     ExistingFile,
     Settings,
@@ -157,7 +158,7 @@ def pack(
             "--engine",
             "-e",
             help="Packing engine, overriding packing.method "
-            "(dem, rigid_body, blender, hexagonal_3d, spherical_packing).",
+            f"({', '.join(PACKING_ENGINES.builtin_names())}, or an installed plugin's).",
         ),
     ] = None,
     set_: Settings = None,

@@ -15,7 +15,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bedflow import cfd
 from bedflow._exceptions import (
     BedInputError,
     Cancelled,
@@ -24,6 +23,7 @@ from bedflow._exceptions import (
     EngineUnavailable,
     UsageError,
 )
+from bedflow._registry import PACKING_ENGINES, SOLVERS
 from bedflow.cli._app import (
     ExistingFile,
     Settings,
@@ -38,7 +38,6 @@ from bedflow.cli._app import (
 )
 from bedflow.cli._pack import CancelOnInterrupt
 from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.geometry import engines
 from bedflow.pipeline import STAGES, Event, PipelineResult, run_pipeline
 
 
@@ -146,11 +145,11 @@ def run(
     if "pack" in chosen:
         engine = choose_engine(spec, engine, file)
     else:
-        check_choice("--engine", engine, engines(), "packing engine")
+        check_choice("--engine", engine, PACKING_ENGINES.names(), "packing engine")
     if "simulate" in chosen:
         solver = choose_solver(spec, solver, file, to_run=True)
     else:
-        check_choice("--solver", solver, cfd.solvers(), "solver")
+        check_choice("--solver", solver, SOLVERS.names(), "solver")
     target = output_dir(output or Path("out") / file.stem)
     columns = (
         TextColumn("{task.description:>11}"),

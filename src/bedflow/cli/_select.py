@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import typer
@@ -10,7 +9,8 @@ from rich.markup import escape
 
 from bedflow import cfd, geometry
 from bedflow._exceptions import BedInputError, EngineUnavailable
-from bedflow.cli._app import check_choice, err, fail, usage_error
+from bedflow._registry import PACKING_ENGINES, SOLVERS
+from bedflow.cli._app import check_choice, err, fail, located, usage_error
 from bedflow.dsl import BedSpec
 
 
@@ -20,7 +20,7 @@ def choose_engine(spec: BedSpec, engine: str | None, file: Path) -> str:
     An unknown or unsuitable ``--engine`` is a usage error (exit 2); an unsuitable
     ``packing.method`` is an error of the file (exit 1), an engine not installed here too.
     """
-    check_choice("--engine", engine, geometry.engines(), "packing engine")
+    check_choice("--engine", engine, PACKING_ENGINES.names(), "packing engine")
     try:
         return geometry.select_engine(spec, engine).name
     except EngineUnavailable as exc:
@@ -29,20 +29,24 @@ def choose_engine(spec: BedSpec, engine: str | None, file: Path) -> str:
     except BedInputError as exc:
         if engine is not None:
             usage_error(" ".join(d.message for d in exc.diagnostics), "--engine")
-        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
+        fail(located(spec, exc.diagnostics, file))
 
 
 def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool) -> str:
     """The flow solver (``--solver``, else ``cfd.solver``), checked before any work.
 
-    An unknown ``--solver`` is a usage error (exit 2); one that is not installed here is
-    reported with how to install it (exit 1). ``to_run``: see :func:`cfd.select_solver`.
+    An unknown ``--solver`` is a usage error (exit 2); what the solver's own check refuses
+    (OpenFOAM below its minimum ``cells_per_dp``) is an error of the file at the key's line
+    (exit 1), one that is not installed here is reported with how to install it (exit 1).
+    ``to_run``: see :func:`cfd.select_solver`.
     """
-    check_choice("--solver", solver, cfd.solvers(), "solver")
+    check_choice("--solver", solver, SOLVERS.names(), "solver")
     try:
         return cfd.select_solver(spec, solver, to_run=to_run).name
     except EngineUnavailable as exc:
         err.print(f"[bold red]error[/]: {escape(str(exc))}")
         raise typer.Exit(1) from None
     except BedInputError as exc:
-        fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
+        if solver is not None and exc.diagnostics[0].path == ("cfd", "solver"):
+            usage_error(" ".join(d.message for d in exc.diagnostics), "--solver")
+        fail(located(spec, exc.diagnostics, file))

@@ -19,6 +19,7 @@ from bedflow._exceptions import (
     EngineError,
     EngineUnavailable,
 )
+from bedflow._registry import SOLVERS
 from bedflow.cli._app import (
     ExistingFile,
     Settings,
@@ -125,7 +126,8 @@ def simulate(
         typer.Option(
             "--solver",
             "-s",
-            help="Flow solver, overriding cfd.solver (lbm, openfoam, correlation).",
+            help="Flow solver, overriding cfd.solver "
+            f"({', '.join(SOLVERS.builtin_names())}, or an installed plugin's).",
         ),
     ] = None,
     packing: Annotated[

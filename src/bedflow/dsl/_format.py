@@ -29,6 +29,7 @@ from bedflow.dsl._compile import compile_document, validate_raw
 from bedflow.dsl._convert import unit_dim
 from bedflow.dsl._parser import Assignment, Block, Document, parse_document
 from bedflow.dsl._raw import KEY_ALIASES, SECTION_ALIASES, TOP_LEVEL_KEYS
+from bedflow.dsl._sections import registered
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import format_quantity
 from bedflow.dsl._units import short_number as _short
@@ -58,7 +59,7 @@ def _quote(text: str) -> str:
 
 
 def _is_enum(info: FieldInfo) -> bool:
-    return "Literal" in repr(info.annotation)
+    return "Literal" in repr(info.annotation) or registered(info) is not None
 
 
 def _value(value: Any, info: FieldInfo) -> str:

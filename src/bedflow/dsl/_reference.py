@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 
 from bedflow.constants import MASS_DENSITY_ROUNDING, MASS_DENSITY_TOLERANCE
 from bedflow.dsl._raw import MAX_ERRORS, VALUE_ALIASES
+from bedflow.dsl._sections import registered
 from bedflow.dsl._spec import SECTIONS, BedSpec
 from bedflow.dsl._units import DIMENSIONS, format_quantity
 
@@ -81,8 +82,14 @@ def _table(model: type[BaseModel], lines: list[str]) -> None:
         found = extra.get("unit")
         unit = found if isinstance(found, str) else None
         desc = (info.description or "").replace("|", "\\|")
+        named = registered(info)
+        if named is None:
+            kind = _type_name(info.annotation)
+        else:
+            kind = "list of values from " if get_origin(info.annotation) is list else "one of "
+            kind += ", ".join(f"`{a}`" for a in named.builtin_choices())
         lines.append(
-            f"| `{key}` | {_type_name(info.annotation)} | {unit or '—'} | "
+            f"| `{key}` | {kind} | {unit or '—'} | "
             f"{_default(info, unit)} | {_limits(info) or '—'} | {desc} |"
         )
 
@@ -159,6 +166,16 @@ has the wrong dimension for its key (a diameter in `kg/m3`) is an error.
 - Warnings: `count` and `target_porosity` both given (`count` decides); laminar flow at a
   particle Reynolds number above 300; `mesh_layers` with a solver other than `openfoam`.
 - Checking stops after {max_errors} errors, with one last line saying so, as compilers do.
+
+## Engines and solvers check the bed too
+
+`packing.method`, `cfd.solver` and `export.formats` take the names of bedflow's engines,
+solvers and formats listed above, and those of plugins installed where the file is read
+(packages that register them through entry points; see the README). Each engine and solver
+also checks the bed itself before any work: `bedflow check`, `simulate` and `run`, and a
+job's submission report what it would refuse at the key's line, e.g. `openfoam` below 8
+`cells_per_dp` (snappyHexMesh closes pores), `lbm` at a particle Reynolds number too high
+for its `cells_per_dp`, `rigid_body` and the others by the shapes they pack.
 """
 
 

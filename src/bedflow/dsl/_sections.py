@@ -7,10 +7,23 @@ Schema; the language reference in ``docs/bed-language.md`` is generated from the
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
+from bedflow._registry import EXPORT_FORMATS, PACKING_ENGINES, SOLVERS, Registry
 from bedflow.constants import (
     MAX_COLUMN_SIZE,
     MAX_PARTICLE_COUNT,
@@ -40,14 +53,73 @@ __all__ = [
     "PackingMethod",
     "PackingSpec",
     "ParticleSpec",
+    "Registered",
     "quantity",
+    "registered",
 ]
 
 LidType = Literal["flat", "hemispherical", "none"]
 ParticleKind = Literal["sphere", "cylinder", "cube"]
-PackingMethod = Literal["auto", "dem", "rigid_body", "blender", "hexagonal_3d", "spherical_packing"]
-ExportFormat = Literal["stl", "stl_binary", "stl_ascii", "obj", "ply", "glb", "gltf", "blend"]
-Solver = Literal["lbm", "openfoam", "correlation"]
+
+
+@dataclass(frozen=True)
+class Registered:
+    """Marks a key whose values are the names in a registry (``bedflow._registry``), plus
+    ``also``: the names of the plugins installed where the spec is read, so a plugin's name
+    is accepted without the language knowing it.
+
+    The JSON Schema gives them as an ``enum`` (so the schema of a server names its plugins);
+    the generated reference lists the built-in names only, the same on every machine.
+    """
+
+    registry: Registry[Any]
+    also: tuple[str, ...] = ()
+
+    def choices(self) -> tuple[str, ...]:
+        """Every accepted value: ``also``, the built-ins, then the installed plugins."""
+        return (*self.also, *self.registry.names())
+
+    def builtin_choices(self) -> tuple[str, ...]:
+        """The values of bedflow itself."""
+        return (*self.also, *self.registry.builtin_names())
+
+    def _check(self, value: str) -> str:
+        if value in self.also or value in self.registry:
+            return value
+        raise PydanticCustomError(
+            "unknown_name",
+            "unknown {kind} '{value}'",
+            {"kind": self.registry.kind, "value": value, "choices": list(self.choices())},
+        )
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out["enum"] = list(self.choices())
+        return out
+
+
+def registered(info: FieldInfo) -> Registered | None:
+    """The registry a key's values are named in (its own, or its list items'), if any."""
+    for meta in info.metadata:
+        if isinstance(meta, Registered):
+            return meta
+    for arg in getattr(info.annotation, "__args__", ()):
+        for meta in getattr(arg, "__metadata__", ()):
+            if isinstance(meta, Registered):
+                return meta
+    return None
+
+
+PackingMethod = Annotated[str, Registered(PACKING_ENGINES, also=("auto",))]
+ExportFormat = Annotated[str, Registered(EXPORT_FORMATS)]
+Solver = Annotated[str, Registered(SOLVERS)]
 Regime = Literal["laminar", "turbulent_rans"]
 TurbulenceModel = Literal["k_epsilon", "realizable_k_epsilon", "k_omega", "k_omega_sst"]
 

@@ -6,13 +6,13 @@ Every problem is located in the file (or the ``--set`` override) it comes from.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from bedflow._exceptions import BedValidationError, Diagnostic
+from bedflow._exceptions import BedValidationError, Diagnostic, Severity
 from bedflow.dsl._parser import Document, Span
 from bedflow.dsl._raw import MAX_ERRORS, VALUE_ALIASES, Raw, stop_note, submodel, suggest
 from bedflow.dsl._spec import BedSpec, SpecProblem
@@ -22,10 +22,24 @@ __all__ = ["Compiled", "validate_raw"]
 
 @dataclass(frozen=True)
 class Compiled:
-    """A spec and the warnings found while compiling it."""
+    """A spec and the warnings found while compiling it.
+
+    :meth:`locate` turns problems found later (a solver's ``check(spec)``) into diagnostics
+    located where their keys were written.
+    """
 
     spec: BedSpec
     warnings: tuple[Diagnostic, ...]
+    raw: Raw | None = field(default=None, repr=False, compare=False)
+
+    def locate(
+        self, problems: Iterable[SpecProblem], severity: Severity = "error"
+    ) -> list[Diagnostic]:
+        """A diagnostic for each problem, at its key's line and column (or its section's,
+        or the file's when the key was not written)."""
+        if self.raw is None:
+            return [Diagnostic(p.message, severity=severity, path=p.path) for p in problems]
+        return [_problem_diagnostic(p, self.raw, severity) for p in problems]
 
 
 def _locate(raw: Raw, loc: Iterable[str | int]) -> tuple[Document, Span | None]:
@@ -73,8 +87,9 @@ def _pydantic_diagnostics(exc: ValidationError, raw: Raw) -> list[Diagnostic]:
         what = _describe_field(loc)
         if err["type"] == "missing":
             continue  # reported as a missing section already
-        if err["type"] in ("literal_error", "enum"):
-            choices = _literal_choices(loc)
+        if err["type"] in ("literal_error", "enum", "unknown_name"):
+            named = err.get("ctx", {}).get("choices")
+            choices = tuple(named) if named is not None else _literal_choices(loc)
             got = err.get("input")
             names = tuple(str(p) for p in loc if isinstance(p, str))
             aliases = VALUE_ALIASES.get((names[0], names[-1])) if len(names) == 2 else None
@@ -132,4 +147,4 @@ def validate_raw(raw: Raw) -> Compiled:
             errors = [*errors[:MAX_ERRORS], stop_note(raw)]
         raise BedValidationError(errors)
     notes = (*raw.notes, *(_problem_diagnostic(p, raw, "warning") for p in spec.advisories()))
-    return Compiled(spec, notes)
+    return Compiled(spec, notes, raw)

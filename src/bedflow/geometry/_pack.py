@@ -7,10 +7,11 @@ import logging
 import math
 
 from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
+from bedflow._registry import PACKING_ENGINES, unknown_name
 from bedflow.dsl import BedSpec, packing_sections
 from bedflow.geometry._constants import TYPICAL_POURED_POROSITY
 from bedflow.geometry._correlations import dixon_porosity
-from bedflow.geometry._engines import CancelFn, Engine, ProgressFn, engines
+from bedflow.geometry._engines import CancelFn, Engine, ProgressFn
 from bedflow.geometry._packed import PackedBed
 
 __all__ = ["expected_porosity", "pack", "particle_count", "select_engine"]
@@ -42,22 +43,16 @@ def particle_count(spec: BedSpec) -> int:
 
 
 def select_engine(spec: BedSpec, name: str | None = None) -> Engine:
-    """The engine ``name`` (default: the spec's packing method), checked to be able to run."""
+    """The engine ``name`` (default: the spec's packing method), checked to be able to run:
+    registered, able to pack this bed (its ``check(spec)``) and installed here."""
     chosen = name or spec.packing_method
-    table = engines()
-    if chosen not in table:
-        raise BedValidationError(
-            [
-                Diagnostic(
-                    f"unknown packing engine {chosen!r}; known: {', '.join(sorted(table))}",
-                    path=("packing", "method"),
-                )
-            ]
-        )
-    engine = table[chosen]
-    why = engine.unsupported(spec)
-    if why is not None:
-        raise BedValidationError([Diagnostic(why, path=("packing", "method"))])
+    if chosen not in PACKING_ENGINES:
+        message = unknown_name(PACKING_ENGINES, chosen)
+        raise BedValidationError([Diagnostic(message, path=("packing", "method"))])
+    engine: Engine = PACKING_ENGINES.get(chosen)
+    problems = engine.check(spec)
+    if problems:
+        raise BedValidationError([Diagnostic(p.message, path=p.path) for p in problems])
     missing = engine.unavailable()
     if missing is not None:
         raise EngineUnavailable(missing)

@@ -25,6 +25,7 @@ from bedflow.db._base import utcnow
 from bedflow.pipeline import STAGES, Event, PipelineResult, StageOutcome, run_pipeline
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
+from bedflow.worker._engines import refuse_disabled
 from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
 from bedflow.worker._studies import spec_with_overrides
 
@@ -284,6 +285,11 @@ def execute_job(
         stages = job_stages(params.get("stages") or JOB_STAGES.get(job_type, STAGES))
         # A study's point: its settings on top of the bed's spec (checked when it was created).
         spec = spec_with_overrides(crud.bed_spec(bed), list(params.get("overrides") or ()))
+        with session_factory() as session:  # an admin may have disabled one since the submit
+            refuse_disabled(
+                session, spec, engine=params.get("engine"), solver=params.get("solver"),
+                stages=stages,
+            )  # fmt: skip
         result = run_pipeline(
             spec,
             cache_dir=settings.data_dir / "cache",

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from bedflow.api._engines import ENGINES, Engine
+from bedflow.api._engines import Engine, engine_by_name, engines
 from bedflow.api._errors import ApiError
 from bedflow.api.deps import AdminUser, SessionDep, SettingsDep, write_limited
 from bedflow.api.schemas import (
@@ -43,9 +43,10 @@ def _engine(engine: Engine, stored: Any) -> EnginePublic:
 
 @router.get("/settings/engines")
 def list_engines(session: SessionDep, _: AdminUser) -> EnginesPublic:
-    """The packing engines and solvers, whether each is enabled, and their options."""
+    """The packing engines and solvers (every one registered, plugins included), whether each
+    is enabled, and their options. A job that asks for a disabled one is refused (409)."""
     stored = crud.list_settings(session)
-    data = [_engine(e, stored.get(e.setting_key)) for e in ENGINES.values()]
+    data = [_engine(e, stored.get(e.setting_key)) for e in engines().values()]
     return EnginesPublic(data=data, count=len(data))
 
 
@@ -54,9 +55,9 @@ def update_engine(
     session: SessionDep, admin: AdminUser, name: str, body: EngineUpdate
 ) -> EnginePublic:
     """Enable or disable an engine, and/or replace its options."""
-    engine = ENGINES.get(name)
+    engine = engine_by_name(name)
     if engine is None:
-        raise ApiError(404, "no such engine", details=[{"engines": sorted(ENGINES)}])
+        raise ApiError(404, "no such engine", details=[{"engines": sorted(engines())}])
     current = _engine(engine, crud.get_setting(session, key=engine.setting_key))
     value = {
         "enabled": current.enabled if body.enabled is None else body.enabled,

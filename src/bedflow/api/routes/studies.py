@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from bedflow._exceptions import BedInputError
+from bedflow.api._engines import check_job
 from bedflow.api._errors import ApiError
 from bedflow.api._jobs import lost_before
 from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
@@ -21,7 +22,7 @@ from bedflow.api.schemas import (
     StudyPublic,
 )
 from bedflow.db import JobStatus, Study, User, crud
-from bedflow.worker import check_grid
+from bedflow.worker import check_grid, spec_with_overrides
 
 router = APIRouter(
     prefix="/studies",
@@ -132,6 +133,12 @@ def create_study(
         raise _grid_error(exc) from exc
     options = body.model_dump(include={"force", "engine", "solver"})
     params = {k: v for k, v in options.items() if v is not None}
+    base = crud.bed_spec(bed)
+    for point in points:  # every point's engine and solver: known, enabled, able
+        check_job(
+            session, bed, spec_with_overrides(base, [f"{k}={v}" for k, v in point.items()]),
+            engine=params.get("engine"), solver=params.get("solver"), simulate=True,
+        )  # fmt: skip
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     study, jobs = crud.create_study(
         session, user=user, bed=bed, name=body.name, grid=body.grid, params=params, points=points

@@ -31,6 +31,7 @@ __all__ = [
     "find_location",
     "layout_case",
     "location_problems",
+    "too_coarse",
     "wall_sections",
 ]
 
@@ -200,6 +201,18 @@ def find_location(
     return location, float(clear[best])
 
 
+def too_coarse(cells_per_dp: int) -> str | None:
+    """Why snappyHexMesh cannot mesh a bed at ``cells_per_dp`` cells per particle diameter,
+    or None when it can."""
+    if cells_per_dp >= MIN_CELLS_PER_DP:
+        return None
+    return (
+        f"cells_per_dp = {cells_per_dp} is below {MIN_CELLS_PER_DP}: snappyHexMesh closes "
+        "pores or loses the outlet at that resolution; use at least "
+        f"{MIN_CELLS_PER_DP} cells per particle diameter"
+    )
+
+
 def layout_case(
     centers: FloatArray,
     radii: FloatArray,
@@ -220,12 +233,9 @@ def layout_case(
     divide the box and the height exactly), so the particles' surface cells are
     ``particle_diameter / cells_per_dp``.
     """
-    if cells_per_dp < MIN_CELLS_PER_DP:
-        raise ValueError(
-            f"cells_per_dp = {cells_per_dp} is below {MIN_CELLS_PER_DP}: snappyHexMesh closes "
-            "pores or loses the outlet at that resolution; use at least "
-            f"{MIN_CELLS_PER_DP} cells per particle diameter"
-        )
+    coarse = too_coarse(cells_per_dp)
+    if coarse is not None:
+        raise ValueError(coarse)
     radius, height = 0.5 * column_diameter, column_height
     h0 = particle_diameter / cells_per_dp * 2.0**level_particles
     n_xy = max(2, math.ceil((2.0 * radius + h0) / h0))

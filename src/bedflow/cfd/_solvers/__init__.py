@@ -1,23 +1,23 @@
-"""Flow solvers, one module each; every module registers itself with :func:`register`.
+"""Flow solvers, one module each, named in the registry ``bedflow._registry.SOLVERS``.
 
-Adding a solver is adding one module here that defines a class following :class:`Solver`
-and calls ``register(TheSolver())`` at import; :func:`solvers` imports them all.
+Adding a solver is one module that defines a class following :class:`Solver`: a built-in one
+here (and its line in the registry's table), another package's through an entry point in the
+group ``bedflow.solvers``. :func:`solvers` imports them all.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bedflow._registry import SOLVERS
 from bedflow.cfd._flow import FlowResult
-from bedflow.dsl import BedSpec
+from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed
 
-__all__ = ["COMPILING", "CancelFn", "FlowProgress", "ProgressFn", "Solver", "register", "solvers"]
+__all__ = ["COMPILING", "CancelFn", "FlowProgress", "ProgressFn", "Solver", "solvers"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class Solver(Protocol):
     def unavailable(self) -> str | None:
         """None when it can run here, else why not and how to install what it needs."""
 
+    def check(self, spec: BedSpec) -> Sequence[SpecProblem]:
+        """What stops it from solving this bed (a resolution below its limit), each problem
+        about a key of the spec; empty when it can. Cheap: runs nothing."""
+
     def run(
         self,
         packed: PackedBed,
@@ -75,17 +79,6 @@ class Solver(Protocol):
         """Solve the flow of ``spec.cfd`` through ``packed``; write fields into output_dir."""
 
 
-_REGISTRY: dict[str, Solver] = {}
-
-
-def register(solver: Solver) -> Solver:
-    """Add a solver to the table (its module calls this at import)."""
-    _REGISTRY[solver.name] = solver
-    return solver
-
-
 def solvers() -> dict[str, Solver]:
-    """Every solver, by name (importing each solver module once)."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-    return dict(_REGISTRY)
+    """Every registered solver, by name (importing each solver module once)."""
+    return SOLVERS.load_all()

@@ -9,8 +9,8 @@ from pathlib import Path
 from bedflow._exceptions import CfdInputError
 from bedflow._version import __version__
 from bedflow.cfd._flow import FlowResult, correlations_for
-from bedflow.cfd._solvers import CancelFn, ProgressFn, register
-from bedflow.dsl import BedSpec
+from bedflow.cfd._solvers import CancelFn, ProgressFn
+from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed
 
 
@@ -23,6 +23,9 @@ class CorrelationSolver:
 
     def unavailable(self) -> str | None:
         return None
+
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
+        return []
 
     def run(
         self,
@@ -60,6 +63,3 @@ class CorrelationSolver:
             domain={"porosity_from": where},
             notes=("pressure drop from Ergun (1952); no flow was simulated",),
         )
-
-
-register(CorrelationSolver())

@@ -34,8 +34,8 @@ from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
-from bedflow.cfd._solvers import COMPILING, CancelFn, FlowProgress, ProgressFn, register
-from bedflow.dsl import BedSpec
+from bedflow.cfd._solvers import COMPILING, CancelFn, FlowProgress, ProgressFn
+from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed
 from bedflow.geometry._voxel import voxelize
 
@@ -73,6 +73,11 @@ class LbmSolver:
 
     def unavailable(self) -> str | None:
         return None
+
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
+        cfd = spec.cfd
+        why = too_fast(spec.particle_reynolds, cfd.cells_per_dp, cfd.cells_per_dp)
+        return [SpecProblem(path=("cfd", "cells_per_dp"), message=why)] if why else []
 
     def run(
         self,
@@ -158,14 +163,9 @@ def lbm_flow(
         nu_lu *= LBM_MAX_LATTICE_VELOCITY_TARGET / u_lu
         tau = 0.5 + 3.0 * nu_lu
         u_lu = LBM_MAX_LATTICE_VELOCITY_TARGET
-    if tau < TAU_MIN:
-        need = math.ceil(re_p * (TAU_MIN - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET)
-        raise CfdInputError(
-            f"Re_p = {re_p:.3g} is too fast to resolve stably at {cfd.cells_per_dp} cells per "
-            f"diameter (the lattice viscosity would fall below its stable range); set "
-            f"cfd.cells_per_dp to at least {need + 1}, lower inlet_velocity, or use "
-            "solver = openfoam"
-        )
+    why = too_fast(re_p, cells_per_d, cfd.cells_per_dp)
+    if why is not None:
+        raise CfdInputError(why)
     dt = nu_lu * dx * dx / nu
     c = dx / dt  # m/s per lattice velocity unit
     # First guess of the force from Ergun at the slab's porosity: lattice force density
@@ -294,4 +294,21 @@ def _pressure_drop_between(
     return float((p_lo - p_hi) / (k_hi - k_lo))
 
 
-register(LbmSolver())
+def too_fast(re_p: float, cells_per_d: float, cells_per_dp: int) -> str | None:
+    """Why a flow of particle Reynolds number ``re_p`` cannot be resolved stably at
+    ``cells_per_d`` lattice cells per diameter (``cells_per_dp`` as the spec gives it), or
+    None when it can: the lattice viscosity that keeps the Mach number low falls below its
+    stable range."""
+    nu_lu = (LBM_TAU - 0.5) / 3.0
+    u_lu = re_p * nu_lu / cells_per_d
+    if u_lu > LBM_MAX_LATTICE_VELOCITY_TARGET:
+        nu_lu *= LBM_MAX_LATTICE_VELOCITY_TARGET / u_lu
+    if 0.5 + 3.0 * nu_lu >= TAU_MIN:
+        return None
+    need = math.ceil(re_p * (TAU_MIN - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET)
+    return (
+        f"Re_p = {re_p:.3g} is too fast to resolve stably at {cells_per_dp} cells per "
+        f"diameter (the lattice viscosity would fall below its stable range); set "
+        f"cfd.cells_per_dp to at least {need + 1}, lower inlet_velocity, or use "
+        "solver = openfoam"
+    )

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._openfoam import OpenFoamProgress, detect_version, simulate_openfoam
-from bedflow.cfd._solvers import CancelFn, FlowProgress, ProgressFn, register
-from bedflow.dsl import BedSpec
+from bedflow.cfd._openfoam._layout import too_coarse
+from bedflow.cfd._solvers import CancelFn, FlowProgress, ProgressFn
+from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed
 
 # Share of the run each step takes, for the progress bar.
@@ -23,6 +24,7 @@ _STEPS = {"blockMesh": 0.02, "snappyHexMesh": 0.6, "checkMesh": 0.03, "solver": 
 class OpenFoamSolver:
     name = "openfoam"
     description = "OpenFOAM: blockMesh + snappyHexMesh on the bed STL, simpleFoam (laminar/RANS)"
+    enabled_by_default = False  # jobs need an admin to turn it on: it runs a program
 
     def version(self) -> str:
         found = detect_version()
@@ -30,6 +32,19 @@ class OpenFoamSolver:
 
     def unavailable(self) -> str | None:
         return None  # without OpenFOAM the case is still written; running it reports how
+
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
+        out = []
+        if spec.particles.kind != "sphere" or spec.bed.shape != "cylinder":
+            message = (
+                "the openfoam solver meshes spheres in a cylindrical column; got "
+                f"{spec.particles.kind}s in a {spec.bed.shape}"
+            )
+            out.append(SpecProblem(path=("cfd", "solver"), message=message))
+        coarse = too_coarse(spec.cfd.cells_per_dp)
+        if coarse is not None:
+            out.append(SpecProblem(path=("cfd", "cells_per_dp"), message=coarse))
+        return out
 
     def cannot_run(self) -> str | None:
         """Why the case could only be written, not run, here (None when OpenFOAM is found)."""
@@ -95,6 +110,3 @@ class OpenFoamSolver:
             fields={"case": str(r.case.directory), "foam": str(r.case.directory / "case.foam")},
             notes=tuple(notes),
         )
-
-
-register(OpenFoamSolver())

@@ -20,6 +20,7 @@ from bedflow.db.crud._access import (
 from bedflow.db.crud._admin import (
     create_credential,
     delete_credential,
+    engine_enabled,
     get_credential,
     get_setting,
     list_activity,
@@ -169,6 +170,7 @@ __all__ = [
     "delete_project",
     "delete_user",
     "display_filename",
+    "engine_enabled",
     "finish_job",
     "get_bed",
     "get_credential",

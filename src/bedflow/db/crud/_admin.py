@@ -128,6 +128,14 @@ def set_setting(session: Session, *, key: str, value: Any) -> InstallationSettin
     return row
 
 
+def engine_enabled(session: Session, *, name: str, default: bool) -> bool:
+    """Whether an admin lets jobs use the engine or solver ``name`` (setting ``engine.<name>``);
+    ``default`` until one decides (the plugin's ``enabled_by_default``)."""
+    stored = get_setting(session, key=f"engine.{name}")
+    value = stored if isinstance(stored, dict) else {}
+    return bool(value.get("enabled", default))
+
+
 def list_settings(session: Session) -> dict[str, Any]:
     """Every setting, by key."""
     rows = session.scalars(select(InstallationSetting).order_by(InstallationSetting.key))

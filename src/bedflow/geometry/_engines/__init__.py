@@ -1,21 +1,21 @@
-"""Packing engines, one module each; every module registers itself with :func:`register`.
+"""Packing engines, one module each, named in the registry ``bedflow._registry.PACKING_ENGINES``.
 
-Adding an engine is adding one module here: it defines a class following :class:`Engine`
-and calls ``register(TheEngine())`` at import. :func:`engines` imports them all.
+Adding an engine is one module that defines a class following :class:`Engine`: a built-in one
+here (and its line in the registry's table), another package's through an entry point in the
+group ``bedflow.packing_engines``. :func:`engines` imports them all.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bedflow.dsl import BedSpec
+from bedflow._registry import PACKING_ENGINES
+from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry._packed import PackedBed
 
-__all__ = ["CancelFn", "Engine", "PackProgress", "ProgressFn", "engines", "register"]
+__all__ = ["CancelFn", "Engine", "PackProgress", "ProgressFn", "engines", "spheres_in_a_cylinder"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ class Engine(Protocol):
     def unavailable(self) -> str | None:
         """None when it can run here, else why not and how to install what it needs."""
 
-    def unsupported(self, spec: BedSpec) -> str | None:
-        """None when it can pack this bed, else why not (e.g. a shape it does not handle)."""
+    def check(self, spec: BedSpec) -> Sequence[SpecProblem]:
+        """What stops it from packing this bed (a shape it does not handle), each problem
+        about a key of the spec; empty when it can. Cheap: runs nothing."""
 
     def pack(
         self,
@@ -65,17 +66,16 @@ class Engine(Protocol):
         """Pour ``count`` particles of ``spec`` into its column and return them at rest."""
 
 
-_REGISTRY: dict[str, Engine] = {}
-
-
-def register(engine: Engine) -> Engine:
-    """Add an engine to the table (its module calls this at import)."""
-    _REGISTRY[engine.name] = engine
-    return engine
-
-
 def engines() -> dict[str, Engine]:
-    """Every engine, by name (importing each engine module once)."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-    return dict(_REGISTRY)
+    """Every registered engine, by name (importing each engine module once)."""
+    return PACKING_ENGINES.load_all()
+
+
+def spheres_in_a_cylinder(spec: BedSpec, who: str) -> list[SpecProblem]:
+    """The check of an engine that packs spheres in a cylindrical column only."""
+    if spec.particles.kind != "sphere":
+        return [SpecProblem(path=("packing", "method"), message=f"{who} packs spheres only")]
+    if spec.bed.shape != "cylinder":
+        message = f"{who} packs cylindrical columns only"
+        return [SpecProblem(path=("packing", "method"), message=message)]
+    return []

@@ -47,9 +47,9 @@ from typing import Any
 import numpy as np
 
 from bedflow._exceptions import EngineError, EngineUnavailable
-from bedflow.dsl import BedSpec, spec_hash
+from bedflow.dsl import BedSpec, SpecProblem, spec_hash
 from bedflow.geometry._dem import PackingCancelled
-from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
+from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn
 from bedflow.geometry._engines.bullet import (
     FRAME_TAU,
     SPAWN_GAP,
@@ -394,6 +394,7 @@ def _blender_version(executable: str) -> str:
 class BlenderEngine:
     name = "blender"
     description = "Blender's rigid-body physics, run headless (needs blender on PATH)"
+    enabled_by_default = False  # jobs need an admin to turn it on: it runs a program
 
     def version(self) -> str:
         exe = shutil.which("blender")
@@ -402,8 +403,8 @@ class BlenderEngine:
     def unavailable(self) -> str | None:
         return INSTALL_ADVICE if shutil.which("blender") is None else None
 
-    def unsupported(self, spec: BedSpec) -> str | None:
-        return None
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
+        return []
 
     def pack(
         self, spec: BedSpec, *, count: int, progress: ProgressFn | None, cancel: CancelFn | None
@@ -582,6 +583,3 @@ def _kill(proc: subprocess.Popen[str]) -> None:
         proc.wait(timeout=KILL_WAIT)
     except subprocess.TimeoutExpired:
         logger.error("blender process %d did not exit after SIGKILL", proc.pid)
-
-
-register(BlenderEngine())

@@ -36,11 +36,11 @@ from typing import Any
 
 import numpy as np
 
-from bedflow.dsl import BedSpec, spec_hash
+from bedflow.dsl import BedSpec, SpecProblem, spec_hash
 from bedflow.geometry import _kernels as K
 from bedflow.geometry._constants import MAX_ACCEPTED_OVERLAP
 from bedflow.geometry._dem import PackingCancelled
-from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
+from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn
 from bedflow.geometry._pack import expected_porosity
 from bedflow.geometry._packed import Column, PackedBed, column_of
 from bedflow.geometry._pour_time import incomplete, max_time_for
@@ -411,10 +411,11 @@ class BulletEngine:
             )
         return None
 
-    def unsupported(self, spec: BedSpec) -> str | None:
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
         if spec.particles.kind not in _KINDS:
-            return f"the rigid_body engine does not pack {spec.particles.kind}s"
-        return None
+            message = f"the rigid_body engine does not pack {spec.particles.kind}s"
+            return [SpecProblem(path=("packing", "method"), message=message)]
+        return []
 
     def pack(
         self, spec: BedSpec, *, count: int, progress: ProgressFn | None, cancel: CancelFn | None
@@ -763,6 +764,3 @@ class _Pour:
                 message=f"{resting} of {n} at rest",
             )
         )
-
-
-register(BulletEngine())

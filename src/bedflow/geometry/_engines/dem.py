@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from bedflow._version import __version__
-from bedflow.dsl import BedSpec, spec_hash
+from bedflow.dsl import BedSpec, SpecProblem, spec_hash
 from bedflow.geometry._dem import DemProgress, dem_pack
-from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
+from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, spheres_in_a_cylinder
 from bedflow.geometry._packed import PackedBed, column_of
 from bedflow.geometry._pour_time import incomplete, max_time_for
 
@@ -22,12 +22,8 @@ class DemEngine:
     def unavailable(self) -> str | None:
         return None
 
-    def unsupported(self, spec: BedSpec) -> str | None:
-        if spec.particles.kind != "sphere":
-            return "the dem engine packs spheres only"
-        if spec.bed.shape != "cylinder":
-            return "the dem engine packs cylindrical columns only"
-        return None
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
+        return spheres_in_a_cylinder(spec, "the dem engine")
 
     def pack(
         self, spec: BedSpec, *, count: int, progress: ProgressFn | None, cancel: CancelFn | None
@@ -97,6 +93,3 @@ def _fraction(p: DemProgress) -> float:
     placed = p.placed / max(p.count, 1)
     resting = p.settled / max(p.count, 1)
     return min(0.5 * placed + 0.5 * resting, 1.0)
-
-
-register(DemEngine())

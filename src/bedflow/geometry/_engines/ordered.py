@@ -9,8 +9,8 @@ from collections.abc import Callable
 import numpy as np
 
 from bedflow._version import __version__
-from bedflow.dsl import BedSpec, spec_hash
-from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, register
+from bedflow.dsl import BedSpec, SpecProblem, spec_hash
+from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn, spheres_in_a_cylinder
 from bedflow.geometry._ordered import OrderedPacking, hexagonal_pack, ring_pack
 from bedflow.geometry._packed import PackedBed, column_of
 
@@ -26,12 +26,8 @@ class _Ordered:
     def unavailable(self) -> str | None:
         return None
 
-    def unsupported(self, spec: BedSpec) -> str | None:
-        if spec.particles.kind != "sphere":
-            return f"{self.name} arranges spheres only"
-        if spec.bed.shape != "cylinder":
-            return f"{self.name} fills cylindrical columns only"
-        return None
+    def check(self, spec: BedSpec) -> list[SpecProblem]:
+        return spheres_in_a_cylinder(spec, f"the {self.name} engine")
 
     def pack(
         self, spec: BedSpec, *, count: int, progress: ProgressFn | None, cancel: CancelFn | None
@@ -80,7 +76,3 @@ class RingEngine(_Ordered):
     name = "spherical_packing"
     description = "concentric rings of spheres, layer on layer"
     arrangement = staticmethod(ring_pack)
-
-
-register(HexagonalEngine())
-register(RingEngine())

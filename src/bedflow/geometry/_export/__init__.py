@@ -1,7 +1,9 @@
 """Export of a :class:`~bedflow.geometry.BedGeometry` to 3D files, one module per format.
 
-Each module here defines an exporter and calls :func:`register` at import; :func:`exporters`
-imports them all. Adding a format is adding one module. File names come from the part names
+Each module here defines an exporter, named in the registry
+``bedflow._registry.EXPORT_FORMATS`` (another package's through an entry point in the group
+``bedflow.export_formats``); :func:`exporters` imports them all. Adding a format is adding one
+module. File names come from the part names
 only (``bed.<ext>``, ``bed-<part>.<ext>``), never from user text.
 
 Formats that hold several named objects (ASCII STL, OBJ, glTF/GLB) write the bed's parts into
@@ -12,10 +14,8 @@ parts, so it always goes to its own file ``bed-fluid.<ext>``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
-import pkgutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ import numpy as np
 import trimesh
 
 from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
+from bedflow._registry import EXPORT_FORMATS
 from bedflow.dsl import BedSpec
 from bedflow.geometry._mesh import BedGeometry
 
@@ -38,7 +39,6 @@ __all__ = [
     "export_geometry",
     "exporters",
     "part_path",
-    "register",
     "scene_groups",
     "scene_of",
 ]
@@ -68,20 +68,9 @@ class Exporter(Protocol):
         """Write ``parts`` (already in ``units``) into ``directory``; return the files."""
 
 
-_REGISTRY: dict[str, Exporter] = {}
-
-
-def register(exporter: Exporter) -> Exporter:
-    """Add a format to the table (its module calls this at import)."""
-    _REGISTRY[exporter.name] = exporter
-    return exporter
-
-
 def exporters() -> dict[str, Exporter]:
-    """Every export format, by name (importing each format module once)."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-    return dict(_REGISTRY)
+    """Every registered export format, by name (importing each format module once)."""
+    return EXPORT_FORMATS.load_all()
 
 
 def export_formats() -> tuple[str, ...]:
@@ -90,7 +79,7 @@ def export_formats() -> tuple[str, ...]:
     >>> "stl_ascii" in export_formats()
     True
     """
-    return tuple(sorted(exporters()))
+    return tuple(sorted(EXPORT_FORMATS.names()))
 
 
 def encoded(obj: trimesh.Trimesh | trimesh.Scene, file_type: str, **options: Any) -> bytes:

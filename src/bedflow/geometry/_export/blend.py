@@ -17,7 +17,7 @@ from typing import Final
 import trimesh
 
 from bedflow._exceptions import EngineError, EngineUnavailable
-from bedflow.geometry._export import encoded, register, scene_groups, scene_of
+from bedflow.geometry._export import encoded, scene_groups, scene_of
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,3 @@ class Blend:
             logger.info("blender wrote %s", path)
             files.append(path)
         return files
-
-
-register(Blend())

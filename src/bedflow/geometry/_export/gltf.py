@@ -9,7 +9,7 @@ from pathlib import Path
 
 import trimesh
 
-from bedflow.geometry._export import encoded, register, scene_groups, scene_of
+from bedflow.geometry._export import encoded, scene_groups, scene_of
 
 
 class Glb:
@@ -44,7 +44,3 @@ class Gltf:
             path.write_bytes(encoded(scene_of(group), "gltf", embed_buffers=True))
             files.append(path)
         return files
-
-
-register(Glb())
-register(Gltf())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import trimesh
 
-from bedflow.geometry._export import encoded, register, scene_groups, scene_of
+from bedflow.geometry._export import encoded, scene_groups, scene_of
 
 #: Decimals written per coordinate: 1e-9 of the export unit.
 DIGITS = 9
@@ -29,6 +29,3 @@ class Obj:
             path.write_bytes(encoded(scene_of(group), "obj", digits=DIGITS, include_normals=False))
             files.append(path)
         return files
-
-
-register(Obj())

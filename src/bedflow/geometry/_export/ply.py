@@ -8,7 +8,7 @@ from pathlib import Path
 
 import trimesh
 
-from bedflow.geometry._export import encoded, part_path, register
+from bedflow.geometry._export import encoded, part_path
 
 
 class Ply:
@@ -27,6 +27,3 @@ class Ply:
             path.write_bytes(encoded(mesh, "ply", encoding="binary"))
             files.append(path)
         return files
-
-
-register(Ply())

@@ -11,7 +11,7 @@ from typing import Final, TextIO
 import numpy as np
 import trimesh
 
-from bedflow.geometry._export import encoded, part_path, register, scene_groups
+from bedflow.geometry._export import encoded, part_path, scene_groups
 
 
 class BinaryStl:
@@ -77,6 +77,5 @@ class AsciiStl:
         return files
 
 
-register(BinaryStl("stl"))
-register(BinaryStl("stl_binary"))
-register(AsciiStl())
+STL = BinaryStl("stl")
+STL_BINARY = BinaryStl("stl_binary")
