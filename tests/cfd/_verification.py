@@ -220,9 +220,9 @@ def sphere_in_tube(
     centre_x, centre_y = 0.5 * nx - 0.5, 0.5 * ny - 0.5  # the axis, in node indices
     theta = np.linspace(0.0, 2.0 * math.pi, 512, endpoint=False)
     xs, ys = centre_x + r_c * np.cos(theta), centre_y + r_c * np.sin(theta)
-    dur = np.cos(theta)[None, :] * _bilinear(duz_dx, xs, ys) + np.sin(theta)[
-        None, :
-    ] * _bilinear(duz_dy, xs, ys)
+    dur = np.cos(theta)[None, :] * _bilinear(duz_dx, xs, ys) + np.sin(theta)[None, :] * _bilinear(
+        duz_dy, xs, ys
+    )
     lateral = mu * r_c * float(dur.mean(axis=1).sum()) * 2.0 * math.pi
     force = g * math.pi * r_c**2 * length + lateral
     flux = float(uz.sum()) / length
@@ -252,9 +252,9 @@ def effective_radius(cells: int, *, tau: float = 1.5) -> float:
     return float((8.0 * res.viscosity * flux / (math.pi * g)) ** 0.25)
 
 
-def _bilinear(field: NDArray[np.float64], xs: NDArray[np.float64], ys: NDArray[np.float64]) -> (
-    NDArray[np.float64]
-):
+def _bilinear(
+    field: NDArray[np.float64], xs: NDArray[np.float64], ys: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """(nz, n) values of ``field`` (nz, ny, nx) at the points (xs, ys) of every layer."""
     i0, j0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
     fx, fy = xs - i0, ys - j0
@@ -262,9 +262,7 @@ def _bilinear(field: NDArray[np.float64], xs: NDArray[np.float64], ys: NDArray[n
     f01 = field[:, j0, i0 + 1]
     f10 = field[:, j0 + 1, i0]
     f11 = field[:, j0 + 1, i0 + 1]
-    return np.asarray(
-        (1 - fy) * ((1 - fx) * f00 + fx * f01) + fy * ((1 - fx) * f10 + fx * f11)
-    )
+    return np.asarray((1 - fy) * ((1 - fx) * f00 + fx * f01) + fy * ((1 - fx) * f10 + fx * f11))
 
 
 def cubic_array(

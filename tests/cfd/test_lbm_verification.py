@@ -15,8 +15,8 @@ import pytest
 from ._verification import (
     ZICK_HOMSY_SC,
     array_drag,
-    hagen_poiseuille,
     haberman_sayre_fixed_sphere,
+    hagen_poiseuille,
     sphere_in_tube,
 )
 
