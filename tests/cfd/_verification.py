@@ -166,6 +166,7 @@ class SphereInTube:
     wall_radius: float  # effective radius of the voxel column, cells
     wall_drag_factor: float  # K with V from the effective radius
     wall_reference: float  # Haberman & Sayre at a / R_eff
+    volume_error: float  # voxel volume of the sphere over pi d^3 / 6, minus 1
 
     @property
     def error(self) -> float:
@@ -206,6 +207,8 @@ def sphere_in_tube(
         raise ValueError("ratio * cells_across must be a whole number of cells")
     length = round(periods * cells_across)
     solid, _ = column_lattice(cells_across, length, sphere_cells)
+    wall, _ = column_lattice(cells_across, length)
+    voxels = int(np.count_nonzero(solid & ~wall))
     g = 1e-6
     res = solve_periodic(solid, tau=tau, body_force=g, tolerance=tolerance, dtype=np.float64)
     mu = res.viscosity  # rho0 = 1
@@ -238,6 +241,7 @@ def sphere_in_tube(
         r_eff,
         k_eff,
         haberman_sayre_fixed_sphere(a / r_eff),
+        voxels / (math.pi / 6.0 * sphere_cells**3) - 1.0,
     )
 
 
