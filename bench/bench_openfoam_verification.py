@@ -26,21 +26,25 @@ from tests.cfd._verification_foam import D_PARTICLE, DIAMETER, run  # noqa: E402
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", type=int, nargs="+", default=[8, 12, 16])
+    parser.add_argument("--layers", type=int, default=0, help="prism layers at the wall")
     parser.add_argument("--keep", type=Path, default=None, help="keep the cases here")
     args = parser.parse_args(argv)
     if shutil.which("simpleFoam") is None:
         print("OpenFOAM is not installed (apt-get install openfoam): skipped")
         return
-    print("\n## OpenFOAM: Hagen-Poiseuille in the empty column (25 mm, snappyHexMesh wall)")
     print(
-        "| cells per 5 mm | wall cell (mm) | D / cell | mesh cells | mesh area / pi R^2 "
+        "\n## OpenFOAM: Hagen-Poiseuille in the empty column (25 mm, snappyHexMesh wall, "
+        f"{args.layers} layers)"
+    )
+    print(
+        "| cells per 5 mm | wall cell (mm) | D / cell | mesh cells | mesh porosity (by centre) "
         "| dp/L (Pa/m) | error | s |"
     )
     print("|---|---|---|---|---|---|---|---|")
     work = args.keep or Path(tempfile.mkdtemp(prefix="bedflow-hp-"))
     errs, hs = [], []
     for cells in args.cells:
-        err, dpdl, n, ok, took, area = run(cells, work)
+        err, dpdl, n, ok, took, area = run(cells, work, args.layers)
         h = D_PARTICLE / cells
         errs.append(err)
         hs.append(h)

@@ -67,9 +67,9 @@ def empty_column() -> PackedBed:
     )
 
 
-def run(cells: int, workdir: Path) -> tuple[float, float, int, bool, float, float]:
+def run(cells: int, workdir: Path, layers: int = 0) -> tuple[float, float, int, bool, float, float]:
     """(dp/L error, dp/L, mesh cells, converged, seconds, mesh volume over the column's
-    between the planes) of one mesh."""
+    between the planes) of one mesh, with ``layers`` prism layers at the wall."""
     spec = dsl.parse(SPEC.format(cells=cells))
     # planes 1 D from inlet and outlet (the writer's offsets are in particle diameters; the
     # top one is counted down from the outside sphere's top, 0.1 mm above the top plane)
@@ -78,7 +78,7 @@ def run(cells: int, workdir: Path) -> tuple[float, float, int, bool, float, floa
     _layout.PLANE_TOP_OFFSET = 0.1e-3 / D_PARTICLE
     t0 = time.perf_counter()
     try:
-        r = simulate_openfoam(empty_column(), spec, workdir / f"hp{cells}", layers=0)
+        r = simulate_openfoam(empty_column(), spec, workdir / f"hp{cells}-{layers}", layers=layers)
     finally:
         _layout.PLANE_BOTTOM_OFFSET, _layout.PLANE_TOP_OFFSET = saved
     radius = 0.5 * DIAMETER

@@ -24,12 +24,11 @@ def test_hagen_poiseuille_through_snappy_hex_mesh(tmp_path: Path) -> None:
     the wall STL, level 2 at the wall, no layers) at 8 cells per 5 mm (40 wall cells across),
     laminar water: dp/L between the planes against 8 mu Q / (pi R^4) (Hagen-Poiseuille).
 
-    Measured +2.8 % (the meshed area is 0.14 % small, worth +0.3 %; the centre-line velocity
-    is 3.5 % low: the core cells are 4 times the wall cells). Bound 5 %. bench:
+    Measured +2.8 % (the mesh volume is 0.14 % small, worth +0.3 %; the centre-line velocity
+    is 3.5 % low and the pressure gradient of the cells +3 to +5 %). Bound 5 %. bench:
     bench_openfoam_verification.py, which at 12 cells per 5 mm reads +5.8 %, i.e. the error
     does not shrink with this mesh family (docs/flow.md, Verification).
     """
-    err, _, _, converged, _, area = run(8, tmp_path)
+    err, _, _, converged, _, _ = run(8, tmp_path)
     assert converged
-    assert area == pytest.approx(1.0, abs=0.01)
     assert err == pytest.approx(0.0, abs=0.05)
