@@ -4,7 +4,7 @@ One cheap point per case; the tables, resolutions and observed orders are in
 ``bench/bench_verification.py`` and docs/flow.md, "Verification". The tolerances below are the
 error envelope that bench measured over its resolutions, with a margin: halfway bounce-back
 on a staircase wall or sphere gives an error that oscillates with how the lattice cuts the
-surface (no clean asymptotic order at 8-24 cells per radius), so a point test can only bound
+surface (no clean asymptotic order at 8-16 cells per radius), so a point test can only bound
 it.
 """
 
@@ -65,7 +65,7 @@ def test_dense_simple_cubic_arrays_against_zick_homsy(c: float) -> None:
     neighbours, contact points along and across the flow), spheres of 8 cells radius, against
     Zick & Homsy (1982), Table 2 (K = F / (6 pi mu a U)).
 
-    Measured +1.7 % and +3.0 %; bench at 8, 12, 16, 24 cells radius: +1.7 to +4.1 %, not
+    Measured +1.7 % and +3.0 %; bench at 8, 12, 16 cells radius: +1.7 to +3.7 %, not
     decreasing with resolution. Bound: 5 %.
     """
     k, _ = array_drag("sc", c, 8.0)
