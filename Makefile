@@ -78,6 +78,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_dem_porosity.py
 	$(BIN)/python bench/bench_packing.py
 	$(BIN)/python bench/bench_lbm.py --quick
+	$(BIN)/python bench/bench_verification.py --quick
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_lbm_openfoam.py
 	$(BIN)/python bench/bench_api.py

@@ -8,6 +8,7 @@ import pytest
 from bedflow.cfd import solve_periodic
 
 from ._geometry import sphere_cell, square_duct, square_duct_exact, square_duct_mean
+from ._verification import ZICK_HOMSY_SC  # Zick & Homsy (1982), Table 2; source there
 
 
 def test_slit_poiseuille_is_exact_at_the_nodes() -> None:
@@ -46,12 +47,6 @@ def test_square_duct_poiseuille_against_series_solution() -> None:
     assert field.max() == pytest.approx(exact.max(), rel=0.02)
     assert np.abs(field - exact).max() < 0.01 * exact.max()
     np.testing.assert_allclose(res.velocity[:2], 0.0, atol=1e-6 * exact.max())
-
-
-# Zick & Homsy (1982), J. Fluid Mech. 115, 13-26, Table 2, simple cubic array: solid fraction c
-# and drag coefficient K = F / (6 pi mu a U). Values as reproduced by the Basilisk test
-# src/test/spheres.c (basilisk.fr), checked against the paper's table.
-ZICK_HOMSY_SC = {0.064: 2.810, 0.125: 4.292, 0.216: 7.442, 0.343: 15.4}
 
 
 @pytest.mark.parametrize(
