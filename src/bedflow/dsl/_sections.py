@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from bedflow.constants import (
     MAX_COLUMN_SIZE,
@@ -30,6 +30,7 @@ from bedflow.dsl._units import (
 )
 
 __all__ = [
+    "DEPRECATED",
     "ORDERED_METHODS",
     "SECTIONS",
     "CfdSpec",
@@ -56,6 +57,11 @@ ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 """Names: printable text on one line, no control characters."""
 TEXT = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
 """Descriptions: printable text, tabs and line breaks allowed."""
+
+
+DEPRECATED: dict[str, JsonValue] = {"deprecated": True}
+"""The schema mark of a key kept so that old files still check, but that has no effect: the
+compiler notes it where it is written (its value stays in the spec, so spec hashes hold)."""
 
 
 def quantity(default: Any, dim: Dimension, description: str, **constraints: Any) -> Any:
@@ -109,12 +115,18 @@ class ColumnSpec(_Section):
     )
     material: str = Field(
         "steel",
-        description="Name of the wall material (recorded, used for rendering).",
+        description="Deprecated, has no effect: nothing reads the wall material's name.",
         min_length=1,
         max_length=100,
         pattern=ONE_LINE,
+        json_schema_extra=DEPRECATED,
     )
-    roughness: float = quantity(0.0, LENGTH, "Equivalent sand-grain roughness of the wall.", ge=0)
+    roughness: float = Field(
+        0.0,
+        description="Deprecated, has no effect: every solver treats the wall as smooth.",
+        ge=0,
+        json_schema_extra={"unit": LENGTH.si, **DEPRECATED},
+    )
 
     @property
     def inner_width(self) -> float:
@@ -369,7 +381,11 @@ class CfdSpec(_Section):
         le=200,
     )
     yplus_target: float = Field(
-        1.0, description="Target y+ of the first cell at walls (turbulent runs).", gt=0
+        1.0,
+        description="Deprecated, has no effect: `mesh_layers` and `mesh_levels` size the "
+        "cells at walls.",
+        gt=0,
+        json_schema_extra=DEPRECATED,
     )
     mesh_levels: MeshLevels = Field(
         default_factory=MeshLevels, description="snappyHexMesh refinement levels."
