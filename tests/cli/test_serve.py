@@ -50,7 +50,7 @@ def test_serve_migrates_creates_the_admin_and_runs_uvicorn(
     result = runner.invoke(app, ["serve", "--port", "8123", "--workers", "2"])
     assert result.exit_code == 0, result.output
     [call] = env
-    assert call["target"] == "bedflow.api._server:make_app"
+    assert call["target"] == "bedflow.api:make_app"
     assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8123, 2)
     assert (tmp_path / "bedflow.db").exists()
     # Regression: uvicorn believed X-Forwarded-For from any loopback peer; the app reads it

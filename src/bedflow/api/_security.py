@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from bedflow.db._base import utcnow
+from bedflow.db import utcnow
 
 __all__ = [
     "ALGORITHM",
