@@ -1,4 +1,4 @@
-"""The app as a whole: one error body, request ids, OpenAPI, first start, public names."""
+"""The app as a whole: one error body, request ids, OpenAPI, first start."""
 
 from __future__ import annotations
 
@@ -12,16 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-import bedflow.api
 from bedflow.api import ApiConfig, create_app
 from bedflow.db import crud, make_sessionmaker
 from tests.utils.api import Api, make_settings
-
-
-def test_all_lists_exactly_the_public_names() -> None:
-    public = {n for n in dir(bedflow.api) if not n.startswith("_")} - {"annotations"}
-    public -= {"deps", "routes", "schemas"}  # the subpackages, imported on the way
-    assert set(bedflow.api.__all__) == public
 
 
 def test_errors_of_fastapi_itself_have_the_common_body(api: Api) -> None:
