@@ -394,7 +394,7 @@ class CfdSpec(_Section):
         0,
         description="Prism layers snappyHexMesh adds at the particles and the column wall "
         "(openfoam only; 0: none). Two layers at 26 cells/d give the pressure drop of 40 "
-        "cells/d without layers, in a third of the time (docs/flow.md).",
+        "cells/d without layers, at less cost (docs/flow.md).",
         ge=0,
         le=10,
     )
