@@ -20,7 +20,7 @@ runner = CliRunner()
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """A fresh data dir, settings re-read, and the server's start replaced by a recorder."""
-    from bedflow.api import _workers
+    import bedflow.api
 
     monkeypatch.setenv("BEDFLOW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "admin password 1")
@@ -31,7 +31,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]
     saved = (root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled)
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(
-        _workers, "run_server", lambda target, **kw: calls.append({"target": target, **kw})
+        bedflow.api, "run_server", lambda target, **kw: calls.append({"target": target, **kw})
     )
     get_settings.cache_clear()
     yield calls
