@@ -109,6 +109,7 @@ def fresh(tmp_path: Path, db_engine: Engine) -> Path:
     clear_tables(db_engine)
 
 
+@pytest.mark.slow
 def test_first_start_creates_an_admin_with_a_private_password_file(
     fresh: Path,
     db_engine: Engine,
@@ -152,6 +153,7 @@ def test_admin_password_from_the_environment(
         assert admin is not None and admin.is_admin
 
 
+@pytest.mark.slow
 def test_importing_the_app_loads_no_numerics() -> None:
     """The app starts fast: the engines table is static, numba is loaded by the workers only."""
     import subprocess

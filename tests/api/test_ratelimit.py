@@ -125,6 +125,7 @@ def test_a_trusted_proxy_names_the_client_and_cannot_be_bypassed_by_prepending(
         assert _login(a, "x@example.com", "wrong", "10.0.0.2") == 401
 
 
+@pytest.mark.slow
 def test_failed_logins_slow_the_guessers_address_not_the_account(api: Api, tmp_path: Path) -> None:
     """Regression: ten failed logins for an account locked it, and its owner then got 429
     for the right password; now the failures count against the address they come from."""

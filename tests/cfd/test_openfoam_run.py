@@ -27,10 +27,13 @@ from bedflow.cfd._openfoam import (
 from bedflow.dsl import BedSpec
 from bedflow.geometry import PackedBed, pack
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("simpleFoam") is None,
-    reason="OpenFOAM is not installed (simpleFoam not on PATH; apt-get install openfoam)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("simpleFoam") is None,
+        reason="OpenFOAM is not installed (simpleFoam not on PATH; apt-get install openfoam)",
+    ),
+    pytest.mark.slow,  # meshes and solves with OpenFOAM
+]
 
 SPEC = """
 bed { diameter = 25 mm; height = 30 mm }
