@@ -82,6 +82,7 @@ def test_writing_engine_is_the_engine_itself_on_postgresql() -> None:
     engine.dispose()
 
 
+@pytest.mark.services  # PostgreSQL
 @pytest.mark.parametrize("idle_s", [0.0, 300.0])
 def test_a_connection_the_server_dropped_is_replaced_when_it_was_idle(idle_s: float) -> None:
     """Pinged after ``idle_s`` of rest: 0 pings every checkout, 300 trusts a connection that
