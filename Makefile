@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint typecheck unit docs bench clean lock lock-upgrade lock-check
+.PHONY: demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -63,6 +63,10 @@ typecheck: $(VENV)/.dev
 
 unit: $(VENV)/.dev
 	$(BIN)/pytest
+
+## test-fast: the tests that need no service and are not slow (under a minute), while editing
+test-fast: $(VENV)/.dev
+	$(BIN)/pytest -q -m "not slow and not services"
 
 ## docs: regenerate the generated references in docs/
 docs: $(VENV)/.dev

@@ -24,8 +24,28 @@ settings.load_profile("bedflow")
 GRACE_S = 10.0
 
 
+#: Fixtures that need a service beyond the test's process: an S3 server (moto), embedded
+#: worker processes. PostgreSQL and S3 cases are found by their parameter (below).
+SERVICE_FIXTURES = frozenset({"s3_endpoint", "worker_app"})
+#: Parameters of the backend fixtures (db_engine, worker_engine, store and store_api) that
+#: name a service.
+SERVICE_PARAMS = frozenset({"postgresql", "s3"})
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ[MARK] = uuid.uuid4().hex  # fresh: a pytest run by a test has its own
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `services` every test that needs PostgreSQL, an S3 server or worker processes,
+    so that ``make test-fast`` (``-m "not slow and not services"``) leaves them out. Tests
+    that need Redis, Celery or uvicorn processes are marked in their modules."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = {p for p in callspec.params.values() if isinstance(p, str)} if callspec else set()
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if params & SERVICE_PARAMS or fixtures & SERVICE_FIXTURES:
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bedflow import cfd, dsl, geometry
+from bedflow._checks import plugin_problems
 from bedflow._exceptions import BedValidationError, EngineUnavailable, UsageError
-from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, plugin_problems
+from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry
 from bedflow.cli._docs import cli_markdown
 from tests.utils.plugins import installed
 

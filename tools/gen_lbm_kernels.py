@@ -138,8 +138,8 @@ def node_loops(ind: str, plain: list[str], tail: list[str] | None = None) -> lis
     a scalar remainder (good enough for the kernels that run once per check). With ``tail``,
     whole chunks of one vector run ``plain`` (a loop of constant trip count: straight vector
     code) and the rest runs ``tail`` in one chunk shifted back to end at ``hi``, where the
-    nodes already done (``fresh`` false) write back what they read: ~10 % faster on 128-256
-    wide rows, at the price of compiling the node body twice."""
+    nodes already done (``fresh`` false) write back what they read: faster on wide rows
+    (bench/bench_lbm.py), at the price of compiling the node body twice."""
     if tail is None:
         return [f"{ind}    for x in range(lo, hi):", f"{ind}        iu = np.uint64(x)", *plain]
     return [
@@ -259,8 +259,8 @@ def bounce_back(ind: str, odd: bool, post: bool) -> list[str]:
     of that step's parity. Both happen in the row's own iteration: race-free.
 
     One loop over all the row's links, through their flat indices in ``f`` (``slot_even`` /
-    ``slot_odd``): with one loop per direction and view, 18 short loops per row, the packed-bed
-    case of bench/bench_lbm.py ran 81 instead of 118 MLUPS (2 threads, 128^3, same run).
+    ``slot_odd``): one loop per direction and view, 18 short loops per row, made the packed-bed
+    case of bench/bench_lbm.py markedly slower (docs/flow.md, "Why our own kernel").
     Indexing ``f`` itself here, outside the x loop, leaves that loop vectorized (its assembly
     still works on ymm registers)."""
     index = "slot_odd" if odd else "slot_even"

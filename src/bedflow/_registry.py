@@ -28,15 +28,12 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from bedflow._exceptions import EngineUnavailable, UsageError
-
-if TYPE_CHECKING:
-    from bedflow.dsl import BedSpec, SpecProblem
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -44,7 +41,6 @@ __all__ = [
     "SOLVERS",
     "Entry",
     "Registry",
-    "plugin_problems",
     "unknown_name",
 ]
 
@@ -206,43 +202,6 @@ EXPORT_FORMATS: Final[Registry[Any]] = Registry(
     },
 )
 """Export formats (:class:`bedflow.geometry.Exporter`)."""
-
-
-def plugin_problems(
-    spec: BedSpec,
-    *,
-    engine: str | None = None,
-    solver: str | None = None,
-    simulate: bool = True,
-) -> list[SpecProblem]:
-    """What the packing engine and the solver of ``spec`` (or ``engine`` and ``solver``) say
-    stops them from handling it, each about a key of the spec; nothing is run.
-
-    The engine's and solver's own ``check(spec)`` are asked (``simulate=False``: the engine's
-    only); a name nobody registered is a problem of ``packing.method`` or ``cfd.solver``.
-
-    >>> from bedflow import dsl
-    >>> spec = dsl.parse("bed {} particles { count = 10 } cfd { solver = openfoam; "
-    ...                  "cells_per_dp = 6 }")
-    >>> [p.message[:24] for p in plugin_problems(spec)]
-    ['cells_per_dp = 6 is belo']
-    """
-    from bedflow.dsl import SpecProblem
-
-    asked: list[tuple[Registry[Any], str, tuple[str, ...]]] = [
-        (PACKING_ENGINES, engine or spec.packing_method, ("packing", "method"))
-    ]
-    if simulate:
-        asked.append((SOLVERS, solver or spec.cfd.solver, ("cfd", "solver")))
-    out: list[SpecProblem] = []
-    for registry, name, path in asked:
-        if name not in registry:
-            out.append(SpecProblem(path=path, message=unknown_name(registry, name)))
-            continue
-        check: Callable[[BedSpec], Any] | None = getattr(registry.get(name), "check", None)
-        if check is not None:
-            out.extend(check(spec))
-    return out
 
 
 def unknown_name(registry: Registry[Any], name: str) -> str:

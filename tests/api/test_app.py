@@ -1,4 +1,4 @@
-"""The app as a whole: one error body, request ids, OpenAPI, first start, public names."""
+"""The app as a whole: one error body, request ids, OpenAPI, first start."""
 
 from __future__ import annotations
 
@@ -12,16 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-import bedflow.api
 from bedflow.api import ApiConfig, create_app
 from bedflow.db import crud, make_sessionmaker
 from tests.utils.api import Api, make_settings
-
-
-def test_all_lists_exactly_the_public_names() -> None:
-    public = {n for n in dir(bedflow.api) if not n.startswith("_")} - {"annotations"}
-    public -= {"deps", "routes", "schemas"}  # the subpackages, imported on the way
-    assert set(bedflow.api.__all__) == public
 
 
 def test_errors_of_fastapi_itself_have_the_common_body(api: Api) -> None:
@@ -116,6 +109,7 @@ def fresh(tmp_path: Path, db_engine: Engine) -> Path:
     clear_tables(db_engine)
 
 
+@pytest.mark.slow
 def test_first_start_creates_an_admin_with_a_private_password_file(
     fresh: Path,
     db_engine: Engine,
@@ -159,6 +153,7 @@ def test_admin_password_from_the_environment(
         assert admin is not None and admin.is_admin
 
 
+@pytest.mark.slow
 def test_importing_the_app_loads_no_numerics() -> None:
     """The app starts fast: the engines table is static, numba is loaded by the workers only."""
     import subprocess

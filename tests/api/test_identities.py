@@ -8,7 +8,6 @@ request, remembered or not.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,15 +54,17 @@ def test_an_expired_jwt_is_refused_though_its_user_is_remembered(
     session = make_sessionmaker(db_engine)()
     try:
         user = make_user(session)
-        with TestClient(app) as client:  # started first: a loaded machine starts slowly
-            # JWT times have whole seconds: a 3 s token is good for at least 2 s from here.
-            token, _ = create_access_token(
-                user_id=user.id, key=state(app).token_key, lifetime=timedelta(seconds=3)
+        with TestClient(app) as client:
+            token, expires = create_access_token(
+                user_id=user.id, key=state(app).token_key, lifetime=timedelta(hours=1)
             )
             headers = {"Authorization": f"Bearer {token}"}
-            assert client.get(ME, headers=headers).status_code == 200
-            time.sleep(3.1)
+            assert client.get(ME, headers=headers).status_code == 200  # now remembered
+            # The app's clock moves past the expiry (it used to be a 3 s sleep).
+            state(app).clock = lambda: expires + timedelta(seconds=1)
             assert client.get(ME, headers=headers).status_code == 401
+            state(app).clock = lambda: expires - timedelta(seconds=1)
+            assert client.get(ME, headers=headers).status_code == 200
             forged = {"Authorization": f"Bearer {token[:-2]}xx"}
             assert client.get(ME, headers=forged).status_code == 401
     finally:

@@ -20,6 +20,8 @@ from tests.utils.api import CONFIG, auth, make_settings
 from tests.utils.db import make_user
 from tests.utils.net import free_port
 
+pytestmark = pytest.mark.services  # a uvicorn server on a socket
+
 
 def test_a_500_keeps_the_connection_and_carries_the_request_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -54,6 +54,7 @@ def _listings(api: Api, ids: dict[str, str]) -> list[tuple[str, list[str]]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_query_value_makes_a_listing_answer_500(api: Api) -> None:
     admin, headers = api.user(role="admin")
     bed = job_bed(api.session, admin)

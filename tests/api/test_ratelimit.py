@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from limits.storage import MemoryStorage
 
 from bedflow.api import ApiConfig, create_app
 from bedflow.api._errors import ApiError
@@ -55,10 +57,17 @@ def test_writes_are_limited_per_user_and_per_address(tight: Api) -> None:
     assert r.status_code == 429 and "retry-after" in r.headers
 
 
-def test_an_unreachable_redis_does_not_block_requests() -> None:
+def test_an_unreachable_redis_does_not_block_requests(caplog: pytest.LogCaptureFixture) -> None:
+    """Regression: this test asserted nothing. Over the limit twice, both requests pass
+    (the limit could not be checked) and each says so in the log."""
     limiter = RateLimiter("redis://127.0.0.1:1/0")
-    limiter.hit("1/minute", "k")
-    limiter.hit("1/minute", "k")
+    assert not isinstance(limiter.storage, MemoryStorage)  # Redis, not the fallback
+    with caplog.at_level(logging.WARNING, logger="bedflow.api._ratelimit"):
+        for _ in range(3):
+            limiter.hit("1/minute", "k")  # no ApiError 429
+    assert [r.getMessage() for r in caplog.records].count(
+        "rate limit not checked: ConnectionError"
+    ) == 3
 
 
 def test_the_limiter_alone() -> None:
@@ -116,6 +125,7 @@ def test_a_trusted_proxy_names_the_client_and_cannot_be_bypassed_by_prepending(
         assert _login(a, "x@example.com", "wrong", "10.0.0.2") == 401
 
 
+@pytest.mark.slow
 def test_failed_logins_slow_the_guessers_address_not_the_account(api: Api, tmp_path: Path) -> None:
     """Regression: ten failed logins for an account locked it, and its owner then got 429
     for the right password; now the failures count against the address they come from."""

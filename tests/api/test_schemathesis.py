@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.utils.api import Api
+
+pytestmark = pytest.mark.slow  # hundreds of generated requests
 
 EXAMPLES_PER_OPERATION = 8
 

@@ -17,6 +17,8 @@ from bedflow.cfd import (
 
 from ._geometry import sphere_cell
 
+pytestmark = pytest.mark.slow  # LBM solves (the first compiles the kernels)
+
 
 def _slit() -> np.ndarray:
     solid = np.zeros((4, 12, 5), dtype=bool)

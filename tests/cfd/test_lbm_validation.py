@@ -10,6 +10,8 @@ from bedflow.cfd import solve_periodic
 from ._geometry import sphere_cell, square_duct, square_duct_exact, square_duct_mean
 from ._verification import ZICK_HOMSY_SC  # Zick & Homsy (1982), Table 2; source there
 
+pytestmark = pytest.mark.slow  # LBM solves to published accuracy
+
 
 def test_slit_poiseuille_is_exact_at_the_nodes() -> None:
     """Plane Poiseuille flow between plates h = 14 voxels apart: u = g y (h - y) / (2 nu).

@@ -17,6 +17,8 @@ from bedflow.cfd._solvers.lbm import lbm_flow
 from bedflow.dsl import parse
 from bedflow.geometry import pack
 
+pytestmark = pytest.mark.slow  # packs and LBM solves
+
 BED = """
 bed { diameter = 25 mm; height = 50 mm }
 particles { diameter = 5 mm; count = 90; seed = 2 }

@@ -250,6 +250,7 @@ def test_schema_is_json_schema() -> None:
     assert json.loads(out)["title"] == "BedSpec"
 
 
+@pytest.mark.slow
 def test_console_script_exit_codes_without_traceback(bad_file: Path) -> None:
     """The installed entry point, in a real process: bad input is exit 1 and no traceback."""
     cmd = [sys.executable, "-c", "from bedflow.cli import main; main()"]
@@ -306,6 +307,7 @@ def test_new_wizard_without_answers_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x.bed").exists()
 
 
+@pytest.mark.slow
 def test_new_wizard_ctrl_c_exits_130(tmp_path: Path) -> None:
     """Regression: Ctrl-C at a question exited 1 ("Aborted!"), not 130 like the others."""
     cmd = [sys.executable, "-c", "from bedflow.cli import main; main()"]

@@ -17,6 +17,8 @@ from bedflow.cli import app
 from bedflow.dsl import load
 from tests.utils.beds import EXAMPLES
 
+pytestmark = pytest.mark.slow  # every example packed and solved end to end
+
 runner = CliRunner()
 
 # Settings that make each example take seconds: fewer particles and, for the LBM, a coarser

@@ -28,6 +28,8 @@ from tests.utils.db import make_user
 from tests.utils.jobs import FAST, SLOW, wait_for
 from tests.utils.net import free_port
 
+pytestmark = pytest.mark.services  # a uvicorn server on a socket
+
 runner = CliRunner()
 
 

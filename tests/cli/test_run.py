@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bedflow.cli import app
+
+pytestmark = pytest.mark.slow  # whole pipeline runs
 
 runner = CliRunner()
 BED = """name = "cli-run"

@@ -20,7 +20,7 @@ runner = CliRunner()
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """A fresh data dir, settings re-read, and the server's start replaced by a recorder."""
-    from bedflow.api import _workers
+    import bedflow.api
 
     monkeypatch.setenv("BEDFLOW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "admin password 1")
@@ -31,7 +31,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]
     saved = (root.handlers[:], root.level, logging.getLogger("uvicorn.access").disabled)
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(
-        _workers, "run_server", lambda target, **kw: calls.append({"target": target, **kw})
+        bedflow.api, "run_server", lambda target, **kw: calls.append({"target": target, **kw})
     )
     get_settings.cache_clear()
     yield calls
@@ -50,7 +50,7 @@ def test_serve_migrates_creates_the_admin_and_runs_uvicorn(
     result = runner.invoke(app, ["serve", "--port", "8123", "--workers", "2"])
     assert result.exit_code == 0, result.output
     [call] = env
-    assert call["target"] == "bedflow.api._server:make_app"
+    assert call["target"] == "bedflow.api:make_app"
     assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8123, 2)
     assert (tmp_path / "bedflow.db").exists()
     # Regression: uvicorn believed X-Forwarded-For from any loopback peer; the app reads it

@@ -29,7 +29,11 @@ import pytest
 from tests.utils.net import free_port
 from tests.utils.procs import group_members, stop_group
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT")
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT"),
+    pytest.mark.services,  # two uvicorn processes
+    pytest.mark.slow,
+]
 
 CONNECTIONS = 32
 HEALTH = "/api/v1/health"

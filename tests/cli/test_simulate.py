@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bedflow.cli import app
@@ -17,6 +18,7 @@ cfd { inlet_velocity = 2 mm/s; cells_per_dp = 8; fluid_density = 1000 kg/m3;
 """
 
 
+@pytest.mark.slow
 def test_simulate_packs_then_solves_and_writes_the_result(tmp_path: Path) -> None:
     bed = tmp_path / "b.bed"
     bed.write_text(BED)

@@ -12,6 +12,8 @@ from bedflow.cli import app
 from bedflow.cli._warmup import WARM_UP_BED
 from bedflow.dsl import parse
 
+pytestmark = pytest.mark.slow  # every default stage, kernels compiled
+
 
 def test_warm_up_bed_is_valid_and_tiny() -> None:
     spec = parse(WARM_UP_BED)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +82,7 @@ def test_writing_engine_is_the_engine_itself_on_postgresql() -> None:
     engine.dispose()
 
 
+@pytest.mark.services  # PostgreSQL
 @pytest.mark.parametrize("idle_s", [0.0, 300.0])
 def test_a_connection_the_server_dropped_is_replaced_when_it_was_idle(idle_s: float) -> None:
     """Pinged after ``idle_s`` of rest: 0 pings every checkout, 300 trusts a connection that
@@ -93,8 +93,8 @@ def test_a_connection_the_server_dropped_is_replaced_when_it_was_idle(idle_s: fl
         with engine.connect() as conn:
             pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
         with admin.begin() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        time.sleep(0.2)  # the backend is gone once the server has handled the signal
+            # waits (up to 60 s) until the backend has handled the signal and is gone
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid, 60000)"), {"pid": pid})
         with engine.connect() as conn:
             if idle_s:
                 with pytest.raises(OperationalError):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from bedflow import BedSyntaxError, BedValidationError
-from bedflow.dsl import parse
+from bedflow.dsl import parse, parse_with_diagnostics
 from tests.utils.beds import bed_text
 
 
@@ -122,13 +122,14 @@ def test_velocities_and_times() -> None:
 
 
 def test_strings_enums_booleans_and_lists() -> None:
-    spec = parse(
+    # material is deprecated (a warning), but still the one string key of a section
+    spec = parse_with_diagnostics(
         bed_text(
             'material = "borosilicate \\"glass\\""; shape = cylinder;',
             'kind = "sphere"; count = 10;',
             'export { formats = ["stl", glb, "ply",]; manifold_check = false; units = "mm" }',
         )
-    )
+    ).spec
     assert spec.bed.material == 'borosilicate "glass"'
     assert spec.particles.kind == "sphere"
     assert spec.export.formats == ["stl", "glb", "ply"]

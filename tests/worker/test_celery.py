@@ -20,6 +20,8 @@ from tests.utils.db import make_user, postgres_database
 from tests.utils.jobs import SECRET, SLOW, celery_worker_command, job_bed, wait_for
 from tests.utils.procs import stop_group
 
+pytestmark = [pytest.mark.services, pytest.mark.slow]  # Redis and a Celery worker
+
 BROKER = os.environ.get("BEDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

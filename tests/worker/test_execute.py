@@ -34,6 +34,7 @@ def test_job_stages_add_what_later_stages_need() -> None:
     assert job_stages(["pack"]) == ("compile", "pack")
 
 
+@pytest.mark.slow
 def test_execute_job_stores_result_files_and_events(session: Session, tmp_path: Path) -> None:
     user = make_user(session)
     bed = job_bed(session, user)

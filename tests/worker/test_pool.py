@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,8 @@ from bedflow.db._base import utcnow
 from bedflow.worker import WorkerPool
 from tests.utils.db import make_user
 from tests.utils.jobs import SLOW, job_bed, job_settings, queued_job, wait_for
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]  # worker processes run jobs
 
 
 def _finished(job: Job) -> bool:

@@ -39,6 +39,8 @@ from tests.utils.net import free_port
 from tests.utils.procs import stop_group
 from tests.utils.sse import parse_sse
 
+pytestmark = [pytest.mark.services, pytest.mark.slow]  # Redis, Celery, two uvicorns
+
 BROKER = os.environ.get("BEDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 EVENT_POLL_S = 3600.0
 ROOT = Path(__file__).resolve().parents[2]

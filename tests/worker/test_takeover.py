@@ -20,6 +20,8 @@ from bedflow.db._types import FINISHED
 from tests.utils.cluster import Cluster, celery_cluster
 from tests.utils.jobs import LBM_LONG, SLOW, wait_for
 
+pytestmark = [pytest.mark.services, pytest.mark.slow]  # worker processes killed
+
 HOUR = "3600"
 
 

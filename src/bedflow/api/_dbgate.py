@@ -13,9 +13,9 @@ worker-thread call).
 
 The default is 2 slots. A process runs Python on one thread at a time, so requests in
 flight beyond what keeps the database busy only queue for that thread, and every extra
-thread that wakes adds to the others' wait: at 500 listings/s on 2 cores (two processes)
-bench/bench_api.py measured a p99 of 26 ms with 2 slots, 86 ms with 4 and 128 ms with 10,
-and the most throughput with 2.
+thread that wakes adds to the others' wait: bench/bench_api.py prints the tail latency and
+throughput per slot count, and on 2 cores 2 slots gave the shortest tail and the most
+throughput.
 
 A request that streams for long after its last query (a download, server-sent events, an
 upload to the object store) gives its session and its slot back early with

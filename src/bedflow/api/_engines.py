@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from bedflow._checks import plugin_problems
 from bedflow._exceptions import BedInputError, BedValidationError, Diagnostic, EngineUnavailable
-from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, plugin_problems, unknown_name
+from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, unknown_name
 from bedflow.api._errors import ApiError
 from bedflow.db import Bed, crud
 from bedflow.dsl import BedSpec, parse_with_diagnostics

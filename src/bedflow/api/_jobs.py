@@ -23,8 +23,7 @@ from starlette.requests import HTTPConnection
 
 from bedflow.api._engines import check_job, simulates
 from bedflow.api._state import AppState
-from bedflow.db import Bed, Job, JobEvent, User, crud
-from bedflow.db._base import utcnow
+from bedflow.db import Bed, Job, JobEvent, User, crud, utcnow
 from bedflow.db.crud import visible_jobs_query
 from bedflow.settings import Settings
 from bedflow.worker import events_channel

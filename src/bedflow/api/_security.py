@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from bedflow.db._base import utcnow
+from bedflow.db import utcnow
 
 __all__ = [
     "ALGORITHM",
@@ -41,13 +41,22 @@ def create_access_token(
     return jwt.encode(payload, key, algorithm=ALGORITHM), expires
 
 
-def decode_access_token(token: str, *, key: bytes) -> tuple[uuid.UUID, datetime] | None:
-    """The user id of a valid, unexpired access token and when it was issued, else None."""
+def decode_access_token(
+    token: str, *, key: bytes, now: datetime | None = None
+) -> tuple[uuid.UUID, datetime] | None:
+    """The user id of a valid access token unexpired at ``now`` (default: the current time)
+    and when it was issued, else None."""
     try:
         payload = jwt.decode(
-            token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            # the expiry is checked here, against ``now``: a test can move the clock
+            options={"require": ["sub", "exp", "iat"], "verify_exp": False},
         )
         if payload.get("typ") != "access":
+            return None
+        if int(payload["exp"]) <= (now or utcnow()).timestamp():
             return None
         issued = datetime.fromtimestamp(int(payload["iat"]), tz=UTC)
         return uuid.UUID(str(payload["sub"])), issued

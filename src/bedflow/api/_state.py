@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +16,7 @@ from bedflow.api._dbgate import DbGate
 from bedflow.api._identities import Identities
 from bedflow.api._metrics import Metrics
 from bedflow.api._ratelimit import RateLimiter
+from bedflow.db import utcnow
 from bedflow.settings import Settings
 from bedflow.storage import Storage
 from bedflow.worker import Dispatcher
@@ -47,6 +50,8 @@ class AppState:
     dispatcher: Dispatcher | None = None
     db_gate: DbGate | None = None
     """Admission of requests to the database, made on the app's event loop at start."""
+    clock: Callable[[], datetime] = utcnow
+    """The current time against which tokens expire (a test moves it instead of sleeping)."""
 
 
 def app_state(conn: HTTPConnection) -> AppState:

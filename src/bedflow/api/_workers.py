@@ -3,8 +3,8 @@
 uvicorn's own workers share one listening socket, and the worker that wakes first accepts
 every connection waiting. Clients that open their keep-alive connections together (a proxy,
 a load generator, a dashboard's burst) often all land on one worker, which serves them alone
-while the others idle: bench/bench_api.py saw all 50 of its connections on one of two
-workers in most runs, and half the throughput. Here each worker listens on its own socket,
+while the others idle (bench/bench_api.py's connections often all landed on one of two
+workers, at a fraction of the throughput). Here each worker listens on its own socket,
 all bound to the same port with SO_REUSEPORT, and Linux spreads new connections over them
 evenly. A worker that dies is replaced on its socket (connections the kernel handed that
 socket meanwhile wait in its backlog); SIGINT and SIGTERM stop every worker. Elsewhere than

@@ -111,7 +111,7 @@ def user_for_token(session: Session, state: AppState, token: str) -> User | None
     if token.startswith(crud.TOKEN_PREFIX):
         user = crud.user_for_token(session, token=token)
     else:
-        claims = decode_access_token(token, key=state.token_key)
+        claims = decode_access_token(token, key=state.token_key, now=state.clock())
         if claims is None:
             return None
         user = crud.get_user(session, user_id=claims[0])
@@ -137,7 +137,7 @@ async def get_current_user(
         raise _unauthorized("not signed in: send Authorization: Bearer <token>")
     # A JWT's signature and expiry are checked on every request, its user remembered or not.
     signed_or_personal = token.startswith(crud.TOKEN_PREFIX) or (
-        decode_access_token(token, key=state.token_key) is not None
+        decode_access_token(token, key=state.token_key, now=state.clock()) is not None
     )
     user = state.identities.user(token, session) if signed_or_personal else None
     if user is None:

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from bedflow import dsl
+from bedflow._checks import plugin_problems
 from bedflow._exceptions import BedInputError, Diagnostic, EngineUnavailable
-from bedflow._registry import plugin_problems
 from bedflow._version import __version__
 
 app = typer.Typer(

@@ -32,7 +32,6 @@ from bedflow.cli._app import (
     usage_error,
     write_output,
 )
-from bedflow.dsl._format import format_setting
 
 TEMPLATES = ("spheres", "cylinders", "small-test")
 
@@ -93,11 +92,11 @@ def _default_answer(spec: dsl.BedSpec, path: str) -> str:
     """The value a question offers, in the form a user would type it."""
     if path == "export.formats":
         return " ".join(spec.export.formats)
-    if path in ("bed.width", "bed.depth") and not format_setting(spec, path):
-        return format_setting(spec, "bed.diameter")  # an unset side is the diameter
-    if path == "particles.length" and not format_setting(spec, path):
-        return format_setting(spec, "particles.diameter")  # unset: as long as it is wide
-    return format_setting(spec, path)
+    if path in ("bed.width", "bed.depth") and not dsl.format_setting(spec, path):
+        return dsl.format_setting(spec, "bed.diameter")  # an unset side is the diameter
+    if path == "particles.length" and not dsl.format_setting(spec, path):
+        return dsl.format_setting(spec, "particles.diameter")  # unset: as long as it is wide
+    return dsl.format_setting(spec, path)
 
 
 def _ask(

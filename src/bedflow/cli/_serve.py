@@ -75,11 +75,14 @@ def serve(
         )
         raise typer.Exit(2)
 
-    from bedflow.api import ApiConfig
-    from bedflow.api._bootstrap import ensure_admin, prepare_database
-    from bedflow.api._logging import configure_logging
-    from bedflow.api._server import LOG_LEVEL_ENV
-    from bedflow.api._workers import run_server
+    from bedflow.api import (
+        LOG_LEVEL_ENV,
+        ApiConfig,
+        configure_logging,
+        ensure_admin,
+        prepare_database,
+        run_server,
+    )
     from bedflow.db import make_engine, make_sessionmaker
 
     os.environ[LOG_LEVEL_ENV] = log_level
@@ -95,7 +98,7 @@ def serve(
     finally:
         engine.dispose()
     run_server(
-        "bedflow.api._server:make_app",
+        "bedflow.api:make_app",
         host=host,
         port=port,
         workers=workers,

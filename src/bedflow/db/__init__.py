@@ -10,6 +10,7 @@ SQLite in the data directory by default, PostgreSQL (psycopg 3) with a ``postgre
 """
 
 from bedflow.db import crud
+from bedflow.db._base import utcnow
 from bedflow.db._engine import make_engine, make_sessionmaker, pool_options, writing_engine
 from bedflow.db._migrate import alembic_config, downgrade, upgrade
 from bedflow.db._models import (
@@ -62,5 +63,6 @@ __all__ = [
     "make_sessionmaker",
     "pool_options",
     "upgrade",
+    "utcnow",
     "writing_engine",
 ]

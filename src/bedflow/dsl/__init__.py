@@ -12,7 +12,7 @@
 """
 
 from bedflow.dsl._compile import Compiled, load, parse, parse_with_diagnostics
-from bedflow.dsl._format import format_spec, format_text
+from bedflow.dsl._format import format_setting, format_spec, format_text
 from bedflow.dsl._reference import json_schema, reference_markdown
 from bedflow.dsl._spec import (
     PACKING_SECTIONS,
@@ -46,6 +46,7 @@ __all__ = [
     "ParticleSpec",
     "SpecProblem",
     "canonical_json",
+    "format_setting",
     "format_spec",
     "format_text",
     "json_schema",

@@ -135,12 +135,29 @@ def fill(
             raw.error(f"'{item.key}' is set twice in {section}{where}", item.key_span)
             continue
         raw.mark((*path, key, "key"), item.key_span)
-        value = convert(item.value, model.model_fields[key], item.key, (*path, key), raw)
+        info = model.model_fields[key]
+        value = convert(item.value, info, item.key, (*path, key), raw)
         if value is not INVALID:
             value = _resolve_alias(value, item, (*path, key), raw)
+        why = _no_effect(info)
+        if value is not INVALID and why is not None:
+            where = ".".join(str(p) for p in (*path, key))
+            raw.note(
+                f"{where} has no effect (deprecated): {why}; leave the key out",
+                item.key_span,
+                (*path, key),
+            )
         if value is not INVALID and value is not UNSET:
             out[key] = value
     return out
+
+
+def _no_effect(info: FieldInfo) -> str | None:
+    """Why a deprecated key has no effect (its description after the colon), else None."""
+    extra = info.json_schema_extra
+    if not (isinstance(extra, dict) and extra.get("deprecated") is True):
+        return None
+    return (info.description or "").partition(": ")[2].rstrip(".") or "it is deprecated"
 
 
 def _resolve_alias(value: Any, item: Assignment, path: Path_, raw: Raw) -> Any:

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    JsonValue,
     field_validator,
     model_validator,
 )
@@ -43,6 +44,7 @@ from bedflow.dsl._units import (
 )
 
 __all__ = [
+    "DEPRECATED",
     "ORDERED_METHODS",
     "SECTIONS",
     "CfdSpec",
@@ -130,6 +132,11 @@ TEXT = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
 """Descriptions: printable text, tabs and line breaks allowed."""
 
 
+DEPRECATED: dict[str, JsonValue] = {"deprecated": True}
+"""The schema mark of a key kept so that old files still check, but that has no effect: the
+compiler notes it where it is written (its value stays in the spec, so spec hashes hold)."""
+
+
 def quantity(default: Any, dim: Dimension, description: str, **constraints: Any) -> Any:
     """A field holding a physical quantity in SI units; ``dim`` is recorded in the schema."""
     return Field(
@@ -181,12 +188,18 @@ class ColumnSpec(_Section):
     )
     material: str = Field(
         "steel",
-        description="Name of the wall material (recorded, used for rendering).",
+        description="Deprecated, has no effect: nothing reads the wall material's name.",
         min_length=1,
         max_length=100,
         pattern=ONE_LINE,
+        json_schema_extra=DEPRECATED,
     )
-    roughness: float = quantity(0.0, LENGTH, "Equivalent sand-grain roughness of the wall.", ge=0)
+    roughness: float = Field(
+        0.0,
+        description="Deprecated, has no effect: every solver treats the wall as smooth.",
+        ge=0,
+        json_schema_extra={"unit": LENGTH.si, **DEPRECATED},
+    )
 
     @property
     def inner_width(self) -> float:
@@ -443,7 +456,11 @@ class CfdSpec(_Section):
         le=200,
     )
     yplus_target: float = Field(
-        1.0, description="Target y+ of the first cell at walls (turbulent runs).", gt=0
+        1.0,
+        description="Deprecated, has no effect: `mesh_layers` and `mesh_levels` size the "
+        "cells at walls.",
+        gt=0,
+        json_schema_extra=DEPRECATED,
     )
     mesh_levels: MeshLevels = Field(
         default_factory=MeshLevels, description="snappyHexMesh refinement levels."
@@ -452,7 +469,7 @@ class CfdSpec(_Section):
         0,
         description="Prism layers snappyHexMesh adds at the particles and the column wall "
         "(openfoam only; 0: none). Two layers at 26 cells/d give the pressure drop of 40 "
-        "cells/d without layers, in a third of the time (docs/flow.md).",
+        "cells/d without layers, at less cost (docs/flow.md).",
         ge=0,
         le=10,
     )

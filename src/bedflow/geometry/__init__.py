@@ -21,9 +21,10 @@ from bedflow.geometry._metrics import (
     slab_solid_volume,
 )
 from bedflow.geometry._ordered import OrderedPacking, hexagonal_pack, ring_pack
-from bedflow.geometry._pack import expected_porosity, pack, particle_count, select_engine
+from bedflow.geometry._pack import pack, particle_count, select_engine
 from bedflow.geometry._packed import Column, PackedBed, load_packing, packing_differences
 from bedflow.geometry._plot import plot_profiles
+from bedflow.geometry._pour import expected_porosity
 from bedflow.geometry._report import packing_report, quality_problems
 from bedflow.geometry._voxel import Voxels, voxelize
 

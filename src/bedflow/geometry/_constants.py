@@ -50,10 +50,10 @@ SPAWN_CANDIDATES_PER_PARTICLE: Final = 40
 SPAWN_MARGIN: Final = 0.05
 
 #: Compile the DEM time step with numba's parallel loops. Off: one step of a 1000-sphere bed
-#: takes ~40 us, too little to share between threads, and on a busy 2-core machine a parallel
-#: step waits for a descheduled thread (measured 2.5 s serial against 16-20 s with two threads
-#: for the 1000-sphere bench while another process was running). The kernels stay written as
-#: deterministic parallel loops, so switching this on changes no result.
+#: is too short to share between threads, and on a busy 2-core machine a parallel step waits
+#: for a descheduled thread (bench/bench_dem.py ran several times slower with two threads
+#: while another process was running). The kernels stay written as deterministic parallel
+#: loops, so switching this on changes no result.
 DEM_PARALLEL: Final = False
 
 # --- DEM neighbour lists, freezing and stopping -------------------------------------------------

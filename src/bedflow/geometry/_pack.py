@@ -9,25 +9,13 @@ import math
 from bedflow._exceptions import BedValidationError, Diagnostic, EngineUnavailable
 from bedflow._registry import PACKING_ENGINES, unknown_name
 from bedflow.dsl import BedSpec, packing_sections
-from bedflow.geometry._constants import TYPICAL_POURED_POROSITY
-from bedflow.geometry._correlations import dixon_porosity
 from bedflow.geometry._engines import CancelFn, Engine, ProgressFn
 from bedflow.geometry._packed import PackedBed
+from bedflow.geometry._pour import expected_porosity
 
-__all__ = ["expected_porosity", "pack", "particle_count", "select_engine"]
+__all__ = ["pack", "particle_count", "select_engine"]
 
 logger = logging.getLogger(__name__)
-
-
-def expected_porosity(spec: BedSpec) -> float:
-    """Porosity a random pour of this bed is expected to reach, before packing it.
-
-    Spheres in a cylinder: Dixon (1988) for the column-to-particle ratio; other shapes and
-    boxes: a typical poured value (see ``TYPICAL_POURED_POROSITY``).
-    """
-    if spec.particles.kind == "sphere" and spec.bed.shape == "cylinder":
-        return dixon_porosity(spec.bed.diameter / spec.particles.diameter)
-    return TYPICAL_POURED_POROSITY[spec.particles.kind]
 
 
 def particle_count(spec: BedSpec) -> int:

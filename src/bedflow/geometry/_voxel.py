@@ -12,13 +12,16 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bedflow.geometry._mesh import quaternion_matrices
 from bedflow.geometry._metrics import slab_solid_volume
-from bedflow.geometry._packed import PackedBed
+from bedflow.geometry._rotation import quaternion_matrices
 from bedflow.geometry._types import BoolArray, FloatArray
+
+if TYPE_CHECKING:  # PackedBed computes its metrics with voxelize
+    from bedflow.geometry._packed import PackedBed
 
 __all__ = ["Voxels", "voxelize"]
 

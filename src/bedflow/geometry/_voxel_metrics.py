@@ -18,6 +18,7 @@ import numpy as np
 from bedflow.geometry import _constants as C
 from bedflow.geometry._metrics import BedMetrics
 from bedflow.geometry._types import BoolArray, FloatArray
+from bedflow.geometry._voxel import voxelize
 
 if TYPE_CHECKING:  # PackedBed computes its metrics with this module
     from bedflow.geometry._packed import PackedBed
@@ -37,8 +38,6 @@ def _escaped(packed: PackedBed) -> int:
 
 def voxel_metrics(packed: PackedBed, *, rest_velocity: float | None = None) -> BedMetrics:
     """Porosities and profiles of ``packed`` measured on its voxel model."""
-    from bedflow.geometry._voxel import voxelize  # voxelize needs PackedBed: import late
-
     col, d = packed.column, packed.particle_diameter
     vox = voxelize(packed, cells_per_dp=C.VOXEL_METRICS_CELLS_PER_DP, z_range=(0.0, col.height))
     dx = vox.spacing

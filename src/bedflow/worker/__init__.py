@@ -11,16 +11,11 @@ numerical core, is imported on first use.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
-from bedflow.worker._dispatch import (
-    Dispatcher,
-    EmbeddedDispatcher,
-    events_channel,
-    make_dispatcher,
-    queue_for,
-)
+from bedflow.worker._dispatch import Dispatcher, EmbeddedDispatcher, make_dispatcher
 from bedflow.worker._pool import WorkerPool, recover_jobs, worker_name
+from bedflow.worker._queues import events_channel, queue_for
 from bedflow.worker._studies import (
     MAX_POINTS,
     check_grid,
@@ -29,7 +24,7 @@ from bedflow.worker._studies import (
     spec_with_overrides,
 )
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from bedflow.worker._execute import JOB_STAGES, Outcome, backoff_s, execute_job, job_stages
 
 __all__ = [
@@ -56,7 +51,7 @@ __all__ = [
 _LAZY = frozenset({"JOB_STAGES", "Outcome", "backoff_s", "execute_job", "job_stages"})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     if name in _LAZY:
         return getattr(importlib.import_module("bedflow.worker._execute"), name)
     raise AttributeError(f"module 'bedflow.worker' has no attribute {name!r}")

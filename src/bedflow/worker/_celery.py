@@ -20,14 +20,13 @@ import redis
 from celery import Celery, Task  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session, sessionmaker
 
-from bedflow.db import Job, crud, make_engine, make_sessionmaker
-from bedflow.db._base import utcnow
+from bedflow.db import Job, crud, make_engine, make_sessionmaker, utcnow
 from bedflow.settings import Settings, get_settings
 from bedflow.storage import Storage, get_storage
 from bedflow.worker import _maintenance
-from bedflow.worker._dispatch import events_channel
 from bedflow.worker._execute import EventPublisher, backoff_s, execute_job
 from bedflow.worker._pool import worker_name
+from bedflow.worker._queues import events_channel
 from bedflow.worker._takeover import RUN_JOB, JobRequest, LostJobSweep, send_job
 
 __all__ = ["CeleryDispatcher", "make_celery", "send_job", "stale_after"]

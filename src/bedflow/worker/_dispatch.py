@@ -9,27 +9,9 @@ from bedflow.db import Job
 from bedflow.settings import Settings
 from bedflow.worker._pool import WorkerPool
 
-__all__ = [
-    "Dispatcher",
-    "EmbeddedDispatcher",
-    "events_channel",
-    "make_dispatcher",
-    "queue_for",
-]
+__all__ = ["Dispatcher", "EmbeddedDispatcher", "make_dispatcher"]
 
 log = logging.getLogger(__name__)
-
-PACK_TYPES = frozenset({"generate", "pack"})
-
-
-def events_channel(settings: Settings) -> str:
-    """The Redis pub/sub channel that tells API processes a job reported new events."""
-    return f"{settings.queue_prefix}bedflow:job-events"
-
-
-def queue_for(job_type: str) -> str:
-    """The Celery queue of a job type: ``pack`` for packing and export, ``cfd`` otherwise."""
-    return "pack" if job_type in PACK_TYPES else "cfd"
 
 
 class Dispatcher(Protocol):

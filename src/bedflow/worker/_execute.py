@@ -20,8 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import BedInputError, Cancelled, RequestError, StorageError
-from bedflow.db import Bed, BedFile, FileKind, Job, Result, Simulation, crud
-from bedflow.db._base import utcnow
+from bedflow.db import Bed, BedFile, FileKind, Job, Result, Simulation, crud, utcnow
 from bedflow.pipeline import STAGES, Event, PipelineResult, StageOutcome, run_pipeline
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key

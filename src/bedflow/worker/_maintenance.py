@@ -9,8 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from bedflow.db import ApiToken, BedFile
-from bedflow.db._base import utcnow
+from bedflow.db import ApiToken, BedFile, utcnow
 from bedflow.storage import Storage
 
 __all__ = ["remove_expired_tokens", "remove_orphan_objects"]

@@ -28,8 +28,7 @@ from multiprocessing.context import SpawnProcess
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bedflow.db import Job, crud, make_engine, make_sessionmaker
-from bedflow.db._base import utcnow
+from bedflow.db import Job, crud, make_engine, make_sessionmaker, utcnow
 from bedflow.settings import Settings
 from bedflow.storage import get_storage
 from bedflow.worker._liveness import heartbeat_interval_s

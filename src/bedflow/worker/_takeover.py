@@ -35,11 +35,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from bedflow.db import Job, crud, make_engine, make_sessionmaker
-from bedflow.db._base import utcnow
+from bedflow.db import Job, crud, make_engine, make_sessionmaker, utcnow
 from bedflow.settings import get_settings
-from bedflow.worker._dispatch import events_channel, queue_for
 from bedflow.worker._liveness import Sweeper, heartbeat_interval_s
+from bedflow.worker._queues import events_channel, queue_for
 
 __all__ = ["RUN_JOB", "JobRequest", "LostJobSweep", "send_job", "take_back"]
 

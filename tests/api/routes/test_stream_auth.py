@@ -37,6 +37,8 @@ from tests.utils.db import PASSWORD, make_project
 from tests.utils.jobs import job_bed
 from tests.utils.net import free_port
 
+pytestmark = pytest.mark.services  # a uvicorn server on a socket
+
 HANG = 30.0
 """Seconds after which a test that waits for a close frame gives up (a hang, not a timing)."""
 

@@ -1,6 +1,6 @@
 """The routers, one per resource, gathered under ``/api/v1``."""
 
-from fastapi import APIRouter
+import fastapi
 
 from bedflow.api.routes import (
     beds,
@@ -22,8 +22,8 @@ from bedflow.api.routes import (
 
 __all__ = ["api_router"]
 
-api_router = APIRouter()
-for module in (
+api_router = fastapi.APIRouter()
+for _module in (
     login,
     users,
     tokens,
@@ -40,4 +40,4 @@ for module in (
     health,
     ws,
 ):
-    api_router.include_router(module.router)
+    api_router.include_router(_module.router)

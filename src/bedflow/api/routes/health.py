@@ -15,8 +15,7 @@ from bedflow._version import __version__
 from bedflow.api._state import AppState
 from bedflow.api.deps import StateDep
 from bedflow.api.schemas import CheckPublic, HealthPublic
-from bedflow.db import Job
-from bedflow.db._base import utcnow
+from bedflow.db import Job, utcnow
 
 router = APIRouter(tags=["health"])
 

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 
 from bedflow.api.deps import CurrentUser, SessionDep
 from bedflow.api.schemas import ActivitiesPublic, ActivityPublic, GroupStats, StatsPublic
-from bedflow.db import User, crud
-from bedflow.db._base import utcnow
+from bedflow.db import User, crud, utcnow
 
 router = APIRouter(tags=["statistics"])
 

@@ -16,8 +16,7 @@ from bedflow.api.schemas import (
     ApiTokensPublic,
     ErrorBody,
 )
-from bedflow.db import crud
-from bedflow.db._base import utcnow
+from bedflow.db import crud, utcnow
 
 router = APIRouter(
     prefix="/tokens", tags=["tokens"], dependencies=[Depends(forget_identities, scope="function")]

@@ -12,7 +12,7 @@
 """
 
 from bedflow.cfd._openfoam._case import OpenFoamCase, write_case
-from bedflow.cfd._openfoam._layout import CaseLayout, location_problems
+from bedflow.cfd._openfoam._layout import CaseLayout, location_problems, too_coarse
 from bedflow.cfd._openfoam._run import (
     OpenFoamError,
     OpenFoamProgress,
@@ -33,5 +33,6 @@ __all__ = [
     "location_problems",
     "run_case",
     "simulate_openfoam",
+    "too_coarse",
     "write_case",
 ]

@@ -23,7 +23,7 @@ from bedflow.cfd._openfoam._constants import (
     WALL_SECTIONS_MIN,
 )
 from bedflow.cfd._types import FloatArray
-from bedflow.geometry._metrics import slab_solid_volume
+from bedflow.geometry import slab_solid_volume
 
 __all__ = [
     "CaseLayout",

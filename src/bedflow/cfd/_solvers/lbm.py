@@ -36,8 +36,7 @@ from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
 from bedflow.cfd._solvers import COMPILING, CancelFn, FlowProgress, ProgressFn
 from bedflow.dsl import BedSpec, SpecProblem
-from bedflow.geometry import PackedBed
-from bedflow.geometry._voxel import voxelize
+from bedflow.geometry import PackedBed, voxelize
 
 #: Bumped when the same inputs give other figures, so cached results of the old method are not
 #: served (the pipeline keys its simulate stage on the solver's version). 2: dp/L between planes

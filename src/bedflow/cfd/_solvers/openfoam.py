@@ -11,8 +11,12 @@ import tempfile
 from pathlib import Path
 
 from bedflow.cfd._flow import FlowResult
-from bedflow.cfd._openfoam import OpenFoamProgress, detect_version, simulate_openfoam
-from bedflow.cfd._openfoam._layout import too_coarse
+from bedflow.cfd._openfoam import (
+    OpenFoamProgress,
+    detect_version,
+    simulate_openfoam,
+    too_coarse,
+)
 from bedflow.cfd._solvers import CancelFn, FlowProgress, ProgressFn
 from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed

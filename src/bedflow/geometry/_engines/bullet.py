@@ -41,8 +41,8 @@ from bedflow.geometry import _kernels as K
 from bedflow.geometry._constants import MAX_ACCEPTED_OVERLAP
 from bedflow.geometry._dem import PackingCancelled
 from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn
-from bedflow.geometry._pack import expected_porosity
 from bedflow.geometry._packed import Column, PackedBed, column_of
+from bedflow.geometry._pour import expected_porosity
 from bedflow.geometry._pour_time import incomplete, max_time_for
 from bedflow.geometry._types import FloatArray
 
