@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from bedflow.cfd._correlations import (
@@ -118,6 +119,27 @@ class FlowResult:
             **extra,
         )
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FlowResult:
+        """The result :meth:`to_json` wrote (null figures come back as NaN).
+
+        >>> r = FlowResult.from_json(result.to_json())  # doctest: +SKIP
+        """
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for name in _FLOATS:
+            if values.get(name) is None:
+                values[name] = math.nan
+        values["history"] = tuple(
+            (math.nan if a is None else a, math.nan if b is None else b)
+            for a, b in values.get("history", ())
+        )
+        values["notes"] = tuple(values.get("notes", ()))
+        values["correlations"] = {
+            k: math.nan if v is None else v for k, v in values.get("correlations", {}).items()
+        }
+        return cls(**values)
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes null), with each correlation's ratio to the result."""
         data = asdict(self)
@@ -126,6 +148,17 @@ class FlowResult:
         }
         clean: dict[str, Any] = _finite(data)
         return clean
+
+
+_FLOATS = (
+    "superficial_velocity",
+    "particle_reynolds",
+    "pressure_drop_per_length",
+    "permeability",
+    "friction_factor",
+    "porosity",
+    "particle_diameter",
+)
 
 
 def _finite(value: Any) -> Any:

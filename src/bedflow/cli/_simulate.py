@@ -2,72 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bedflow import cfd, geometry
-from bedflow._exceptions import (
-    BedInputError,
-    Cancelled,
-    CfdInputError,
-    EngineError,
-    EngineUnavailable,
-)
+from bedflow._exceptions import BedInputError
 from bedflow.cli._app import (
     ExistingFile,
     Settings,
     app,
     compile_file,
     err,
-    fail,
     out,
     output_dir,
     usage_error,
 )
-from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
 from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.dsl import BedSpec
-
-
-def run_solver(
-    packed: geometry.PackedBed, spec: BedSpec, solver: str | None, target: Path
-) -> cfd.FlowResult:
-    """Solve with a live progress bar; Ctrl-C cancels (exit 130)."""
-    columns = (
-        TextColumn("[bold]solving[/]"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TextColumn("change {task.fields[change]}"),
-        TimeElapsedColumn(),
-    )
-    try:
-        with CancelOnInterrupt() as cancel, Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("solve", total=1.0, status="starting", change="—")
-
-            def progress(p: cfd.FlowProgress) -> None:
-                change = f"{p.change:.2e}" if p.change == p.change else "—"
-                bar.update(task, completed=p.fraction, status=p.status, change=change)
-
-            return cfd.simulate(
-                packed, spec, solver=solver, output_dir=target, progress=progress, cancel=cancel
-            )
-    except Cancelled:
-        err.print("[yellow]cancelled[/]")
-        raise typer.Exit(130) from None
-    except (EngineUnavailable, EngineError) as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except CfdInputError as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except BedInputError as exc:
-        fail(exc.diagnostics)
+from bedflow.cli._stages import CacheOption, ForceOption, run_stages, wrote
 
 
 def print_result(result: cfd.FlowResult) -> None:
@@ -139,11 +94,16 @@ def simulate(
         ),
     ] = None,
     set_: Settings = None,
+    cache: CacheOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Simulate the flow through a bed: packs it first (or takes --packing), solves, prints
     the pressure drop next to Ergun, Carman-Kozeny and Eisfeld-Schnitzlein.
 
-    Writes result.json, convergence.png and (cfd.write_fields) the fields. Ctrl-C cancels.
+    Runs the pipeline's pack and simulate stages (as `bedflow run --stages
+    compile,pack,simulate,postprocess` does; unchanged stages are reused from the cache).
+    Writes the packing's files, result.json, convergence.png, (cfd.write_fields) the fields,
+    provenance-STAGE.json and summary.json. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
     solver = choose_solver(spec, solver, file, to_run=False)
@@ -162,14 +122,22 @@ def simulate(
                 " pack this one first, or drop --packing",
                 "--packing",
             )
-        output_dir(target)
+        engine = None
     else:
         engine = choose_engine(spec, None, file)
-        output_dir(target)
-        packed = run_packing(spec, engine)
-        write_packing(packed, spec, target, export=False)
-    result = run_solver(packed, spec, solver, target)
-    (target / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
-    cfd.plot_convergence(result, target / "convergence.png")
-    print_result(result)
-    err.print(f"wrote {escape(str(target))}/result.json")
+    output_dir(target)
+    # Without OpenFOAM the case is written into the output folder, with how to run it.
+    result = run_stages(
+        spec,
+        file,
+        target,
+        stages=("compile", "pack", "simulate", "postprocess"),
+        cache=cache,
+        force=force,
+        engine=engine,
+        solver=solver,
+        packing=packing,
+        case_dir=target,
+    )
+    print_result(cfd.FlowResult.from_json(result.flow))
+    wrote(target, result)

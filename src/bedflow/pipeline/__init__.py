@@ -9,17 +9,22 @@
 
 from bedflow.pipeline._cache import ArtifactCache, stage_key
 from bedflow.pipeline._events import STAGES, Event, EventSink, overall_progress
-from bedflow.pipeline._run import PipelineResult, StageOutcome, run_pipeline, section_hash
+from bedflow.pipeline._run import PipelineResult, StageOutcome, run_pipeline
+from bedflow.pipeline._stages import PIPELINE, Context, Stage, section_hash, summary
 
 __all__ = [
+    "PIPELINE",
     "STAGES",
     "ArtifactCache",
+    "Context",
     "Event",
     "EventSink",
     "PipelineResult",
+    "Stage",
     "StageOutcome",
     "overall_progress",
     "run_pipeline",
     "section_hash",
     "stage_key",
+    "summary",
 ]
