@@ -144,3 +144,24 @@ def test_non_spheres_pack_and_log_their_unmeasured_overlap(tmp_path: Path) -> No
     result, events = run(text, tmp_path, stages=("compile", "pack"))
     assert result.stages["pack"].status == "ran"  # type: ignore[attr-defined]
     assert any("max overlap not measured" in e.message for e in events)
+
+
+def test_the_artifact_names_the_docs_promise_are_the_stages_outputs(tmp_path: Path) -> None:
+    """`bedflow pack`, `simulate` and `run` all write the stages' files: the names the docs
+    describe are the ones each stage declares (and is checked to write)."""
+    from bedflow.pipeline import PIPELINE
+
+    docs = Path(__file__).parents[2] / "docs"
+    assert PIPELINE["pack"].outputs == (
+        "packing.npz",
+        "packing.json",
+        "metrics.json",
+        "profiles.png",
+    )
+    packing_format = (docs / "packing-format.md").read_text()
+    for name in PIPELINE["pack"].outputs[:3]:
+        assert f"`{name}`" in packing_format, name
+    result, _ = run(BED, tmp_path)
+    for name, stage in PIPELINE.items():
+        if stage.outputs:
+            assert set(stage.outputs) <= set(result.stages[name].files), name  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from bedflow.api._state import AppState
 from bedflow.db import Bed, Job, JobEvent, User, crud
 from bedflow.db._base import utcnow
 from bedflow.db.crud import visible_jobs_query
+from bedflow.pipeline import JobParams
 from bedflow.settings import Settings
 from bedflow.worker import events_channel
 
@@ -49,14 +50,13 @@ def submit_job(
     user: User,
     bed: Bed,
     type: str,
-    params: dict[str, Any],
+    params: JobParams,
     max_attempts: int = 3,
 ) -> Job:
     """Queue a job of ``type`` on ``bed`` and hand it to the back end."""
-    clean = {k: v for k, v in params.items() if v is not None}
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     job = crud.create_job(
-        session, user=user, type=type, bed=bed, params=clean, max_attempts=max_attempts
+        session, user=user, type=type, bed=bed, params=params, max_attempts=max_attempts
     )
     crud.record_activity(
         session, user=user, action="job.create", subject_type="job", subject_id=job.id

@@ -85,6 +85,9 @@ class _Run:
         tmp = self.cache.begin(stage.name)
         try:
             provenance = stage.run(self.ctx, tmp)
+            missing = [name for name in stage.outputs if not (tmp / name).is_file()]
+            if missing:  # the names are promised to users and read by later stages
+                raise RuntimeError(f"stage {stage.name} did not write {', '.join(missing)}")
         except BaseException:
             self.cache.discard(tmp)
             raise

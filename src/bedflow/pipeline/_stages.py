@@ -298,7 +298,7 @@ PIPELINE: dict[str, Stage] = {
         Stage(
             "simulate",
             ("pack",),
-            ("result.json", "convergence.png"),
+            ("result.json",),  # and convergence.png for iterative solvers, fields
             1,
             _simulate_run,
             _simulate_key,

@@ -21,35 +21,23 @@ from bedflow.worker._dispatch import (
     queue_for,
 )
 from bedflow.worker._pool import WorkerPool, recover_jobs, worker_name
-from bedflow.worker._studies import (
-    MAX_POINTS,
-    check_grid,
-    expand_grid,
-    overrides_of,
-    spec_with_overrides,
-)
 
 if TYPE_CHECKING:
     from bedflow.worker._execute import JOB_STAGES, Outcome, backoff_s, execute_job, job_stages
 
 __all__ = [
     "JOB_STAGES",
-    "MAX_POINTS",
     "Dispatcher",
     "EmbeddedDispatcher",
     "Outcome",
     "WorkerPool",
     "backoff_s",
-    "check_grid",
     "events_channel",
     "execute_job",
-    "expand_grid",
     "job_stages",
     "make_dispatcher",
-    "overrides_of",
     "queue_for",
     "recover_jobs",
-    "spec_with_overrides",
     "worker_name",
 ]
 

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,11 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bedflow._exceptions import BedInputError, Cancelled, RequestError, StorageError
 from bedflow.db import Bed, BedFile, FileKind, Job, Result, Simulation, crud
 from bedflow.db._base import utcnow
-from bedflow.pipeline import STAGES, Event, PipelineResult, StageOutcome, run_pipeline
+from bedflow.pipeline import STAGES, Event, JobParams, PipelineResult, StageOutcome, run_pipeline
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
 from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
-from bedflow.worker._studies import spec_with_overrides
 
 __all__ = [
     "JOB_STAGES",
@@ -59,7 +58,7 @@ _EXTENSION_KINDS: dict[str, FileKind] = {
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def job_stages(stages: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def job_stages(stages: Sequence[str]) -> tuple[str, ...]:
     """The stages to run for the requested ones: later stages need compile and pack."""
     wanted = set(stages) | {"compile"}
     if wanted & {"export", "simulate", "postprocess"}:
@@ -273,7 +272,7 @@ def execute_job(
             log.info("job %s is not running; nothing to do", job_id)
             return "skipped"
         bed = session.get(Bed, job.bed_id) if job.bed_id else None
-        params, job_type, worker = dict(job.params), job.type, job.worker
+        raw_params, job_type, worker = dict(job.params), job.type, job.worker
         attempts, max_attempts = job.attempts, job.max_attempts
     recorder = _Recorder(session_factory, job_id, publish, [], worker=worker)
     beat = Heartbeat(session_factory, job_id, worker, heartbeat_interval_s(settings))
@@ -281,16 +280,16 @@ def execute_job(
     try:
         if bed is None:
             raise RequestError("the job has no bed to run")
-        stages = job_stages(params.get("stages") or JOB_STAGES.get(job_type, STAGES))
-        # A study's point: its settings on top of the bed's spec (checked when it was created).
-        spec = spec_with_overrides(crud.bed_spec(bed), list(params.get("overrides") or ()))
+        params = JobParams.model_validate(raw_params)
+        stages = job_stages(params.stages or JOB_STAGES.get(job_type, STAGES))
+        # A study's point: its values on top of the bed's spec (checked when it was created).
         result = run_pipeline(
-            spec,
+            params.spec_for(crud.bed_spec(bed)),
             cache_dir=settings.data_dir / "cache",
             stages=stages,
-            force=bool(params.get("force", False)),
-            engine=params.get("engine"),
-            solver=params.get("solver"),
+            force=params.force,
+            engine=params.engine,
+            solver=params.solver,
             on_event=recorder,
             cancel=cancel_poller(session_factory, job_id, worker, cancel_check, beat),
         )

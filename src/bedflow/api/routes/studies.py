@@ -21,7 +21,7 @@ from bedflow.api.schemas import (
     StudyPublic,
 )
 from bedflow.db import JobStatus, Study, User, crud
-from bedflow.worker import check_grid
+from bedflow.pipeline import JobParams, check_grid
 
 router = APIRouter(
     prefix="/studies",
@@ -49,7 +49,7 @@ def _public(study: Study, counts: dict[JobStatus, int]) -> StudyPublic:
         bed_id=study.bed_id,
         name=study.name,
         grid=study.grid,
-        params=study.params,
+        params=JobParams.model_validate(study.params),
         created_at=study.created_at,
         points=sum(counts.values()),
         status=_status(counts),
@@ -63,10 +63,11 @@ def _detail(session: Session, study: Study) -> StudyDetail:
     for job, result in crud.study_rows(session, study=study):
         dp = result.pressure_drop_per_length if result else None
         ergun = result.ergun_per_length if result else None
+        params = JobParams.model_validate(job.params)
         table.append(
             StudyPoint(
-                index=int(job.params.get("point_index", len(table))),
-                parameters=job.params.get("point", {}),
+                index=len(table) if params.point_index is None else params.point_index,
+                parameters=params.point,
                 job_id=job.id,
                 status=job.status,
                 progress=job.progress,
@@ -130,8 +131,7 @@ def create_study(
         points = check_grid(crud.bed_spec(bed), body.grid)
     except BedInputError as exc:
         raise _grid_error(exc) from exc
-    options = body.model_dump(include={"force", "engine", "solver"})
-    params = {k: v for k, v in options.items() if v is not None}
+    params = JobParams.model_validate(body.model_dump(include={"force", "engine", "solver"}))
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     study, jobs = crud.create_study(
         session, user=user, bed=bed, name=body.name, grid=body.grid, params=params, points=points
