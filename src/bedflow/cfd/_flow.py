@@ -140,12 +140,18 @@ class FlowResult:
         }
         return cls(**values)
 
+    @property
+    def ratio_to_correlations(self) -> dict[str, float]:
+        """dp/L over each correlation's prediction: the one place these ratios are computed."""
+        return {
+            name: self.pressure_drop_per_length / value if value else math.nan
+            for name, value in self.correlations.items()
+        }
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes null), with each correlation's ratio to the result."""
         data = asdict(self)
-        data["ratio_to_correlations"] = {
-            name: self.pressure_drop_per_length / value for name, value in self.correlations.items()
-        }
+        data["ratio_to_correlations"] = self.ratio_to_correlations
         clean: dict[str, Any] = _finite(data)
         return clean
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bedflow.dsl import BedSpec
+
+if TYPE_CHECKING:  # the API imports this package and stays free of the numerical core
+    from bedflow.cfd import FlowResult
 
 __all__ = ["PipelineResult", "StageOutcome"]
 
@@ -32,6 +35,7 @@ class PipelineResult:
     spec_hash: str
     stages: dict[str, StageOutcome] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
-    flow: dict[str, Any] = field(default_factory=dict)
+    flow: FlowResult | None = None
+    """The simulate stage's result, typed (read back from its ``result.json`` when reused)."""
     summary: dict[str, Any] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)

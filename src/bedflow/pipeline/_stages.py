@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,7 +242,8 @@ def _simulate_run(ctx: Context, tmp: Path) -> dict[str, Any]:
 
 
 def _simulate_load(ctx: Context, folder: Path) -> None:
-    ctx.result.flow = json.loads((folder / "result.json").read_text("utf-8"))
+    data = json.loads((folder / "result.json").read_text("utf-8"))
+    ctx.result.flow = cfd.FlowResult.from_json(data)
 
 
 # -- compile and postprocess ---------------------------------------------------------------
@@ -252,7 +254,9 @@ def _compile_run(ctx: Context, tmp: Path) -> dict[str, Any]:
     return {}
 
 
-def summary(spec: BedSpec, metrics: Mapping[str, Any], flow: Mapping[str, Any]) -> dict[str, Any]:
+def summary(
+    spec: BedSpec, metrics: Mapping[str, Any], flow: cfd.FlowResult | None
+) -> dict[str, Any]:
     """The run in one record: the bed, its packing and (when simulated) its flow."""
     out: dict[str, Any] = {
         "name": spec.name,
@@ -262,18 +266,28 @@ def summary(spec: BedSpec, metrics: Mapping[str, Any], flow: Mapping[str, Any]) 
         "porosity": metrics.get("porosity"),
         "packing_quality": metrics.get("quality"),
     }
-    if flow:
+    if flow is not None:
         out |= {
-            "solver": flow["solver"],
-            "superficial_velocity": flow["superficial_velocity"],
-            "particle_reynolds": flow["particle_reynolds"],
-            "pressure_drop_per_length": flow["pressure_drop_per_length"],
-            "permeability": flow["permeability"],
-            "friction_factor": flow["friction_factor"],
-            "correlations": flow["correlations"],
-            "ratio_to_correlations": flow["ratio_to_correlations"],
+            "solver": flow.solver,
+            "superficial_velocity": flow.superficial_velocity,
+            "particle_reynolds": flow.particle_reynolds,
+            "pressure_drop_per_length": flow.pressure_drop_per_length,
+            "permeability": flow.permeability,
+            "friction_factor": flow.friction_factor,
+            "correlations": dict(flow.correlations),
+            "ratio_to_correlations": flow.ratio_to_correlations,
         }
-    return out
+    finite: dict[str, Any] = _finite(out)
+    return finite
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as None: the summary is written as JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
 
 
 def _postprocess_run(ctx: Context, tmp: Path) -> dict[str, Any]:

@@ -7,6 +7,7 @@ how cancellation is asked (``cancel_check``) and where live events go (``publish
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 import uuid
@@ -184,8 +185,29 @@ def _upload(session: Session, storage: Storage, bed: Bed, outcome: StageOutcome)
     return stored
 
 
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
+def _num(value: float | None) -> float | None:
+    """A figure for a column: NaN (not measured) becomes NULL."""
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _result_row(simulation_id: uuid.UUID, result: PipelineResult) -> Result:
+    """The one mapping from a run's typed flow result to the Result row's columns."""
+    flow = result.flow
+    assert flow is not None
+    correlations = flow.correlations
+    return Result(
+        simulation_id=simulation_id,
+        porosity=_num(flow.porosity),
+        pressure_drop_per_length=_num(flow.pressure_drop_per_length),
+        permeability=_num(flow.permeability),
+        reynolds_number=_num(flow.particle_reynolds),
+        friction_factor=_num(flow.friction_factor),
+        superficial_velocity=_num(flow.superficial_velocity),
+        ergun_per_length=_num(correlations.get("ergun")),
+        carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
+        eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
+        extra={"summary": result.summary, "spec_hash": result.spec_hash},
+    )
 
 
 def _store_result(
@@ -196,12 +218,10 @@ def _store_result(
     the job was taken over or ended meanwhile, so a job is completed once."""
     now = utcnow()
     sim_id = None
-    if result.flow:
-        flow, metrics = result.flow, result.metrics
-        correlations = flow.get("correlations", {})
+    if result.flow is not None:
         sim = Simulation(
             bed_id=bed.id,
-            solver=str(flow.get("solver", bed.solver))[:16],
+            solver=result.flow.solver[:16],
             settings={"job_id": str(job.id), **job.params},
             status="succeeded",
             started_at=job.started_at,
@@ -211,21 +231,7 @@ def _store_result(
         session.add(sim)
         session.flush()
         sim_id = sim.id
-        session.add(
-            Result(
-                simulation_id=sim.id,
-                porosity=_num(flow.get("porosity", metrics.get("bulk_porosity"))),
-                pressure_drop_per_length=_num(flow.get("pressure_drop_per_length")),
-                permeability=_num(flow.get("permeability")),
-                reynolds_number=_num(flow.get("particle_reynolds")),
-                friction_factor=_num(flow.get("friction_factor")),
-                superficial_velocity=_num(flow.get("superficial_velocity")),
-                ergun_per_length=_num(correlations.get("ergun")),
-                carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
-                eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
-                extra={"summary": result.summary, "spec_hash": result.spec_hash},
-            )
-        )
+        session.add(_result_row(sim.id, result))
         session.flush()
     # The fence and the end in one statement: a takeover between a read and this write
     # cannot slip in (on PostgreSQL it waits for the row, then finds it no longer running).
