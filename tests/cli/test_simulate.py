@@ -37,6 +37,18 @@ def test_simulate_packs_then_solves_and_writes_the_result(tmp_path: Path) -> Non
     assert "2.5 mm of bed simulated beyond each end" in result.stdout
 
 
+def test_simulate_writes_field_paths_that_hold_in_the_output_folder(tmp_path: Path) -> None:
+    """Regression: run through the pipeline's cache, result.json named its fields by the
+    stage's temporary folder, renamed away before anyone read it."""
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED.replace("cells_per_dp = 8;", "cells_per_dp = 8; write_fields = true;"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    fields = json.loads((out / "result.json").read_text())["fields"]
+    assert fields == {"vti": "flow.vti"} and (out / fields["vti"]).stat().st_size > 0
+
+
 def test_simulate_reuses_a_packing_and_takes_another_solver(tmp_path: Path) -> None:
     bed = tmp_path / "b.bed"
     bed.write_text(BED)

@@ -9,6 +9,7 @@ and the summary need from a stage's folder, whether it ran now or came from the 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -229,6 +230,9 @@ def _simulate_run(ctx: Context, tmp: Path) -> dict[str, Any]:
     result = cfd.simulate(
         packed, spec, solver=chosen.name, output_dir=where, progress=progress, cancel=ctx.cancel
     )
+    # Paths into the stage's folder are written relative to it: the folder is renamed into
+    # the cache and linked into output folders, where an absolute path would point nowhere.
+    result = dataclasses.replace(result, fields=_relative(result.fields, tmp))
     (tmp / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
     cfd.plot_convergence(result, tmp / "convergence.png")
     for note in result.notes:
@@ -239,6 +243,15 @@ def _simulate_run(ctx: Context, tmp: Path) -> dict[str, Any]:
         f"(Ergun {result.correlations['ergun']:.4g})",
     )
     return {"solver": chosen.name, "solver_version": chosen.version()}
+
+
+def _relative(fields: Mapping[str, str], folder: Path) -> dict[str, str]:
+    root = folder.resolve()
+    out = {}
+    for name, value in fields.items():
+        path = Path(value).resolve()
+        out[name] = path.relative_to(root).as_posix() if path.is_relative_to(root) else value
+    return out
 
 
 def _simulate_load(ctx: Context, folder: Path) -> None:
