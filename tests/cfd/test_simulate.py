@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bedflow import BedValidationError, CfdInputError
-from bedflow.cfd import FlowResult, ergun_pressure_gradient, simulate, solvers
+from bedflow.cfd import FlowDomain, FlowResult, ergun_pressure_gradient, simulate, solvers
 from bedflow.cfd._solvers.lbm import lbm_flow
 from bedflow.dsl import parse
 from bedflow.geometry import pack
@@ -82,6 +82,7 @@ def test_lbm_pressure_drop_of_a_packed_bed(bed_and_spec, tmp_path: Path) -> None
     assert r.domain["simulated_velocity"] == pytest.approx(0.002, rel=0.5)
     assert abs(r.domain["voxel_porosity"] - r.porosity) < 0.02
     json.dumps(r.to_json(), allow_nan=False)
+    assert set(r.domain) <= set(FlowDomain.__annotations__)  # every key typed
 
 
 def test_lbm_is_darcy_linear_in_viscosity(bed_and_spec) -> None:  # type: ignore[no-untyped-def]
@@ -255,3 +256,4 @@ def test_a_flow_result_reads_back_what_it_wrote(bed_and_spec) -> None:  # type: 
     back = FlowResult.from_json(json.loads(json.dumps(r.to_json())))
     assert back.history[0][0] == 1.0 and math.isnan(back.history[0][1])
     assert dataclasses.replace(back, history=r.history) == r
+    assert set(r.domain) <= set(FlowDomain.__annotations__) and r.domain["porosity_from"]

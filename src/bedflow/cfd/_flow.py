@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, TypedDict
 
 from bedflow.cfd._correlations import (
     carman_kozeny_pressure_gradient,
@@ -16,7 +16,42 @@ from bedflow.cfd._correlations import (
 )
 from bedflow.dsl import BedSpec
 
-__all__ = ["FlowResult", "correlations_for"]
+__all__ = ["FlowDomain", "FlowResult", "correlations_for"]
+
+
+class FlowDomain(TypedDict, total=False):
+    """Where and how a solver measured: each solver fills its own keys (SI units).
+
+    lbm: ``slab_m`` (z of the measured slab, m), ``slab_from`` (bulk band, ...),
+    ``buffer_m`` (bed simulated beyond each end), ``simulated_m``, ``cells`` (nz, ny, nx),
+    ``cells_per_dp``, ``voxel_porosity``, ``geometric_porosity``, ``tau``,
+    ``lattice_velocity``, ``simulated_velocity`` (m/s) and
+    ``pressure_drop_per_length_at_simulated_velocity`` (Pa/m). openfoam: ``cells`` (count),
+    ``mesh_check``, ``planes_m`` (z of the pressure planes), ``porosity_mesh``,
+    ``porosity_geometric``, ``meshed_particle_diameter`` (m), ``patch_faces``,
+    ``relative_change_of_dp``. correlation: ``porosity_from``.
+    """
+
+    slab_m: list[float]
+    slab_from: str
+    buffer_m: float
+    simulated_m: list[float]
+    cells: int | list[int]
+    cells_per_dp: int
+    voxel_porosity: float
+    geometric_porosity: float
+    tau: float
+    lattice_velocity: float
+    simulated_velocity: float
+    pressure_drop_per_length_at_simulated_velocity: float
+    mesh_check: str
+    planes_m: list[float]
+    porosity_mesh: float
+    porosity_geometric: float
+    meshed_particle_diameter: float
+    patch_faces: dict[str, int]
+    relative_change_of_dp: float
+    porosity_from: str
 
 
 def correlations_for(
@@ -68,7 +103,7 @@ class FlowResult:
     converged: bool
     history: tuple[tuple[float, float], ...]
     timings: dict[str, float]
-    domain: dict[str, Any] = field(default_factory=dict)
+    domain: FlowDomain = field(default_factory=lambda: FlowDomain())
     fields: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -49,12 +49,12 @@ def print_result(result: cfd.FlowResult) -> None:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
 
 
-def measured_where(domain: dict[str, Any]) -> str | None:
+def measured_where(domain: cfd.FlowDomain) -> str | None:
     """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
     if "slab_m" in domain:
         lo, hi = domain["slab_m"]
         text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
-        buffer = float(domain.get("buffer_m", 0.0))
+        buffer = domain.get("buffer_m", 0.0)
         if buffer > 0:
             text += f", {buffer * 1e3:.3g} mm of bed simulated beyond each end"
         return text
