@@ -100,6 +100,16 @@ def test_openapi_documents_every_route_with_examples(api: Api) -> None:
     assert "examples" in components["BedPublic"]["properties"]["column_diameter"]
 
 
+def test_job_and_study_params_are_typed_in_openapi(api: Api) -> None:
+    """Regression: a job's and a study's params were `dict[str, Any]` (an untyped object)."""
+    components = api.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    ref = "#/components/schemas/JobParams"
+    assert components["JobPublic"]["properties"]["params"]["$ref"] == ref
+    assert components["StudyPublic"]["properties"]["params"]["$ref"] == ref
+    fields = set(components["JobParams"]["properties"])
+    assert {"stages", "force", "engine", "solver", "point_index", "point", "values"} == fields
+
+
 @pytest.fixture
 def fresh(tmp_path: Path, db_engine: Engine) -> Path:
     """An empty data directory; the database is emptied after the test."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bedflow import BedValidationError, CfdInputError
-from bedflow.cfd import ergun_pressure_gradient, simulate, solvers
+from bedflow.cfd import FlowDomain, FlowResult, ergun_pressure_gradient, simulate, solvers
 from bedflow.cfd._solvers.lbm import lbm_flow
 from bedflow.dsl import parse
 from bedflow.geometry import pack
@@ -84,6 +84,7 @@ def test_lbm_pressure_drop_of_a_packed_bed(bed_and_spec, tmp_path: Path) -> None
     assert r.domain["simulated_velocity"] == pytest.approx(0.002, rel=0.5)
     assert abs(r.domain["voxel_porosity"] - r.porosity) < 0.02
     json.dumps(r.to_json(), allow_nan=False)
+    assert set(r.domain) <= set(FlowDomain.__annotations__)  # every key typed
 
 
 def test_lbm_is_darcy_linear_in_viscosity(bed_and_spec) -> None:  # type: ignore[no-untyped-def]
@@ -248,3 +249,15 @@ def test_lbm_flow_measured_between_planes_with_bed_around_them(bed_and_spec) -> 
     assert half.domain["voxel_porosity"] == pytest.approx(seams.domain["voxel_porosity"])
     with pytest.raises(CfdInputError, match="buffer must be 0 or more"):
         lbm_flow(packed, spec, z_range=z_range, buffer=-d)
+
+
+def test_a_flow_result_reads_back_what_it_wrote(bed_and_spec) -> None:  # type: ignore[no-untyped-def]
+    """`bedflow simulate` prints from the stage's result.json: the JSON round trip keeps
+    every figure (NaN, written as null, comes back as NaN)."""
+    packed, spec = bed_and_spec
+    r = simulate(packed, spec, solver="correlation")
+    r = dataclasses.replace(r, history=((1.0, math.nan),), notes=("a note",))
+    back = FlowResult.from_json(json.loads(json.dumps(r.to_json())))
+    assert back.history[0][0] == 1.0 and math.isnan(back.history[0][1])
+    assert dataclasses.replace(back, history=r.history) == r
+    assert set(r.domain) <= set(FlowDomain.__annotations__) and r.domain["porosity_from"]

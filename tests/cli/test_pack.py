@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bedflow.cli import app
@@ -89,3 +90,23 @@ def test_pack_into_a_folder_it_cannot_create_stops_before_packing(tmp_path: Path
     result = runner.invoke(app, ["pack", str(bed), "-o", str(blocker / "out")])
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("error: --output: cannot create the folder")
+
+
+def test_pack_without_blender_writes_the_other_formats_and_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pack` wrote the other formats when Blender was missing; the pipeline's export stage,
+    which `pack` now runs, keeps that (and says so) instead of failing the whole stage."""
+    bed = write(
+        tmp_path,
+        "bed { diameter = 25 mm; height = 50 mm }\nparticles { count = 30 }\n"
+        'packing { method = hexagonal_3d }\nexport { formats = ["stl", "blend"] }\n',
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.stderr
+    assert "[WARNING] [EXPORT] export format 'blend' cannot be written here" in result.stderr
+    assert (tmp_path / "o" / "bed-particles.stl").stat().st_size > 0
+    assert not list((tmp_path / "o").glob("*.blend"))
+    provenance = json.loads((tmp_path / "o" / "provenance-export.json").read_text())
+    assert provenance["formats"] == ["stl"]

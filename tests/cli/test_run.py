@@ -9,6 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bedflow.cli import app
+from bedflow.cli._stages import link_outputs
+from bedflow.dsl import parse
+from bedflow.pipeline import PipelineResult, StageOutcome
 
 pytestmark = pytest.mark.slow  # whole pipeline runs
 
@@ -81,3 +84,19 @@ def test_run_refuses_unknown_engines_and_solvers_before_any_work(tmp_path: Path)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --engine: unknown packing engine")
     assert not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_folder_a_stage_wrote_reaches_the_output(tmp_path: Path) -> None:
+    """Regression: `simulate --solver openfoam` wrote its case into OUT/openfoam/; run through
+    the pipeline the case lies in the stage's cache folder, and linking the stage's files
+    alone left it behind."""
+    stage = tmp_path / "cache" / "simulate" / "key"
+    (stage / "openfoam" / "system").mkdir(parents=True)
+    (stage / "openfoam" / "system" / "controlDict").write_text("FoamFile {}\n")
+    (stage / "result.json").write_text("{}\n")
+    (stage / "provenance.json").write_text("{}\n")
+    result = PipelineResult(spec=parse(BED), spec_hash="h")
+    result.stages["simulate"] = StageOutcome("simulate", "ran", "key", str(stage), ("result.json",))
+    assert link_outputs(result, tmp_path / "out") == ["result.json"]
+    assert (tmp_path / "out" / "openfoam" / "system" / "controlDict").read_text() == "FoamFile {}\n"
+    assert (tmp_path / "out" / "provenance-simulate.json").is_file()

@@ -38,6 +38,18 @@ def test_simulate_packs_then_solves_and_writes_the_result(tmp_path: Path) -> Non
     assert "2.5 mm of bed simulated beyond each end" in result.stdout
 
 
+def test_simulate_writes_field_paths_that_hold_in_the_output_folder(tmp_path: Path) -> None:
+    """Regression: run through the pipeline's cache, result.json named its fields by the
+    stage's temporary folder, renamed away before anyone read it."""
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED.replace("cells_per_dp = 8;", "cells_per_dp = 8; write_fields = true;"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    fields = json.loads((out / "result.json").read_text())["fields"]
+    assert fields == {"vti": "flow.vti"} and (out / fields["vti"]).stat().st_size > 0
+
+
 def test_simulate_reuses_a_packing_and_takes_another_solver(tmp_path: Path) -> None:
     bed = tmp_path / "b.bed"
     bed.write_text(BED)
@@ -117,3 +129,43 @@ def test_simulate_refuses_a_folder_without_a_packing(tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", str(bed), "--packing", str(tmp_path)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: --packing: {tmp_path}: cannot read the packing")
+
+
+def test_pack_and_simulate_run_the_pipeline_stages_with_one_cache_and_one_set_of_names(
+    tmp_path: Path, own_cache: Path
+) -> None:
+    """Regression: `pack` and `simulate` re-implemented the pack stage with their own file
+    names, outside the cache: `simulate` after `pack` packed again, and neither wrote
+    provenance. Now all three commands run the pipeline's stages."""
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED.replace("seed = 2", "seed = 2 }\npacking { method = hexagonal_3d"))
+    packed = runner.invoke(app, ["pack", str(bed), "-o", str(tmp_path / "p"), "--no-export"])
+    assert packed.exit_code == 0, packed.stderr
+    args = ["simulate", str(bed), "-o", str(tmp_path / "s"), "-s", "correlation"]
+    solved = runner.invoke(app, args)
+    assert solved.exit_code == 0, solved.stderr
+    assert len(list((own_cache / "pack").glob("*/provenance.json"))) == 1  # packed once
+    pack_p = json.loads((tmp_path / "p" / "provenance-pack.json").read_text())
+    pack_s = json.loads((tmp_path / "s" / "provenance-pack.json").read_text())
+    assert pack_p["key"] == pack_s["key"] and pack_p["files"] == pack_s["files"]
+    for name in ("packing.npz", "packing.json", "metrics.json", "profiles.png", "summary.json"):
+        assert (tmp_path / "p" / name).is_file() and (tmp_path / "s" / name).is_file(), name
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["solver"] == "correlation"
+    stages = ["--stages", "compile,pack,simulate", "--solver", "correlation"]
+    ran = runner.invoke(app, ["run", str(bed), *stages, "-o", str(tmp_path / "r")])
+    assert ran.exit_code == 0, ran.stderr
+    assert "pack reused, simulate reused" in ran.stdout  # the same stages, the same cache
+
+
+def test_simulate_without_openfoam_writes_the_case_and_says_how_to_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bed = tmp_path / "b.bed"
+    bed.write_text(BED.replace("seed = 2", "seed = 2 }\npacking { method = hexagonal_3d"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(out), "-s", "openfoam"])
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "apt-get install openfoam" in result.stderr and "Allrun" in result.stderr
+    assert (out / "openfoam" / "Allrun").is_file()

@@ -116,9 +116,9 @@ def test_later_stages_take_a_cached_packing(tmp_path: Path) -> None:
     pack = result.stages["pack"]  # type: ignore[attr-defined]
     assert (pack.status, pack.directory) == ("reused", first.stages["pack"].directory)  # type: ignore[attr-defined]
     assert [e.stage for e in events if e.kind == "stage_complete"] == ["compile", "simulate"]
-    assert result.flow["solver"] == "correlation"  # type: ignore[attr-defined]
+    assert result.flow.solver == "correlation"  # type: ignore[attr-defined]
     summary, _ = run(BED, tmp_path, stages=("compile", "postprocess"))
-    assert summary.summary["pressure_drop_per_length"] == result.flow["pressure_drop_per_length"]  # type: ignore[attr-defined]
+    assert summary.summary["pressure_drop_per_length"] == result.flow.pressure_drop_per_length  # type: ignore[attr-defined]
     exported, _ = run(BED, tmp_path, stages=("compile", "export"))
     assert exported.stages["export"].status == "ran"  # type: ignore[attr-defined]
 
@@ -144,3 +144,38 @@ def test_non_spheres_pack_and_log_their_unmeasured_overlap(tmp_path: Path) -> No
     result, events = run(text, tmp_path, stages=("compile", "pack"))
     assert result.stages["pack"].status == "ran"  # type: ignore[attr-defined]
     assert any("max overlap not measured" in e.message for e in events)
+
+
+def test_the_artifact_names_the_docs_promise_are_the_stages_outputs(tmp_path: Path) -> None:
+    """`bedflow pack`, `simulate` and `run` all write the stages' files: the names the docs
+    describe are the ones each stage declares (and is checked to write)."""
+    from bedflow.pipeline import PIPELINE
+
+    docs = Path(__file__).parents[2] / "docs"
+    assert PIPELINE["pack"].outputs == (
+        "packing.npz",
+        "packing.json",
+        "metrics.json",
+        "profiles.png",
+    )
+    packing_format = (docs / "packing-format.md").read_text()
+    for name in PIPELINE["pack"].outputs[:3]:
+        assert f"`{name}`" in packing_format, name
+    result, _ = run(BED, tmp_path)
+    for name, stage in PIPELINE.items():
+        if stage.outputs:
+            assert set(stage.outputs) <= set(result.stages[name].files), name  # type: ignore[attr-defined]
+
+
+def test_the_flow_is_one_typed_result_whether_run_or_reused(tmp_path: Path) -> None:
+    """Regression: the flow came back from result.json as a dict and was copied by string
+    keys; it is the solver's FlowResult, read back unchanged when the stage is reused."""
+    from bedflow.cfd import FlowResult
+
+    ran, _ = run(BED, tmp_path)
+    reused, _ = run(BED, tmp_path)
+    assert reused.stages["simulate"].status == "reused"  # type: ignore[attr-defined]
+    assert isinstance(ran.flow, FlowResult) and reused.flow == ran.flow  # type: ignore[attr-defined]
+    ratios = ran.flow.ratio_to_correlations  # type: ignore[attr-defined]
+    assert ran.summary["ratio_to_correlations"] == ratios  # type: ignore[attr-defined]
+    assert ratios["ergun"] == 1.0  # the correlation solver is Ergun

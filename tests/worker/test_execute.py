@@ -178,3 +178,33 @@ def test_job_taken_over_while_its_result_is_stored_is_completed_once(
         "skipped", "running", "second", None
     )  # fmt: skip
     assert _count(session, Simulation) == _count(session, Result) == 0
+
+
+def test_a_study_point_stored_by_an_older_version_still_runs(
+    session: Session, tmp_path: Path
+) -> None:
+    """Regression guard for typed job params: a row written before JobParams (the point as
+    `overrides` strings, no values) runs its point's setting, not the bed's own."""
+    user = make_user(session)
+    job = queued_job(session, user=user, bed=job_bed(session, user))
+    session.execute(
+        update(Job)
+        .where(Job.id == job.id)
+        .values(
+            params={
+                "point_index": 0,
+                "point": {"cfd.inlet_velocity": "7 mm/s"},
+                "overrides": ["cfd.inlet_velocity=7 mm/s"],
+            }
+        )
+    )
+    session.commit()
+    settings = job_settings(tmp_path, session.get_bind().engine)  # type: ignore[union-attr]
+    sessions = make_sessionmaker(session.get_bind().engine)  # type: ignore[union-attr]
+    crud.claim_job(session, worker="test")
+    outcome = execute_job(
+        job.id, session_factory=sessions, storage=LocalStorage(tmp_path), settings=settings
+    )
+    assert outcome == "succeeded", _job(sessions, job.id).error
+    session.rollback()
+    assert session.scalars(select(Result)).one().superficial_velocity == pytest.approx(0.007)

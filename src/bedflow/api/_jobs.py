@@ -25,6 +25,7 @@ from bedflow.api._engines import check_job, simulates
 from bedflow.api._state import AppState
 from bedflow.db import Bed, Job, JobEvent, User, crud, utcnow
 from bedflow.db.crud import visible_jobs_query
+from bedflow.pipeline import JobParams
 from bedflow.settings import Settings
 from bedflow.worker import events_channel
 
@@ -49,7 +50,7 @@ def submit_job(
     user: User,
     bed: Bed,
     type: str,
-    params: dict[str, Any],
+    params: JobParams,
     max_attempts: int = 3,
 ) -> Job:
     """Queue a job of ``type`` on ``bed`` and hand it to the back end.
@@ -57,18 +58,17 @@ def submit_job(
     Refused before anything is written when its engine or solver is unknown, disabled by an
     admin, or says by its own check that it cannot handle the bed (:func:`check_job`).
     """
-    clean = {k: v for k, v in params.items() if v is not None}
     check_job(
         session,
         bed,
         crud.bed_spec(bed),
-        engine=clean.get("engine"),
-        solver=clean.get("solver"),
-        simulate=simulates(type, clean.get("stages")),
+        engine=params.engine,
+        solver=params.solver,
+        simulate=simulates(type, params.stages),
     )
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     job = crud.create_job(
-        session, user=user, type=type, bed=bed, params=clean, max_attempts=max_attempts
+        session, user=user, type=type, bed=bed, params=params, max_attempts=max_attempts
     )
     crud.record_activity(
         session, user=user, action="job.create", subject_type="job", subject_id=job.id

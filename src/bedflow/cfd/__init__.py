@@ -25,7 +25,7 @@ from bedflow.cfd._correlations import (
     particle_reynolds_number,
 )
 from bedflow.cfd._exceptions import CfdInputError, LatticeStabilityError, SolverCancelled
-from bedflow.cfd._flow import FlowResult, correlations_for
+from bedflow.cfd._flow import FlowDomain, FlowResult, correlations_for
 from bedflow.cfd._lbm import (
     LbmResult,
     Permeability,
@@ -51,6 +51,7 @@ from bedflow.cfd._vtk import write_vti
 
 __all__ = [
     "CfdInputError",
+    "FlowDomain",
     "FlowProgress",
     "FlowResult",
     "LatticeStabilityError",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypedDict
 
 from bedflow.cfd._correlations import (
     carman_kozeny_pressure_gradient,
@@ -15,7 +16,42 @@ from bedflow.cfd._correlations import (
 )
 from bedflow.dsl import BedSpec
 
-__all__ = ["FlowResult", "correlations_for"]
+__all__ = ["FlowDomain", "FlowResult", "correlations_for"]
+
+
+class FlowDomain(TypedDict, total=False):
+    """Where and how a solver measured: each solver fills its own keys (SI units).
+
+    lbm: ``slab_m`` (z of the measured slab, m), ``slab_from`` (bulk band, ...),
+    ``buffer_m`` (bed simulated beyond each end), ``simulated_m``, ``cells`` (nz, ny, nx),
+    ``cells_per_dp``, ``voxel_porosity``, ``geometric_porosity``, ``tau``,
+    ``lattice_velocity``, ``simulated_velocity`` (m/s) and
+    ``pressure_drop_per_length_at_simulated_velocity`` (Pa/m). openfoam: ``cells`` (count),
+    ``mesh_check``, ``planes_m`` (z of the pressure planes), ``porosity_mesh``,
+    ``porosity_geometric``, ``meshed_particle_diameter`` (m), ``patch_faces``,
+    ``relative_change_of_dp``. correlation: ``porosity_from``.
+    """
+
+    slab_m: list[float]
+    slab_from: str
+    buffer_m: float
+    simulated_m: list[float]
+    cells: int | list[int]
+    cells_per_dp: int
+    voxel_porosity: float
+    geometric_porosity: float
+    tau: float
+    lattice_velocity: float
+    simulated_velocity: float
+    pressure_drop_per_length_at_simulated_velocity: float
+    mesh_check: str
+    planes_m: list[float]
+    porosity_mesh: float
+    porosity_geometric: float
+    meshed_particle_diameter: float
+    patch_faces: dict[str, int]
+    relative_change_of_dp: float
+    porosity_from: str
 
 
 def correlations_for(
@@ -67,7 +103,7 @@ class FlowResult:
     converged: bool
     history: tuple[tuple[float, float], ...]
     timings: dict[str, float]
-    domain: dict[str, Any] = field(default_factory=dict)
+    domain: FlowDomain = field(default_factory=lambda: FlowDomain())
     fields: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -118,14 +154,52 @@ class FlowResult:
             **extra,
         )
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FlowResult:
+        """The result :meth:`to_json` wrote (null figures come back as NaN).
+
+        >>> r = FlowResult.from_json(result.to_json())  # doctest: +SKIP
+        """
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for name in _FLOATS:
+            if values.get(name) is None:
+                values[name] = math.nan
+        values["history"] = tuple(
+            (math.nan if a is None else a, math.nan if b is None else b)
+            for a, b in values.get("history", ())
+        )
+        values["notes"] = tuple(values.get("notes", ()))
+        values["correlations"] = {
+            k: math.nan if v is None else v for k, v in values.get("correlations", {}).items()
+        }
+        return cls(**values)
+
+    @property
+    def ratio_to_correlations(self) -> dict[str, float]:
+        """dp/L over each correlation's prediction: the one place these ratios are computed."""
+        return {
+            name: self.pressure_drop_per_length / value if value else math.nan
+            for name, value in self.correlations.items()
+        }
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes null), with each correlation's ratio to the result."""
         data = asdict(self)
-        data["ratio_to_correlations"] = {
-            name: self.pressure_drop_per_length / value for name, value in self.correlations.items()
-        }
+        data["ratio_to_correlations"] = self.ratio_to_correlations
         clean: dict[str, Any] = _finite(data)
         return clean
+
+
+_FLOATS = (
+    "superficial_velocity",
+    "particle_reynolds",
+    "pressure_drop_per_length",
+    "permeability",
+    "friction_factor",
+    "porosity",
+    "particle_diameter",
+)
 
 
 def _finite(value: Any) -> Any:

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
-import shutil
 from pathlib import Path
 from typing import Annotated
 
-import platformdirs
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bedflow._exceptions import (
-    BedInputError,
-    Cancelled,
-    CfdInputError,
-    EngineError,
-    EngineUnavailable,
-    UsageError,
-)
 from bedflow._registry import PACKING_ENGINES, SOLVERS
 from bedflow.cli._app import (
     ExistingFile,
@@ -30,42 +16,13 @@ from bedflow.cli._app import (
     app,
     check_choice,
     compile_file,
-    err,
-    fail,
     out,
     output_dir,
     usage_error,
 )
-from bedflow.cli._pack import CancelOnInterrupt
 from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.pipeline import STAGES, Event, PipelineResult, run_pipeline
-
-
-def default_cache() -> Path:
-    """``BEDFLOW_CACHE_DIR``, else the user cache directory (e.g. ~/.cache/bedflow)."""
-    return Path(os.environ.get("BEDFLOW_CACHE_DIR") or platformdirs.user_cache_dir("bedflow"))
-
-
-def _link_outputs(result: PipelineResult, target: Path) -> list[str]:
-    """Hard-link (or copy) every stage's files into ``target``; returns their names."""
-    target.mkdir(parents=True, exist_ok=True)
-    names = []
-    for outcome in result.stages.values():
-        for name in outcome.files:
-            src, dst = Path(outcome.directory) / name, target / name
-            dst.unlink(missing_ok=True)
-            try:
-                os.link(src, dst)
-            except OSError:
-                shutil.copy2(src, dst)
-            names.append(dst.name)
-        prov = Path(outcome.directory) / "provenance.json"
-        if outcome.directory and prov.is_file():
-            dst = target / f"provenance-{outcome.stage}.json"
-            dst.unlink(missing_ok=True)
-            shutil.copy2(prov, dst)
-    (target / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", "utf-8")
-    return names
+from bedflow.cli._stages import CacheOption, ForceOption, run_stages, wrote
+from bedflow.pipeline import STAGES, PipelineResult
 
 
 def print_summary(result: PipelineResult) -> None:
@@ -112,19 +69,10 @@ def run(
             "stages take the cached packing of the bed.",
         ),
     ] = ",".join(STAGES),
-    force: Annotated[
-        bool, typer.Option("--force", help="Recompute every stage, even when cached.")
-    ] = False,
+    force: ForceOption = False,
     engine: Annotated[str | None, typer.Option("--engine", help="Packing engine.")] = None,
     solver: Annotated[str | None, typer.Option("--solver", help="Flow solver.")] = None,
-    cache: Annotated[
-        Path | None,
-        typer.Option(
-            "--cache",
-            file_okay=False,
-            help="Artifact cache (default $BEDFLOW_CACHE_DIR or ~/.cache/bedflow).",
-        ),
-    ] = None,
+    cache: CacheOption = None,
     set_: Settings = None,
 ) -> None:
     """Run the whole pipeline on a bed: compile, pack, export, simulate, postprocess.
@@ -151,55 +99,15 @@ def run(
     else:
         check_choice("--solver", solver, SOLVERS.names(), "solver")
     target = output_dir(output or Path("out") / file.stem)
-    columns = (
-        TextColumn("{task.description:>11}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]:<9}"),
-        TextColumn("{task.fields[message]}"),
-        TimeElapsedColumn(),
+    result = run_stages(
+        spec,
+        file,
+        target,
+        stages=chosen,
+        cache=cache,
+        force=force,
+        engine=engine,
+        solver=solver,
     )
-    with CancelOnInterrupt() as cancel, Progress(*columns, console=err) as bar:
-        tasks: dict[str, TaskID] = {
-            s: bar.add_task(s, total=100, status="waiting", message="") for s in chosen
-        }
-
-        def on_event(event: Event) -> None:
-            task = tasks.get(event.stage)
-            if event.kind == "log" and event.level == "WARNING":  # errors are said once, below
-                bar.console.print(escape(event.line))
-            if task is None:
-                return
-            if event.kind == "status":
-                bar.update(
-                    task, completed=event.progress, status="running", message=event.message[:60]
-                )
-            elif event.kind == "stage_complete":
-                bar.update(task, completed=100, status=event.status, message="")
-
-        try:
-            result = run_pipeline(
-                spec,
-                cache_dir=cache or default_cache(),
-                stages=chosen,
-                force=force,
-                engine=engine,
-                solver=solver,
-                on_event=on_event,
-                cancel=cancel,
-            )
-        except Cancelled:
-            err.print("[yellow]cancelled[/]")
-            raise typer.Exit(130) from None
-        except (EngineUnavailable, EngineError, CfdInputError) as exc:
-            err.print(f"[bold red]error[/]: {escape(str(exc))}")
-            raise typer.Exit(1) from None
-        except UsageError as exc:
-            usage_error(str(exc), "--stages")
-        except BedInputError as exc:
-            fail([dataclasses.replace(d, filename=str(file)) for d in exc.diagnostics])
-    try:
-        names = _link_outputs(result, target)
-    except OSError as exc:
-        usage_error(f"cannot write into {target}: {exc.strerror or exc}", "--output")
     print_summary(result)
-    err.print(f"wrote {escape(str(target))}/: summary.json and {len(names)} artifacts")
+    wrote(target, result)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bedflow import cfd, geometry
-from bedflow._exceptions import (
-    BedInputError,
-    Cancelled,
-    CfdInputError,
-    EngineError,
-    EngineUnavailable,
-)
+from bedflow._exceptions import BedInputError
 from bedflow._registry import SOLVERS
 from bedflow.cli._app import (
     ExistingFile,
@@ -26,49 +18,12 @@ from bedflow.cli._app import (
     app,
     compile_file,
     err,
-    fail,
     out,
     output_dir,
     usage_error,
 )
-from bedflow.cli._pack import CancelOnInterrupt, run_packing, write_packing
 from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.dsl import BedSpec
-
-
-def run_solver(
-    packed: geometry.PackedBed, spec: BedSpec, solver: str | None, target: Path
-) -> cfd.FlowResult:
-    """Solve with a live progress bar; Ctrl-C cancels (exit 130)."""
-    columns = (
-        TextColumn("[bold]solving[/]"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TextColumn("change {task.fields[change]}"),
-        TimeElapsedColumn(),
-    )
-    try:
-        with CancelOnInterrupt() as cancel, Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("solve", total=1.0, status="starting", change="—")
-
-            def progress(p: cfd.FlowProgress) -> None:
-                change = f"{p.change:.2e}" if p.change == p.change else "—"
-                bar.update(task, completed=p.fraction, status=p.status, change=change)
-
-            return cfd.simulate(
-                packed, spec, solver=solver, output_dir=target, progress=progress, cancel=cancel
-            )
-    except Cancelled:
-        err.print("[yellow]cancelled[/]")
-        raise typer.Exit(130) from None
-    except (EngineUnavailable, EngineError) as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except CfdInputError as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except BedInputError as exc:
-        fail(exc.diagnostics)
+from bedflow.cli._stages import CacheOption, ForceOption, run_stages, wrote
 
 
 def print_result(result: cfd.FlowResult) -> None:
@@ -77,8 +32,9 @@ def print_result(result: cfd.FlowResult) -> None:
     table.add_column("dp/L, Pa/m", justify="right")
     table.add_column("ratio", justify="right")
     table.add_row(f"[bold]{result.solver}[/]", f"{result.pressure_drop_per_length:.4g}", "1")
+    ratios = result.ratio_to_correlations
     for name, value in result.correlations.items():
-        table.add_row(name, f"{value:.4g}", f"{result.pressure_drop_per_length / value:.3f}")
+        table.add_row(name, f"{value:.4g}", f"{ratios[name]:.3f}")
     out.print(table)
     facts = (
         f"u = {result.superficial_velocity:.4g} m/s, Re_p = {result.particle_reynolds:.3g}, "
@@ -94,12 +50,12 @@ def print_result(result: cfd.FlowResult) -> None:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
 
 
-def measured_where(domain: dict[str, Any]) -> str | None:
+def measured_where(domain: cfd.FlowDomain) -> str | None:
     """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
     if "slab_m" in domain:
         lo, hi = domain["slab_m"]
         text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
-        buffer = float(domain.get("buffer_m", 0.0))
+        buffer = domain.get("buffer_m", 0.0)
         if buffer > 0:
             text += f", {buffer * 1e3:.3g} mm of bed simulated beyond each end"
         return text
@@ -141,11 +97,16 @@ def simulate(
         ),
     ] = None,
     set_: Settings = None,
+    cache: CacheOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Simulate the flow through a bed: packs it first (or takes --packing), solves, prints
     the pressure drop next to Ergun, Carman-Kozeny and Eisfeld-Schnitzlein.
 
-    Writes result.json, convergence.png and (cfd.write_fields) the fields. Ctrl-C cancels.
+    Runs the pipeline's pack and simulate stages (as `bedflow run --stages
+    compile,pack,simulate,postprocess` does; unchanged stages are reused from the cache).
+    Writes the packing's files, result.json, convergence.png, (cfd.write_fields) the fields,
+    provenance-STAGE.json and summary.json. Ctrl-C cancels.
     """
     spec = compile_file(file, set_).spec
     solver = choose_solver(spec, solver, file, to_run=False)
@@ -164,14 +125,23 @@ def simulate(
                 " pack this one first, or drop --packing",
                 "--packing",
             )
-        output_dir(target)
+        engine = None
     else:
         engine = choose_engine(spec, None, file)
-        output_dir(target)
-        packed = run_packing(spec, engine)
-        write_packing(packed, spec, target, export=False)
-    result = run_solver(packed, spec, solver, target)
-    (target / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
-    cfd.plot_convergence(result, target / "convergence.png")
-    print_result(result)
-    err.print(f"wrote {escape(str(target))}/result.json")
+    output_dir(target)
+    # Without OpenFOAM the case is written into the output folder, with how to run it.
+    result = run_stages(
+        spec,
+        file,
+        target,
+        stages=("compile", "pack", "simulate", "postprocess"),
+        cache=cache,
+        force=force,
+        engine=engine,
+        solver=solver,
+        packing=packing,
+        case_dir=target,
+    )
+    assert result.flow is not None  # the simulate stage ran or was reused
+    print_result(result.flow)
+    wrote(target, result)

@@ -11,7 +11,7 @@
     diameter = 50 mm;
 """
 
-from bedflow.dsl._compile import Compiled, load, parse, parse_with_diagnostics
+from bedflow.dsl._compile import Compiled, apply_settings, load, parse, parse_with_diagnostics
 from bedflow.dsl._format import format_setting, format_spec, format_text
 from bedflow.dsl._reference import json_schema, reference_markdown
 from bedflow.dsl._spec import (
@@ -45,6 +45,7 @@ __all__ = [
     "PackingSpec",
     "ParticleSpec",
     "SpecProblem",
+    "apply_settings",
     "canonical_json",
     "format_setting",
     "format_spec",

@@ -16,35 +16,23 @@ import typing
 from bedflow.worker._dispatch import Dispatcher, EmbeddedDispatcher, make_dispatcher
 from bedflow.worker._pool import WorkerPool, recover_jobs, worker_name
 from bedflow.worker._queues import events_channel, queue_for
-from bedflow.worker._studies import (
-    MAX_POINTS,
-    check_grid,
-    expand_grid,
-    overrides_of,
-    spec_with_overrides,
-)
 
 if typing.TYPE_CHECKING:
     from bedflow.worker._execute import JOB_STAGES, Outcome, backoff_s, execute_job, job_stages
 
 __all__ = [
     "JOB_STAGES",
-    "MAX_POINTS",
     "Dispatcher",
     "EmbeddedDispatcher",
     "Outcome",
     "WorkerPool",
     "backoff_s",
-    "check_grid",
     "events_channel",
     "execute_job",
-    "expand_grid",
     "job_stages",
     "make_dispatcher",
-    "overrides_of",
     "queue_for",
     "recover_jobs",
-    "spec_with_overrides",
     "worker_name",
 ]
 

@@ -7,10 +7,11 @@ how cancellation is asked (``cancel_check``) and where live events go (``publish
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,12 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import BedInputError, Cancelled, RequestError, StorageError
 from bedflow.db import Bed, BedFile, FileKind, Job, Result, Simulation, crud, utcnow
-from bedflow.pipeline import STAGES, Event, PipelineResult, StageOutcome, run_pipeline
+from bedflow.pipeline import STAGES, Event, JobParams, PipelineResult, StageOutcome, run_pipeline
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
 from bedflow.worker._engines import refuse_disabled
 from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
-from bedflow.worker._studies import spec_with_overrides
 
 __all__ = [
     "JOB_STAGES",
@@ -59,7 +59,7 @@ _EXTENSION_KINDS: dict[str, FileKind] = {
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def job_stages(stages: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def job_stages(stages: Sequence[str]) -> tuple[str, ...]:
     """The stages to run for the requested ones: later stages need compile and pack."""
     wanted = set(stages) | {"compile"}
     if wanted & {"export", "simulate", "postprocess"}:
@@ -185,8 +185,29 @@ def _upload(session: Session, storage: Storage, bed: Bed, outcome: StageOutcome)
     return stored
 
 
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
+def _num(value: float | None) -> float | None:
+    """A figure for a column: NaN (not measured) becomes NULL."""
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _result_row(simulation_id: uuid.UUID, result: PipelineResult) -> Result:
+    """The one mapping from a run's typed flow result to the Result row's columns."""
+    flow = result.flow
+    assert flow is not None
+    correlations = flow.correlations
+    return Result(
+        simulation_id=simulation_id,
+        porosity=_num(flow.porosity),
+        pressure_drop_per_length=_num(flow.pressure_drop_per_length),
+        permeability=_num(flow.permeability),
+        reynolds_number=_num(flow.particle_reynolds),
+        friction_factor=_num(flow.friction_factor),
+        superficial_velocity=_num(flow.superficial_velocity),
+        ergun_per_length=_num(correlations.get("ergun")),
+        carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
+        eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
+        extra={"summary": result.summary, "spec_hash": result.spec_hash},
+    )
 
 
 def _store_result(
@@ -197,12 +218,10 @@ def _store_result(
     the job was taken over or ended meanwhile, so a job is completed once."""
     now = utcnow()
     sim_id = None
-    if result.flow:
-        flow, metrics = result.flow, result.metrics
-        correlations = flow.get("correlations", {})
+    if result.flow is not None:
         sim = Simulation(
             bed_id=bed.id,
-            solver=str(flow.get("solver", bed.solver))[:16],
+            solver=result.flow.solver[:16],
             settings={"job_id": str(job.id), **job.params},
             status="succeeded",
             started_at=job.started_at,
@@ -212,21 +231,7 @@ def _store_result(
         session.add(sim)
         session.flush()
         sim_id = sim.id
-        session.add(
-            Result(
-                simulation_id=sim.id,
-                porosity=_num(flow.get("porosity", metrics.get("bulk_porosity"))),
-                pressure_drop_per_length=_num(flow.get("pressure_drop_per_length")),
-                permeability=_num(flow.get("permeability")),
-                reynolds_number=_num(flow.get("particle_reynolds")),
-                friction_factor=_num(flow.get("friction_factor")),
-                superficial_velocity=_num(flow.get("superficial_velocity")),
-                ergun_per_length=_num(correlations.get("ergun")),
-                carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
-                eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
-                extra={"summary": result.summary, "spec_hash": result.spec_hash},
-            )
-        )
+        session.add(_result_row(sim.id, result))
         session.flush()
     # The fence and the end in one statement: a takeover between a read and this write
     # cannot slip in (on PostgreSQL it waits for the row, then finds it no longer running).
@@ -273,7 +278,7 @@ def execute_job(
             log.info("job %s is not running; nothing to do", job_id)
             return "skipped"
         bed = session.get(Bed, job.bed_id) if job.bed_id else None
-        params, job_type, worker = dict(job.params), job.type, job.worker
+        raw_params, job_type, worker = dict(job.params), job.type, job.worker
         attempts, max_attempts = job.attempts, job.max_attempts
     recorder = _Recorder(session_factory, job_id, publish, [], worker=worker)
     beat = Heartbeat(session_factory, job_id, worker, heartbeat_interval_s(settings))
@@ -281,21 +286,21 @@ def execute_job(
     try:
         if bed is None:
             raise RequestError("the job has no bed to run")
-        stages = job_stages(params.get("stages") or JOB_STAGES.get(job_type, STAGES))
-        # A study's point: its settings on top of the bed's spec (checked when it was created).
-        spec = spec_with_overrides(crud.bed_spec(bed), list(params.get("overrides") or ()))
+        params = JobParams.model_validate(raw_params)
+        stages = job_stages(params.stages or JOB_STAGES.get(job_type, STAGES))
+        # A study's point: its values on top of the bed's spec (checked when it was created).
+        spec = params.spec_for(crud.bed_spec(bed))
         with session_factory() as session:  # an admin may have disabled one since the submit
             refuse_disabled(
-                session, spec, engine=params.get("engine"), solver=params.get("solver"),
-                stages=stages,
-            )  # fmt: skip
+                session, spec, engine=params.engine, solver=params.solver, stages=stages
+            )
         result = run_pipeline(
             spec,
             cache_dir=settings.data_dir / "cache",
             stages=stages,
-            force=bool(params.get("force", False)),
-            engine=params.get("engine"),
-            solver=params.get("solver"),
+            force=params.force,
+            engine=params.engine,
+            solver=params.solver,
             on_event=recorder,
             cancel=cancel_poller(session_factory, job_id, worker, cancel_check, beat),
         )

@@ -59,12 +59,17 @@ def test_velocity_study_runs_every_point_and_tabulates_against_ergun(worker_api:
     for p in table:
         assert p["ratio_to_ergun"] == p["pressure_drop_per_length"] / p["ergun_per_length"]
 
-    # the jobs are the study's and carry their point's overrides
+    # the jobs are the study's and carry their point: as written and in SI units
     jobs = api.client.get("/api/v1/jobs", params={"bed_id": str(bed.id)}, headers=h).json()
     assert {j["study_id"] for j in jobs["data"]} == {study["id"]}
-    assert sorted(j["params"]["overrides"][0] for j in jobs["data"]) == sorted(
-        f"cfd.inlet_velocity={v}" for v in VELOCITIES
+    assert sorted(j["params"]["point"]["cfd.inlet_velocity"] for j in jobs["data"]) == sorted(
+        VELOCITIES
     )
+    # values hold what a point changes: the bed's own 0.01 m/s changes nothing
+    values = sorted(
+        j["params"]["values"].get("cfd", {}).get("inlet_velocity", 0.01) for j in jobs["data"]
+    )
+    assert values == [table[i]["superficial_velocity"] for i in range(3)]
     # the stage cache: one packing stored for the three points, three simulations
     api.session.rollback()
     keys = api.session.scalars(select(BedFile.object_key).where(BedFile.bed_id == bed.id)).all()

@@ -27,6 +27,7 @@ from bedflow.api.schemas import BedPublic, BedsPublic, BedUpdate, ErrorBody, Job
 from bedflow.api.schemas.beds import BedListQuery
 from bedflow.db import Bed, User, crud
 from bedflow.dsl import BedSpec, canonical_json
+from bedflow.pipeline import JobParams
 
 router = APIRouter(
     prefix="/beds",
@@ -273,7 +274,7 @@ def simulate_bed(
 def _queue(
     session: Session, state: AppState, user: User, bed: Bed, body: JobOptions | None, type: str
 ) -> JobPublic:
-    params = (body or JobOptions()).model_dump()
+    params = JobParams.model_validate((body or JobOptions()).model_dump())
     return JobPublic.model_validate(
         submit_job(session, state, user=user, bed=bed, type=type, params=params)
     )

@@ -38,6 +38,7 @@ from bedflow.api.schemas import (
 )
 from bedflow.api.schemas.common import Instant
 from bedflow.db import Job, JobStatus, User, crud
+from bedflow.pipeline import JobParams
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def create_job(
         raise ApiError(404, "bed not found")
     if crud.get_bed(session, user=user, bed_id=bed.id, write=True) is None:
         raise ApiError(403, "this bed is shared with you read-only")
-    params = body.model_dump(exclude={"bed_id"})
+    params = JobParams.model_validate(body.model_dump(exclude={"bed_id"}))
     job = submit_job(session, state, user=user, bed=bed, type="pipeline", params=params)
     return JobPublic.model_validate(job)
 
@@ -146,9 +147,9 @@ def rerun_job(
     bed = crud.get_bed(session, user=user, bed_id=job.bed_id) if job.bed_id else None
     if bed is None:
         raise ApiError(409, "the job's bed is gone")
-    params = dict(job.params)
+    params = JobParams.model_validate(job.params)
     if body is not None and body.force is not None:
-        params["force"] = body.force
+        params = params.model_copy(update={"force": body.force})
     new = submit_job(
         session, state, user=user, bed=bed, type=job.type, params=params,
         max_attempts=job.max_attempts,

@@ -22,7 +22,7 @@ from bedflow.api.schemas import (
     StudyPublic,
 )
 from bedflow.db import JobStatus, Study, User, crud
-from bedflow.worker import check_grid, spec_with_overrides
+from bedflow.pipeline import JobParams, check_grid
 
 router = APIRouter(
     prefix="/studies",
@@ -50,7 +50,7 @@ def _public(study: Study, counts: dict[JobStatus, int]) -> StudyPublic:
         bed_id=study.bed_id,
         name=study.name,
         grid=study.grid,
-        params=study.params,
+        params=JobParams.model_validate(study.params),
         created_at=study.created_at,
         points=sum(counts.values()),
         status=_status(counts),
@@ -64,10 +64,11 @@ def _detail(session: Session, study: Study) -> StudyDetail:
     for job, result in crud.study_rows(session, study=study):
         dp = result.pressure_drop_per_length if result else None
         ergun = result.ergun_per_length if result else None
+        params = JobParams.model_validate(job.params)
         table.append(
             StudyPoint(
-                index=int(job.params.get("point_index", len(table))),
-                parameters=job.params.get("point", {}),
+                index=len(table) if params.point_index is None else params.point_index,
+                parameters=params.point,
                 job_id=job.id,
                 status=job.status,
                 progress=job.progress,
@@ -131,13 +132,12 @@ def create_study(
         points = check_grid(crud.bed_spec(bed), body.grid)
     except BedInputError as exc:
         raise _grid_error(exc) from exc
-    options = body.model_dump(include={"force", "engine", "solver"})
-    params = {k: v for k, v in options.items() if v is not None}
+    params = JobParams.model_validate(body.model_dump(include={"force", "engine", "solver"}))
     base = crud.bed_spec(bed)
     for point in points:  # every point's engine and solver: known, enabled, able
         check_job(
-            session, bed, spec_with_overrides(base, [f"{k}={v}" for k, v in point.items()]),
-            engine=params.get("engine"), solver=params.get("solver"), simulate=True,
+            session, bed, point.spec_for(base),
+            engine=params.engine, solver=params.solver, simulate=True,
         )  # fmt: skip
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     study, jobs = crud.create_study(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bedflow.api.schemas.common import Public
 from bedflow.db import JobStatus
+from bedflow.pipeline import JobParams, StageName
 
 __all__ = [
     "ActivitiesPublic",
@@ -68,14 +69,11 @@ class JobPublic(Public):
     attempts: int
     max_attempts: int
     error: str | None
-    params: dict[str, Any] = Field(default_factory=dict, examples=[{"force": False}])
+    params: JobParams = Field(default_factory=JobParams)
     cancel_requested: bool = False
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-
-
-Stage = Literal["compile", "pack", "export", "simulate", "postprocess"]
 
 
 class JobOptions(BaseModel):
@@ -92,7 +90,7 @@ class JobCreate(JobOptions):
     """A job on a bed: the whole pipeline, or up to the stages named."""
 
     bed_id: uuid.UUID
-    stages: list[Stage] | None = Field(
+    stages: list[StageName] | None = Field(
         None, description="stages to run (their upstream stages are added); all when absent"
     )
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from bedflow.api.schemas.runs import JobOptions
 from bedflow.db import JobStatus
+from bedflow.pipeline import JobParams
 
 __all__ = [
     "StudiesPublic",
@@ -62,7 +63,7 @@ class StudyPublic(BaseModel):
     bed_id: uuid.UUID
     name: str
     grid: dict[str, list[str]]
-    params: dict[str, Any]
+    params: JobParams = Field(description="how every point runs: stages, force, engine, solver")
     created_at: datetime
     points: int
     status: JobStatus = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from bedflow.db.crud._access import (
     visible_simulations_query,
 )
 from bedflow.db.crud._common import Page, paginate
+from bedflow.pipeline import JobParams
 
 __all__ = [
     "create_job",
@@ -112,9 +114,9 @@ def create_job(
     bed: Bed | None = None,
     simulation: Simulation | None = None,
     max_attempts: int = 3,
-    params: dict[str, Any] | None = None,
+    params: JobParams | Mapping[str, Any] | None = None,
 ) -> Job:
-    """A queued job for ``user`` (on a bed and/or a simulation)."""
+    """A queued job for ``user`` (on a bed and/or a simulation), its params checked."""
     if max_attempts < 1:
         raise RequestError("max_attempts must be at least 1")
     job = Job(
@@ -123,7 +125,7 @@ def create_job(
         bed_id=bed.id if bed else (simulation.bed_id if simulation else None),
         simulation_id=simulation.id if simulation else None,
         max_attempts=max_attempts,
-        params=params or {},
+        params=JobParams.model_validate(params or {}).stored(),
     )
     session.add(job)
     session.commit()

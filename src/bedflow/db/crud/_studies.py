@@ -20,6 +20,7 @@ from bedflow.db._types import JOB_STATUSES, JobStatus
 from bedflow.db.crud._access import visible_bed_ids
 from bedflow.db.crud._common import Page, paginate
 from bedflow.db.crud._recovery import record_end, requeue_stale_jobs
+from bedflow.pipeline import JobParams
 
 __all__ = [
     "cancel_study",
@@ -47,22 +48,24 @@ def create_study(
     bed: Bed,
     name: str,
     grid: Mapping[str, Sequence[str]],
-    params: Mapping[str, Any],
-    points: Sequence[Mapping[str, str]],
+    params: JobParams | Mapping[str, Any],
+    points: Sequence[JobParams | Mapping[str, str]],
     max_attempts: int = 3,
 ) -> tuple[Study, list[Job]]:
     """A study and its queued jobs, one per point, in one commit.
 
-    Each job's params hold the study's ``params``, the point (``{"cfd.inlet_velocity":
-    "0.01 m/s"}``), its index and the ``overrides`` (``section.key=value``) the worker
-    applies to the bed's spec.
+    Each job's params are the study's ``params`` (stages, force, engine, solver) with its
+    point: index, settings (``{"cfd.inlet_velocity": "0.01 m/s"}``) and, from
+    :func:`bedflow.pipeline.check_grid`, the values the worker applies to the bed's spec.
+    A point given as a plain mapping of settings is compiled when its job runs.
     """
+    options = JobParams.model_validate(params)
     study = Study(
         user_id=user.id,
         bed_id=bed.id,
         name=name,
         grid={k: list(v) for k, v in grid.items()},
-        params=dict(params),
+        params=options.stored(),
     )
     session.add(study)
     session.flush()
@@ -73,18 +76,21 @@ def create_study(
             study_id=study.id,
             type="pipeline",
             max_attempts=max_attempts,
-            params={
-                **params,
-                "point_index": i,
-                "point": dict(point),
-                "overrides": [f"{k}={v}" for k, v in point.items()],
-            },
+            params=_point(options, i, point).stored(),
         )
         for i, point in enumerate(points)
     ]
     session.add_all(jobs)
     session.commit()
     return study, jobs
+
+
+def _point(options: JobParams, index: int, point: JobParams | Mapping[str, str]) -> JobParams:
+    if isinstance(point, JobParams):
+        return options.model_copy(
+            update={"point_index": index, "point": point.point, "values": point.values}
+        )
+    return options.model_copy(update={"point_index": index, "point": dict(point)})
 
 
 def get_study(session: Session, *, user: User, study_id: uuid.UUID) -> Study | None:

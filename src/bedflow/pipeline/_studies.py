@@ -1,13 +1,16 @@
 """Parameter studies: a grid of `.bed` settings expanded into points, each checked first.
 
 A grid maps settings (``section.key``, as ``bedflow run --set`` takes them) to the values to
-try, in `.bed` syntax (``"0.05 m/s"``); its points are every combination. The values go
-through the `.bed` compiler's overrides, so each is checked with a located message, and the
-whole grid is checked before anything is created.
+try, in `.bed` syntax (``"0.05 m/s"``); its points are every combination. Each value is
+compiled once on the spec (:func:`bedflow.dsl.apply_settings`: the setting is compiled, the
+spec is not written out and read back), so it is checked with a located message, and the
+whole grid is checked before anything is created. A point comes out as the
+:class:`JobParams` of its job: its settings as written and its values in SI units, which the
+job applies to the spec as they are.
 
 >>> points = check_grid(spec, {"cfd.inlet_velocity": ["0.01 m/s", "0.05 m/s"]})  # doctest: +SKIP
->>> points[1]  # doctest: +SKIP
-{'cfd.inlet_velocity': '0.05 m/s'}
+>>> points[1].point, points[1].values  # doctest: +SKIP
+({'cfd.inlet_velocity': '0.05 m/s'}, {'cfd': {'inlet_velocity': 0.05}})
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import dataclasses
 import itertools
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bedflow._exceptions import BedInputError, BedValidationError, Diagnostic
-from bedflow.dsl import BedSpec, format_spec, parse_with_diagnostics
+from bedflow.dsl import BedSpec, apply_settings
+from bedflow.pipeline._params import JobParams
 
 __all__ = ["MAX_POINTS", "check_grid", "expand_grid", "overrides_of", "spec_with_overrides"]
 
@@ -46,7 +51,22 @@ def spec_with_overrides(spec: BedSpec, overrides: Sequence[str]) -> BedSpec:
     """
     if not overrides:
         return spec
-    return parse_with_diagnostics(format_spec(spec), "<bed>", overrides=overrides).spec
+    return apply_settings(spec, overrides, _SOURCE).spec
+
+
+def _changes(spec: BedSpec, point: BedSpec) -> dict[str, Any]:
+    """What ``point`` changes of ``spec``: by section, the keys whose values differ."""
+    before, after = spec.model_dump(mode="json"), point.model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for name, value in after.items():
+        was = before.get(name)
+        if isinstance(value, dict) and isinstance(was, dict):
+            changed = {k: v for k, v in value.items() if was.get(k) != v}
+            if changed:
+                out[name] = changed
+        elif value != was:
+            out[name] = value
+    return out
 
 
 def _relabel(diagnostics: Sequence[Diagnostic], where: str, prefix: str = "") -> list[Diagnostic]:
@@ -60,8 +80,9 @@ def _relabel(diagnostics: Sequence[Diagnostic], where: str, prefix: str = "") ->
     ]
 
 
-def check_grid(spec: BedSpec, grid: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
-    """The grid's points, after checking every value and every point on ``spec``.
+def check_grid(spec: BedSpec, grid: Mapping[str, Sequence[str]]) -> list[JobParams]:
+    """The grid's points (their index, settings and values), after checking every value and
+    every point on ``spec``.
 
     Raises :class:`BedValidationError` listing every problem: a value that is wrong on its
     own is reported as ``grid["cfd.inlet_velocity"][1]`` with the line and column of the
@@ -90,14 +111,17 @@ def check_grid(spec: BedSpec, grid: Mapping[str, Sequence[str]]) -> list[dict[st
                 problems += _relabel(exc.diagnostics, f"grid[{json.dumps(key)}][{i}]")
     if problems:
         raise BedValidationError(problems)
-    points = expand_grid(grid)
-    if len(grid) > 1:  # values fine alone may clash together (a particle too big for a column)
-        for i, point in enumerate(points):
-            try:
-                spec_with_overrides(spec, overrides_of(point))
-            except BedInputError as exc:
-                label = ", ".join(f"{k}={v}" for k, v in point.items())
-                problems += _relabel(exc.diagnostics, f"point {i}", f"point {i} ({label}): ")
+    points: list[JobParams] = []
+    # Values fine alone may clash together (a particle too big for a column): every point is
+    # compiled on the spec, which also gives the values its job applies.
+    for i, point in enumerate(expand_grid(grid)):
+        try:
+            changed = spec_with_overrides(spec, overrides_of(point))
+        except BedInputError as exc:
+            label = ", ".join(f"{k}={v}" for k, v in point.items())
+            problems += _relabel(exc.diagnostics, f"point {i}", f"point {i} ({label}): ")
+            continue
+        points.append(JobParams(point_index=i, point=point, values=_changes(spec, changed)))
     if problems:
         raise BedValidationError(problems)
     return points
