@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
 from bedflow.pipeline._cache import ArtifactCache, stage_key
 from bedflow.pipeline._events import STAGES, Event, EventSink, overall_progress
@@ -24,7 +24,7 @@ from bedflow.pipeline._studies import (
     spec_with_overrides,
 )
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from bedflow.pipeline._run import run_pipeline
     from bedflow.pipeline._stages import PIPELINE, Context, Stage, section_hash, summary
 
@@ -64,7 +64,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'bedflow.pipeline' has no attribute {name!r}")
