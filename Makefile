@@ -10,6 +10,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
+export UV_SYSTEM_CERTS := 1
 
 .PHONY: demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
 
