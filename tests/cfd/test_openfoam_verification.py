@@ -13,10 +13,13 @@ import pytest
 
 from ._verification_foam import run
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("simpleFoam") is None,
-    reason="OpenFOAM is not installed (simpleFoam not on PATH; apt-get install openfoam)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("simpleFoam") is None,
+        reason="OpenFOAM is not installed (simpleFoam not on PATH; apt-get install openfoam)",
+    ),
+    pytest.mark.slow,  # meshes and solves with OpenFOAM
+]
 
 
 def test_hagen_poiseuille_through_snappy_hex_mesh(tmp_path: Path) -> None:
