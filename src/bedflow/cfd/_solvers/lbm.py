@@ -141,6 +141,11 @@ def lbm_flow(
     vox = voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(sim_lo, sim_hi))
     slab = vox if buffer == 0 else voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(lo, hi))
     slab_porosity = slab.geometric_porosity
+    # Non-spheres cut by the slab's ends have no exact volume in it (NaN): the voxel count
+    # stands in, within the grid's error, and the result says so.
+    voxel_porosity_used = not math.isfinite(slab_porosity)
+    if voxel_porosity_used:
+        slab_porosity = slab.porosity
     # One solid layer around the cross-section keeps the periodic x/y wrap closed; the
     # mirror image along z makes the slab periodic without a step at the seam.
     solid = np.pad(vox.solid, ((0, 0), (1, 1), (1, 1)), constant_values=True)
@@ -237,6 +242,11 @@ def lbm_flow(
     notes = [] if res.converged else [
         f"not converged to {cfd.convergence_criteria:g} in {res.iterations} iterations"
     ]  # fmt: skip
+    if voxel_porosity_used:
+        notes.append(
+            f"porosity {slab_porosity:.4f} counted on the grid: particles cut by the slab's "
+            "ends have no exact volume in it"
+        )
     return FlowResult.from_pressure_drop(
         spec,
         solver=name,
