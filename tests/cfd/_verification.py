@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bedflow.cfd import solve_periodic
-from bedflow.geometry import Column, PackedBed, voxelize
+from bedflow.geometry import PackedBed, voxelize
+from tests.utils.beds import sphere_bed
 
 # Zick, A. A. & Homsy, G. M. (1982), Stokes flow through periodic arrays of spheres,
 # J. Fluid Mech. 115, 13-26, Table 2, simple cubic array: solid fraction c -> drag coefficient
@@ -76,24 +77,7 @@ def haberman_sayre_fixed_sphere(ratio: float) -> float:
 
 
 def _bed(diameter: float, length: float, d: float, centers: NDArray[np.float64]) -> PackedBed:
-    n = centers.shape[0]
-    return PackedBed(
-        centers=centers,
-        radii=np.full(n, 0.5 * d),
-        orientations=np.tile([1.0, 0.0, 0.0, 0.0], (n, 1)),
-        kind="sphere",
-        particle_diameter=d,
-        particle_length=None,
-        column=Column("cylinder", diameter, diameter, diameter, length),
-        engine="verification",
-        engine_version="0",
-        seed=0,
-        settled=True,
-        simulated_time=0.0,
-        wall_time=0.0,
-        spec_hash="",
-        rest_velocity=0.0,
-    )
+    return sphere_bed(centers, 0.5 * d, d, diameter, length)
 
 
 def column_lattice(

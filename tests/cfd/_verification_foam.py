@@ -20,11 +20,10 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
-
 from bedflow import dsl
 from bedflow.cfd._openfoam import _layout, simulate_openfoam
-from bedflow.geometry import Column, PackedBed
+from bedflow.geometry import PackedBed
+from tests.utils.beds import sphere_bed
 
 DIAMETER = 0.025  # m
 HEIGHT = 0.060  # m
@@ -49,23 +48,7 @@ def empty_column() -> PackedBed:
     """The column with one 1 mm sphere outside it, in the corner of the background box."""
     r = 0.5 * DIAMETER
     corner = 0.8 * r  # distance 1.13 R from the axis: outside the wall, inside the box
-    return PackedBed(
-        centers=np.array([[corner, corner, TOP_PLANE - 0.4e-3]]),
-        radii=np.array([0.5e-3]),
-        orientations=np.array([[1.0, 0.0, 0.0, 0.0]]),
-        kind="sphere",
-        particle_diameter=D_PARTICLE,
-        particle_length=None,
-        column=Column("cylinder", DIAMETER, DIAMETER, DIAMETER, HEIGHT),
-        engine="verification",
-        engine_version="0",
-        seed=0,
-        settled=True,
-        simulated_time=0.0,
-        wall_time=0.0,
-        spec_hash="",
-        rest_velocity=0.0,
-    )
+    return sphere_bed([[corner, corner, TOP_PLANE - 0.4e-3]], 0.5e-3, D_PARTICLE, DIAMETER, HEIGHT)
 
 
 def run(cells: int, workdir: Path, layers: int = 0) -> tuple[float, float, int, bool, float, float]:
