@@ -25,7 +25,7 @@ from bedflow.cfd._correlations import (
     particle_reynolds_number,
 )
 from bedflow.cfd._exceptions import CfdInputError, LatticeStabilityError, SolverCancelled
-from bedflow.cfd._flow import FlowDomain, FlowResult, correlations_for
+from bedflow.cfd._flow import FlowDomain, FlowResult, GridConvergence, correlations_for
 from bedflow.cfd._lbm import (
     LbmResult,
     Permeability,
@@ -54,6 +54,7 @@ __all__ = [
     "FlowDomain",
     "FlowProgress",
     "FlowResult",
+    "GridConvergence",
     "LatticeStabilityError",
     "LbmResult",
     "OpenFoamCase",

@@ -16,7 +16,7 @@ from bedflow.cfd._correlations import (
 )
 from bedflow.dsl import BedSpec
 
-__all__ = ["FlowDomain", "FlowResult", "correlations_for"]
+__all__ = ["FlowDomain", "FlowResult", "GridConvergence", "correlations_for"]
 
 
 class FlowDomain(TypedDict, total=False):
@@ -80,6 +80,42 @@ def correlations_for(
 
 
 @dataclass(frozen=True)
+class GridConvergence:
+    """The numerical uncertainty of a pressure drop from a three-grid convergence study.
+
+    Roache's grid convergence index as the ASME procedure (Celik et al. 2008) computes it:
+    ``cells_per_dp`` and ``values`` (Pa/m) are the three runs, finest first;
+    ``observed_order`` is the apparent order p; ``extrapolated`` the Richardson-extrapolated
+    dp/L (Pa/m); ``gci`` the fine-grid index as a fraction of the finest value, with
+    ``safety_factor`` (1.25 for three grids); ``uncertainty`` is ``gci`` times the finest
+    value, in Pa/m. ``converged`` is false where the three values do not converge
+    monotonically (then ``gci`` is the spread of the three, with safety factor 3, a bound
+    rather than an estimate, and ``notes`` says why).
+    """
+
+    cells_per_dp: tuple[float, float, float]
+    values: tuple[float, float, float]
+    observed_order: float
+    extrapolated: float
+    gci: float
+    safety_factor: float
+    uncertainty: float
+    converged: bool
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GridConvergence:
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        for name in ("cells_per_dp", "values", "notes"):
+            if name in values:
+                values[name] = tuple(math.nan if v is None else v for v in values[name])
+        for name in ("observed_order", "extrapolated", "gci", "safety_factor", "uncertainty"):
+            if values.get(name) is None:
+                values[name] = math.nan
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class FlowResult:
     """The flow through a packed bed, in SI units.
 
@@ -87,6 +123,8 @@ class FlowResult:
     velocity of the spec; ``permeability`` (m2) is the apparent Darcy permeability
     ``mu u / (dp/L)``; ``porosity`` is that of the simulated domain, the one the correlations
     use. ``history`` is the convergence history: (iteration, relative change) per check.
+    ``uncertainty`` is the grid convergence study of this result, None for a single-resolution
+    run, whose numerical uncertainty is unknown.
     """
 
     solver: str
@@ -106,6 +144,7 @@ class FlowResult:
     domain: FlowDomain = field(default_factory=lambda: FlowDomain())
     fields: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    uncertainty: GridConvergence | None = None
 
     @classmethod
     def from_pressure_drop(
@@ -173,6 +212,8 @@ class FlowResult:
         values["correlations"] = {
             k: math.nan if v is None else v for k, v in values.get("correlations", {}).items()
         }
+        if values.get("uncertainty") is not None:
+            values["uncertainty"] = GridConvergence.from_json(values["uncertainty"])
         return cls(**values)
 
     @property
