@@ -16,6 +16,7 @@ from bedflow import Cancelled, EngineUnavailable
 from bedflow.dsl import parse
 from bedflow.geometry import PackedBed, PackProgress, engines, pack
 from bedflow.geometry._engines import bullet
+from bedflow.geometry._engines._rigid_scene import escaped_mask
 
 HAS_PYBULLET = importlib.util.find_spec("pybullet") is not None
 needs_pybullet = pytest.mark.skipif(
@@ -82,7 +83,7 @@ def test_non_spherical_particles_settle_inside_the_column(text: str) -> None:
     assert bed.settled
     assert bed.count == spec.particles.count
     assert not any(n.startswith("quality") for n in bed.notes), bed.notes
-    assert not bullet.escaped_mask(bed.centers, bed.column).any()
+    assert not escaped_mask(bed.centers, bed.column).any()
     # the circumscribed sphere of every particle sits above the floor, give or take overlap
     lowest = bed.centers[:, 2] - bed.radii
     assert np.all(lowest > -bed.radii)
@@ -114,7 +115,7 @@ def test_progress_is_reported_and_cancel_stops_at_the_first_poll_that_asks() -> 
 
 
 def test_missing_pybullet_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bullet, "_installed", lambda: False)
+    monkeypatch.setattr(bullet, "installed", lambda: False)
     engine = engines()["rigid_body"]
     message = engine.unavailable()
     assert message is not None and "pip install 'bedflow[bullet]'" in message

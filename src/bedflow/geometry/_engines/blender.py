@@ -50,7 +50,7 @@ from bedflow._exceptions import EngineError, EngineUnavailable
 from bedflow.dsl import BedSpec, SpecProblem, spec_hash
 from bedflow.geometry._dem import PackingCancelled
 from bedflow.geometry._engines import CancelFn, PackProgress, ProgressFn
-from bedflow.geometry._engines.bullet import (
+from bedflow.geometry._engines._rigid_scene import (
     FRAME_TAU,
     SPAWN_GAP,
     SPAWN_MARGIN,
