@@ -12,7 +12,7 @@ from bedflow import PackingIncomplete
 from bedflow.cli import app
 from bedflow.dsl import parse
 from bedflow.geometry import pack
-from bedflow.geometry._engines.blender import _Plan
+from bedflow.geometry._engines._blender_script import Plan
 from bedflow.geometry._engines.bullet import rigid_scene
 from bedflow.geometry._pour_time import default_max_time, max_time_for
 
@@ -37,7 +37,7 @@ def test_rigid_body_pour_cut_by_max_time_fails() -> None:
 
 def test_blender_plan_too_long_for_max_time_is_known_before_blender_runs() -> None:
     spec = parse(SMALL + " packing { method = blender; max_time = 50 ms }")
-    plan = _Plan(rigid_scene(spec, 150), 150)
+    plan = Plan(rigid_scene(spec, 150), 150)
     assert plan.landed_by(plan.settle_frame) == 150
     assert plan.landed_by(plan.settle_frame - 1) < 150
     assert plan.landed_by(1) == 0
