@@ -7,7 +7,6 @@ how cancellation is asked (``cancel_check``) and where live events go (``publish
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 import uuid
@@ -21,8 +20,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import BedInputError, Cancelled, RequestError, StorageError
-from bedflow.db import Bed, BedFile, FileKind, Job, Result, Simulation, crud, utcnow
-from bedflow.pipeline import STAGES, Event, JobParams, PipelineResult, StageOutcome, run_pipeline
+from bedflow.db import Bed, BedFile, FileKind, Job, Simulation, crud, utcnow
+from bedflow.pipeline import (
+    STAGES,
+    Event,
+    FlowRecord,
+    JobParams,
+    PipelineResult,
+    StageOutcome,
+    run_pipeline,
+)
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
 from bedflow.worker._engines import refuse_disabled
@@ -185,31 +192,6 @@ def _upload(session: Session, storage: Storage, bed: Bed, outcome: StageOutcome)
     return stored
 
 
-def _num(value: float | None) -> float | None:
-    """A figure for a column: NaN (not measured) becomes NULL."""
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _result_row(simulation_id: uuid.UUID, result: PipelineResult) -> Result:
-    """The one mapping from a run's typed flow result to the Result row's columns."""
-    flow = result.flow
-    assert flow is not None
-    correlations = flow.correlations
-    return Result(
-        simulation_id=simulation_id,
-        porosity=_num(flow.porosity),
-        pressure_drop_per_length=_num(flow.pressure_drop_per_length),
-        permeability=_num(flow.permeability),
-        reynolds_number=_num(flow.particle_reynolds),
-        friction_factor=_num(flow.friction_factor),
-        superficial_velocity=_num(flow.superficial_velocity),
-        ergun_per_length=_num(correlations.get("ergun")),
-        carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
-        eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
-        extra={"summary": result.summary, "spec_hash": result.spec_hash},
-    )
-
-
 def _store_result(
     session: Session, job: Job, bed: Bed, result: PipelineResult, worker: str
 ) -> bool:
@@ -231,7 +213,8 @@ def _store_result(
         session.add(sim)
         session.flush()
         sim_id = sim.id
-        session.add(_result_row(sim.id, result))
+        flow = FlowRecord.of(result.flow)
+        session.add(crud.result_row(simulation_id=sim.id, flow=flow, spec_hash=result.spec_hash))
         session.flush()
     # The fence and the end in one statement: a takeover between a read and this write
     # cannot slip in (on PostgreSQL it waits for the row, then finds it no longer running).

@@ -15,6 +15,7 @@ from bedflow.api._jobs import lost_before
 from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
+    ResultFigures,
     StudiesPublic,
     StudyCreate,
     StudyDetail,
@@ -62,8 +63,6 @@ def _detail(session: Session, study: Study) -> StudyDetail:
     counts = crud.study_counts(session, study_ids=[study.id])[study.id]
     table: list[StudyPoint] = []
     for job, result in crud.study_rows(session, study=study):
-        dp = result.pressure_drop_per_length if result else None
-        ergun = result.ergun_per_length if result else None
         params = JobParams.model_validate(job.params)
         table.append(
             StudyPoint(
@@ -74,12 +73,7 @@ def _detail(session: Session, study: Study) -> StudyDetail:
                 progress=job.progress,
                 error=job.error,
                 simulation_id=job.simulation_id,
-                porosity=result.porosity if result else None,
-                superficial_velocity=result.superficial_velocity if result else None,
-                reynolds_number=result.reynolds_number if result else None,
-                pressure_drop_per_length=dp,
-                ergun_per_length=ergun,
-                ratio_to_ergun=dp / ergun if dp is not None and ergun else None,
+                result=ResultFigures.from_row(result) if result else None,
             )
         )
     return StudyDetail(**_public(study, counts).model_dump(), table=table)
@@ -171,8 +165,9 @@ def list_studies(
 
 @router.get("/{study_id}")
 def read_study(session: SessionDep, study: OwnedStudy) -> StudyDetail:
-    """The study, its status counts and its table: per point the settings, the status,
-    porosity, Reynolds number, pressure drop per length, Ergun's and their ratio."""
+    """The study, its status counts and its table: per point the settings, the status and
+    the result's figures (porosity, Reynolds number, pressure drop per length, the
+    correlations', the ratios to them and the uncertainty)."""
     return _detail(session, study)
 
 
