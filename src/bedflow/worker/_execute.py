@@ -33,6 +33,7 @@ from bedflow.pipeline import (
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
 from bedflow.worker._engines import refuse_disabled
+from bedflow.worker._export import EXPORT_JOB, run_export
 from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
 
 __all__ = [
@@ -269,6 +270,8 @@ def execute_job(
     try:
         if bed is None:
             raise RequestError("the job has no bed to run")
+        if job_type == EXPORT_JOB:
+            return _export(session_factory, storage, settings, recorder, job_id, raw_params)
         params = JobParams.model_validate(raw_params)
         stages = job_stages(params.stages or JOB_STAGES.get(job_type, STAGES))
         # A study's point: its values on top of the bed's spec (checked when it was created).
@@ -327,6 +330,29 @@ def execute_job(
         return _fail(session_factory, recorder, job_id, exc)
     finally:
         beat.stop()
+
+
+def _export(
+    sessions: sessionmaker[Session],
+    storage: Storage,
+    settings: Settings,
+    recorder: _Recorder,
+    job_id: uuid.UUID,
+    raw_params: dict[str, Any],
+) -> Outcome:
+    with sessions() as session:
+        written = run_export(
+            session,
+            raw_params=raw_params,
+            source=storage,
+            secret_key=settings.secret_key.get_secret_value(),
+        )
+    with sessions() as session:
+        if not crud.finish_job(session, job_id=job_id, status="succeeded", worker=recorder.worker):
+            return "skipped"
+    recorder.complete("succeeded", f"exported {len(written)} objects")
+    log.info("job %s exported %d objects", job_id, len(written))
+    return "succeeded"
 
 
 def _fail(

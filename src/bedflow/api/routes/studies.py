@@ -15,6 +15,7 @@ from bedflow.api._jobs import lost_before
 from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
+    JobPublic,
     ResultFigures,
     StudiesPublic,
     StudyCreate,
@@ -22,8 +23,9 @@ from bedflow.api.schemas import (
     StudyPoint,
     StudyPublic,
 )
-from bedflow.db import JobStatus, Study, User, crud
+from bedflow.db import Credential, JobStatus, Study, User, crud
 from bedflow.pipeline import JobParams, check_grid
+from bedflow.worker import EXPORT_JOB, ExportDestination
 
 router = APIRouter(
     prefix="/studies",
@@ -186,3 +188,46 @@ def cancel_study(
         session, user=user, action="study.cancel", subject_type="study", subject_id=study.id
     )
     return _detail(session, study)
+
+
+@router.post(
+    "/{study_id}/export",
+    status_code=202,
+    responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def export_study(
+    session: SessionDep,
+    state: StateDep,
+    user: CurrentUser,
+    study: OwnedStudy,
+    body: ExportDestination,
+) -> JobPublic:
+    """Copy the study's results (``study.json``) and its bed's files to the user's own S3
+    bucket, with one of their stored credentials (service ``s3``), as a job.
+
+    The credential's secret is JSON (``access_key_id``, ``secret_access_key``, optional
+    ``endpoint_url`` and ``region``); it is read by the worker only, never returned.
+    """
+    credential = session.get(Credential, body.credential_id)
+    if credential is None or credential.created_by_id != user.id:
+        raise ApiError(404, "credential not found")
+    if credential.service != "s3":
+        raise ApiError(422, f"credential {credential.name!r} is for {credential.service!r}, not s3")
+    bed = crud.get_bed(session, user=user, bed_id=study.bed_id)
+    if bed is None:
+        raise ApiError(404, "bed not found")
+    session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
+    job = crud.create_job(
+        session,
+        user=user,
+        type=EXPORT_JOB,
+        bed=bed,
+        max_attempts=2,
+        more={"study_id": str(study.id), "destination": body.model_dump(mode="json")},
+    )
+    crud.record_activity(
+        session, user=user, action="study.export", subject_type="study", subject_id=study.id
+    )
+    if state.dispatcher is not None:
+        state.dispatcher.submit(job)
+    return JobPublic.model_validate(job)

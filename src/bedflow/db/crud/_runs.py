@@ -117,8 +117,12 @@ def create_job(
     simulation: Simulation | None = None,
     max_attempts: int = 3,
     params: JobParams | Mapping[str, Any] | None = None,
+    more: Mapping[str, Any] | None = None,
 ) -> Job:
-    """A queued job for ``user`` (on a bed and/or a simulation), its params checked."""
+    """A queued job for ``user`` (on a bed and/or a simulation), its params checked.
+
+    ``more``: what a job other than a pipeline run needs beside its params (an export's
+    ``destination``), checked by its caller and stored as it is."""
     if max_attempts < 1:
         raise RequestError("max_attempts must be at least 1")
     job = Job(
@@ -127,7 +131,7 @@ def create_job(
         bed_id=bed.id if bed else (simulation.bed_id if simulation else None),
         simulation_id=simulation.id if simulation else None,
         max_attempts=max_attempts,
-        params=JobParams.model_validate(params or {}).stored(),
+        params={**JobParams.model_validate(params or {}).stored(), **(more or {})},
     )
     session.add(job)
     session.commit()
