@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bedflow.db import crud
 from bedflow.storage import LocalStorage
 from tests.utils.db import make_bed, make_project, make_user
+from tests.utils.results import store_result
 
 
 def test_one_user_cannot_see_another_users_beds(session: Session, tmp_path: Path) -> None:
@@ -19,7 +20,7 @@ def test_one_user_cannot_see_another_users_beds(session: Session, tmp_path: Path
         session, storage=LocalStorage(tmp_path), bed=bed, upload=io.BytesIO(b"x"), kind="other"
     )
     sim = crud.create_simulation(session, bed=bed, solver="lbm")
-    result = crud.create_result(session, simulation=sim, porosity=0.4)
+    result = store_result(session, sim)
     job = crud.create_job(session, user=alice, type="simulate", simulation=sim)
 
     assert crud.get_bed(session, user=alice, bed_id=bed.id) is not None

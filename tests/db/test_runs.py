@@ -11,6 +11,7 @@ from bedflow._exceptions import UsageError
 from bedflow.db import crud
 from bedflow.db._base import utcnow
 from tests.utils.db import make_bed, make_user
+from tests.utils.results import flow_result, store_result
 
 
 def test_simulation_history_of_a_bed_newest_first(session: Session) -> None:
@@ -61,16 +62,10 @@ def test_results_compare_side_by_side(session: Session) -> None:
     user = make_user(session)
     bed = make_bed(session, owner=user)
     a, b = (crud.create_simulation(session, bed=bed, solver="lbm") for _ in range(2))
-    ra = crud.create_result(
-        session,
-        simulation=a,
-        porosity=0.4,
-        pressure_drop_per_length=1200.0,
-        ergun_per_length=1250.0,
-        extra={"iterations": 900},
-    )
-    rb = crud.create_result(session, simulation=b, porosity=0.41)
+    ra = store_result(session, a, flow_result(porosity=0.4, dp=1200.0))
+    rb = store_result(session, b, flow_result(porosity=0.41))
     both = crud.list_results(session, user=user, result_ids=[ra.id, rb.id])
     assert {r.porosity for r in both} == {0.4, 0.41}
-    assert crud.list_results(session, user=user, simulation_id=a.id)[0].extra == {"iterations": 900}
+    (stored,) = crud.list_results(session, user=user, simulation_id=a.id)
+    assert (stored.iterations, stored.flow.iterations, stored.solver) == (900, 900, "lbm")
     assert len(crud.list_results(session, user=user, bed_id=bed.id)) == 2

@@ -55,6 +55,10 @@ def test_execute_job_stores_result_files_and_events(session: Session, tmp_path: 
     assert result.pressure_drop_per_length and result.pressure_drop_per_length > 0
     assert result.porosity and 0.2 < result.porosity < 0.9
     assert result.ergun_per_length and result.ergun_per_length > 0
+    # the run's FlowResult, stored whole and typed (no untyped summary copy)
+    assert result.flow.solver == result.solver == "correlation" and result.flow.solver_version
+    assert result.flow.ratio_to_correlations.ergun == 1.0  # the correlation solver is Ergun
+    assert result.spec_hash and result.bedflow_version and result.uncertainty is None
     files = _count(session, BedFile)
     assert files >= 5
     assert any(f.filename.endswith("provenance.json") for f in session.scalars(select(BedFile)))

@@ -25,7 +25,13 @@ from bedflow.cfd._correlations import (
     particle_reynolds_number,
 )
 from bedflow.cfd._exceptions import CfdInputError, LatticeStabilityError, SolverCancelled
-from bedflow.cfd._flow import FlowDomain, FlowResult, GridConvergence, correlations_for
+from bedflow.cfd._flow import (
+    FlowDomain,
+    FlowResult,
+    GridConvergence,
+    MeasuredRegion,
+    correlations_for,
+)
 from bedflow.cfd._lbm import (
     LbmResult,
     Permeability,
@@ -57,6 +63,7 @@ __all__ = [
     "GridConvergence",
     "LatticeStabilityError",
     "LbmResult",
+    "MeasuredRegion",
     "OpenFoamCase",
     "OpenFoamError",
     "OpenFoamProgress",

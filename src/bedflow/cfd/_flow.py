@@ -16,7 +16,7 @@ from bedflow.cfd._correlations import (
 )
 from bedflow.dsl import BedSpec
 
-__all__ = ["FlowDomain", "FlowResult", "GridConvergence", "correlations_for"]
+__all__ = ["FlowDomain", "FlowResult", "GridConvergence", "MeasuredRegion", "correlations_for"]
 
 
 class FlowDomain(TypedDict, total=False):
@@ -113,6 +113,20 @@ class GridConvergence:
             if values.get(name) is None:
                 values[name] = math.nan
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class MeasuredRegion:
+    """Where a pressure drop was measured and where its porosity came from.
+
+    ``z_min`` and ``z_max`` (m) bound the measured slab (lbm) or the pressure planes
+    (openfoam); None when the solver measured no region of its own (the correlation solver
+    reads the bed's porosity). ``porosity_from`` says which porosity the correlations used.
+    """
+
+    z_min: float | None
+    z_max: float | None
+    porosity_from: str
 
 
 @dataclass(frozen=True)
@@ -224,10 +238,25 @@ class FlowResult:
             for name, value in self.correlations.items()
         }
 
+    @property
+    def region(self) -> MeasuredRegion:
+        """Where dp/L was measured, read from ``domain``: the one place this is worked out."""
+        d = self.domain
+        if "slab_m" in d:
+            lo, hi = d["slab_m"]
+            where = d.get("slab_from", "")
+            return MeasuredRegion(lo, hi, f"slab ({where})" if where else "slab")
+        if "planes_m" in d:
+            lo, hi = d["planes_m"]
+            return MeasuredRegion(lo, hi, "meshed particles between the pressure planes")
+        return MeasuredRegion(None, None, d.get("porosity_from", ""))
+
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (NaN becomes null), with each correlation's ratio to the result."""
+        """A JSON-ready dict (NaN becomes null), with the derived figures: each correlation's
+        ratio to the result and the measured region."""
         data = asdict(self)
         data["ratio_to_correlations"] = self.ratio_to_correlations
+        data["region"] = asdict(self.region)
         clean: dict[str, Any] = _finite(data)
         return clean
 

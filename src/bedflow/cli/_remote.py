@@ -55,17 +55,14 @@ def _result_table(client: ServerClient, job: dict[str, Any]) -> None:
                 table.add_row(
                     "dp/L",
                     f"{dp:.4g} Pa/m at u = {r['superficial_velocity']:.4g} m/s, "
-                    f"Re_p = {r['reynolds_number']:.3g}",
+                    f"Re_p = {r['particle_reynolds']:.3g}",
                 )
-            for name, key in (
-                ("ergun", "ergun_per_length"),
-                ("carman_kozeny", "carman_kozeny_per_length"),
-                ("eisfeld_schnitzlein", "eisfeld_schnitzlein_per_length"),
-            ):
-                value = r.get(key)
+            ratios = r.get("ratio_to_correlations") or {}
+            for name, value in (r.get("correlations") or {}).items():
                 if value is not None:
-                    ratio = f" (ratio {dp / value:.3f})" if dp is not None and value else ""
-                    table.add_row(f"  {name}", f"{value:.4g} Pa/m{ratio}")
+                    ratio = ratios.get(name)
+                    shown = f" (ratio {ratio:.3f})" if ratio is not None else ""
+                    table.add_row(f"  {name}", f"{value:.4g} Pa/m{shown}")
     out.print(table)
 
 

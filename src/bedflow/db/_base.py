@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, DateTime, MetaData, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "JSONType", "UTCDateTime", "new_id", "utcnow"]
+__all__ = ["Base", "JSONType", "ModelJSON", "UTCDateTime", "new_id", "utcnow"]
 
 # Named constraints: Alembic can drop and alter them by name on PostgreSQL and in SQLite batches.
 NAMING_CONVENTION = {
@@ -55,6 +56,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ModelJSON(TypeDecorator[M], Generic[M]):
+    """A JSON column whose value is a pydantic model: validated when written and read.
+
+    >>> flow: Mapped[FlowRecord | None] = mapped_column(ModelJSON(FlowRecord))  # doctest: +SKIP
+    """
+
+    impl = JSONType
+    cache_ok = True
+
+    def __init__(self, model: type[M]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: M | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return self.model.model_validate(value).model_dump(mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> M | None:
+        return None if value is None else self.model.model_validate(value)
 
 
 class Base(DeclarativeBase):

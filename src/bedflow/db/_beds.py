@@ -10,8 +10,9 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bedflow.db._accounts import Project, User
-from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, utcnow
+from bedflow.db._base import Base, CreatedMixin, IdMixin, JSONType, ModelJSON, utcnow
 from bedflow.db._types import FileKind, JobStatus, RunStatus, one_of
+from bedflow.pipeline import FlowRecord
 
 __all__ = ["Bed", "BedFile", "Job", "JobEvent", "Result", "Simulation", "Study"]
 
@@ -175,7 +176,11 @@ class JobEvent(Base):
 
 
 class Result(IdMixin, CreatedMixin, Base):
-    """The metrics of a simulation, next to the correlations' predictions (SI units)."""
+    """A simulation's flow result: figures in typed columns (SI units) for search and
+    comparison, and the whole result, validated, in ``flow``.
+
+    Written only by :func:`bedflow.db.crud.result_row`, the one mapping from a
+    :class:`~bedflow.pipeline.FlowRecord`; the columns repeat the record's figures."""
 
     __tablename__ = "results"
 
@@ -188,6 +193,7 @@ class Result(IdMixin, CreatedMixin, Base):
     permeability: Mapped[float | None]
     """m2."""
     reynolds_number: Mapped[float | None]
+    """The particle Reynolds number (``FlowResult.particle_reynolds``)."""
     friction_factor: Mapped[float | None]
     superficial_velocity: Mapped[float | None]
     """m/s."""
@@ -197,6 +203,26 @@ class Result(IdMixin, CreatedMixin, Base):
     """Pa/m predicted by Carman-Kozeny."""
     eisfeld_schnitzlein_per_length: Mapped[float | None]
     """Pa/m predicted by Eisfeld-Schnitzlein."""
-    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    particle_diameter: Mapped[float | None]
+    """m, the diameter the flow saw."""
+    converged: Mapped[bool | None]
+    iterations: Mapped[int | None]
+    uncertainty: Mapped[float | None]
+    """Pa/m from a grid convergence study; NULL: unknown (a single-resolution run)."""
+    gci: Mapped[float | None]
+    """The grid convergence index, a fraction of the pressure drop."""
+    extrapolated: Mapped[float | None]
+    """Pa/m, the Richardson-extrapolated pressure drop."""
+    region_z_min: Mapped[float | None]
+    """m, the lower end of the measured region."""
+    region_z_max: Mapped[float | None]
+    porosity_from: Mapped[str | None] = mapped_column(String(200))
+    solver: Mapped[str | None] = mapped_column(String(32))
+    solver_version: Mapped[str | None] = mapped_column(String(64))
+    bedflow_version: Mapped[str | None] = mapped_column(String(32))
+    """The bedflow that stored the result (NULL: stored before 0007)."""
+    spec_hash: Mapped[str | None] = mapped_column(String(64))
+    """The hash of the spec that ran (a study's point: the bed's spec with its values)."""
+    flow: Mapped[FlowRecord] = mapped_column(ModelJSON(FlowRecord))
 
     simulation: Mapped[Simulation] = relationship()

@@ -14,7 +14,14 @@ import typing
 
 from bedflow.pipeline._cache import ArtifactCache, stage_key
 from bedflow.pipeline._events import STAGES, Event, EventSink, overall_progress
-from bedflow.pipeline._params import JobParams, StageName
+from bedflow.pipeline._params import JobParams, SpecValue, StageName
+from bedflow.pipeline._record import (
+    Correlations,
+    FlowDomainRecord,
+    FlowRecord,
+    GridConvergenceRecord,
+    MeasuredRegionRecord,
+)
 from bedflow.pipeline._result import PipelineResult, StageOutcome
 from bedflow.pipeline._studies import (
     MAX_POINTS,
@@ -34,10 +41,16 @@ __all__ = [
     "STAGES",
     "ArtifactCache",
     "Context",
+    "Correlations",
     "Event",
     "EventSink",
+    "FlowDomainRecord",
+    "FlowRecord",
+    "GridConvergenceRecord",
     "JobParams",
+    "MeasuredRegionRecord",
     "PipelineResult",
+    "SpecValue",
     "Stage",
     "StageName",
     "StageOutcome",

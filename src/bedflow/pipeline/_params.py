@@ -13,9 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bedflow.dsl import BedSpec, apply_settings
 
-__all__ = ["JobParams", "StageName"]
+__all__ = ["JobParams", "SpecValue", "StageName"]
 
 StageName = Literal["compile", "pack", "export", "simulate", "postprocess"]
+SpecValue = bool | int | float | str | None | list[float] | list[str] | dict[str, int | float]
+"""A value of the spec in SI units, as ``BedSpec.model_dump`` gives it (a vector as a list,
+``cfd.mesh_levels`` as a mapping)."""
 
 
 class JobParams(BaseModel):
@@ -43,7 +46,7 @@ class JobParams(BaseModel):
         description="a study point's settings, in .bed syntax",
         examples=[{"cfd.inlet_velocity": "0.05 m/s"}],
     )
-    values: dict[str, Any] | None = Field(
+    values: dict[str, dict[str, SpecValue] | SpecValue] | None = Field(
         None,
         description="the point's values in SI units as the spec holds them: by section, then "
         "key (a top-level key such as name directly), only those that differ from the bed's; "

@@ -14,6 +14,7 @@ import importlib
 import typing
 
 from bedflow.worker._dispatch import Dispatcher, EmbeddedDispatcher, make_dispatcher
+from bedflow.worker._export import EXPORT_JOB, ExportDestination, S3Secret
 from bedflow.worker._pool import WorkerPool, recover_jobs, worker_name
 from bedflow.worker._queues import events_channel, queue_for
 
@@ -21,10 +22,13 @@ if typing.TYPE_CHECKING:
     from bedflow.worker._execute import JOB_STAGES, Outcome, backoff_s, execute_job, job_stages
 
 __all__ = [
+    "EXPORT_JOB",
     "JOB_STAGES",
     "Dispatcher",
     "EmbeddedDispatcher",
+    "ExportDestination",
     "Outcome",
+    "S3Secret",
     "WorkerPool",
     "backoff_s",
     "events_channel",

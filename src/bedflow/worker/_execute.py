@@ -7,7 +7,6 @@ how cancellation is asked (``cancel_check``) and where live events go (``publish
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 import uuid
@@ -21,11 +20,20 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow._exceptions import BedInputError, Cancelled, RequestError, StorageError
-from bedflow.db import Bed, BedFile, FileKind, Job, Result, Simulation, crud, utcnow
-from bedflow.pipeline import STAGES, Event, JobParams, PipelineResult, StageOutcome, run_pipeline
+from bedflow.db import Bed, BedFile, FileKind, Job, Simulation, crud, utcnow
+from bedflow.pipeline import (
+    STAGES,
+    Event,
+    FlowRecord,
+    JobParams,
+    PipelineResult,
+    StageOutcome,
+    run_pipeline,
+)
 from bedflow.settings import Settings
 from bedflow.storage import Storage, validate_key
 from bedflow.worker._engines import refuse_disabled
+from bedflow.worker._export import EXPORT_JOB, run_export
 from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
 
 __all__ = [
@@ -185,31 +193,6 @@ def _upload(session: Session, storage: Storage, bed: Bed, outcome: StageOutcome)
     return stored
 
 
-def _num(value: float | None) -> float | None:
-    """A figure for a column: NaN (not measured) becomes NULL."""
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _result_row(simulation_id: uuid.UUID, result: PipelineResult) -> Result:
-    """The one mapping from a run's typed flow result to the Result row's columns."""
-    flow = result.flow
-    assert flow is not None
-    correlations = flow.correlations
-    return Result(
-        simulation_id=simulation_id,
-        porosity=_num(flow.porosity),
-        pressure_drop_per_length=_num(flow.pressure_drop_per_length),
-        permeability=_num(flow.permeability),
-        reynolds_number=_num(flow.particle_reynolds),
-        friction_factor=_num(flow.friction_factor),
-        superficial_velocity=_num(flow.superficial_velocity),
-        ergun_per_length=_num(correlations.get("ergun")),
-        carman_kozeny_per_length=_num(correlations.get("carman_kozeny")),
-        eisfeld_schnitzlein_per_length=_num(correlations.get("eisfeld_schnitzlein")),
-        extra={"summary": result.summary, "spec_hash": result.spec_hash},
-    )
-
-
 def _store_result(
     session: Session, job: Job, bed: Bed, result: PipelineResult, worker: str
 ) -> bool:
@@ -231,7 +214,8 @@ def _store_result(
         session.add(sim)
         session.flush()
         sim_id = sim.id
-        session.add(_result_row(sim.id, result))
+        flow = FlowRecord.of(result.flow)
+        session.add(crud.result_row(simulation_id=sim.id, flow=flow, spec_hash=result.spec_hash))
         session.flush()
     # The fence and the end in one statement: a takeover between a read and this write
     # cannot slip in (on PostgreSQL it waits for the row, then finds it no longer running).
@@ -286,6 +270,8 @@ def execute_job(
     try:
         if bed is None:
             raise RequestError("the job has no bed to run")
+        if job_type == EXPORT_JOB:
+            return _export(session_factory, storage, settings, recorder, job_id, raw_params)
         params = JobParams.model_validate(raw_params)
         stages = job_stages(params.stages or JOB_STAGES.get(job_type, STAGES))
         # A study's point: its values on top of the bed's spec (checked when it was created).
@@ -344,6 +330,29 @@ def execute_job(
         return _fail(session_factory, recorder, job_id, exc)
     finally:
         beat.stop()
+
+
+def _export(
+    sessions: sessionmaker[Session],
+    storage: Storage,
+    settings: Settings,
+    recorder: _Recorder,
+    job_id: uuid.UUID,
+    raw_params: dict[str, Any],
+) -> Outcome:
+    with sessions() as session:
+        written = run_export(
+            session,
+            raw_params=raw_params,
+            source=storage,
+            secret_key=settings.secret_key.get_secret_value(),
+        )
+    with sessions() as session:
+        if not crud.finish_job(session, job_id=job_id, status="succeeded", worker=recorder.worker):
+            return "skipped"
+    recorder.complete("succeeded", f"exported {len(written)} objects")
+    log.info("job %s exported %d objects", job_id, len(written))
+    return "succeeded"
 
 
 def _fail(

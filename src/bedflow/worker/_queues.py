@@ -9,7 +9,7 @@ from bedflow.settings import Settings
 
 __all__ = ["PACK_TYPES", "events_channel", "queue_for"]
 
-PACK_TYPES = frozenset({"generate", "pack"})
+PACK_TYPES = frozenset({"generate", "pack", "s3-export"})
 
 
 def events_channel(settings: Settings) -> str:
@@ -18,5 +18,5 @@ def events_channel(settings: Settings) -> str:
 
 
 def queue_for(job_type: str) -> str:
-    """The Celery queue of a job type: ``pack`` for packing and export, ``cfd`` otherwise."""
+    """The Celery queue of a job type: ``pack`` for packing and exports, ``cfd`` otherwise."""
     return "pack" if job_type in PACK_TYPES else "cfd"

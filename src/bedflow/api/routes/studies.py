@@ -15,14 +15,17 @@ from bedflow.api._jobs import lost_before
 from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
     ErrorBody,
+    JobPublic,
+    ResultFigures,
     StudiesPublic,
     StudyCreate,
     StudyDetail,
     StudyPoint,
     StudyPublic,
 )
-from bedflow.db import JobStatus, Study, User, crud
+from bedflow.db import Credential, JobStatus, Study, User, crud
 from bedflow.pipeline import JobParams, check_grid
+from bedflow.worker import EXPORT_JOB, ExportDestination
 
 router = APIRouter(
     prefix="/studies",
@@ -62,8 +65,6 @@ def _detail(session: Session, study: Study) -> StudyDetail:
     counts = crud.study_counts(session, study_ids=[study.id])[study.id]
     table: list[StudyPoint] = []
     for job, result in crud.study_rows(session, study=study):
-        dp = result.pressure_drop_per_length if result else None
-        ergun = result.ergun_per_length if result else None
         params = JobParams.model_validate(job.params)
         table.append(
             StudyPoint(
@@ -74,12 +75,7 @@ def _detail(session: Session, study: Study) -> StudyDetail:
                 progress=job.progress,
                 error=job.error,
                 simulation_id=job.simulation_id,
-                porosity=result.porosity if result else None,
-                superficial_velocity=result.superficial_velocity if result else None,
-                reynolds_number=result.reynolds_number if result else None,
-                pressure_drop_per_length=dp,
-                ergun_per_length=ergun,
-                ratio_to_ergun=dp / ergun if dp is not None and ergun else None,
+                result=ResultFigures.from_row(result) if result else None,
             )
         )
     return StudyDetail(**_public(study, counts).model_dump(), table=table)
@@ -171,8 +167,9 @@ def list_studies(
 
 @router.get("/{study_id}")
 def read_study(session: SessionDep, study: OwnedStudy) -> StudyDetail:
-    """The study, its status counts and its table: per point the settings, the status,
-    porosity, Reynolds number, pressure drop per length, Ergun's and their ratio."""
+    """The study, its status counts and its table: per point the settings, the status and
+    the result's figures (porosity, Reynolds number, pressure drop per length, the
+    correlations', the ratios to them and the uncertainty)."""
     return _detail(session, study)
 
 
@@ -191,3 +188,46 @@ def cancel_study(
         session, user=user, action="study.cancel", subject_type="study", subject_id=study.id
     )
     return _detail(session, study)
+
+
+@router.post(
+    "/{study_id}/export",
+    status_code=202,
+    responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def export_study(
+    session: SessionDep,
+    state: StateDep,
+    user: CurrentUser,
+    study: OwnedStudy,
+    body: ExportDestination,
+) -> JobPublic:
+    """Copy the study's results (``study.json``) and its bed's files to the user's own S3
+    bucket, with one of their stored credentials (service ``s3``), as a job.
+
+    The credential's secret is JSON (``access_key_id``, ``secret_access_key``, optional
+    ``endpoint_url`` and ``region``); it is read by the worker only, never returned.
+    """
+    credential = session.get(Credential, body.credential_id)
+    if credential is None or credential.created_by_id != user.id:
+        raise ApiError(404, "credential not found")
+    if credential.service != "s3":
+        raise ApiError(422, f"credential {credential.name!r} is for {credential.service!r}, not s3")
+    bed = crud.get_bed(session, user=user, bed_id=study.bed_id)
+    if bed is None:
+        raise ApiError(404, "bed not found")
+    session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
+    job = crud.create_job(
+        session,
+        user=user,
+        type=EXPORT_JOB,
+        bed=bed,
+        max_attempts=2,
+        more={"study_id": str(study.id), "destination": body.model_dump(mode="json")},
+    )
+    crud.record_activity(
+        session, user=user, action="study.export", subject_type="study", subject_id=study.id
+    )
+    if state.dispatcher is not None:
+        state.dispatcher.submit(job)
+    return JobPublic.model_validate(job)

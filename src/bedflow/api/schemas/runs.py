@@ -9,8 +9,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bedflow.api.schemas.common import Public
-from bedflow.db import JobStatus
-from bedflow.pipeline import JobParams, StageName
+from bedflow.db import JobStatus, Result
+from bedflow.pipeline import (
+    Correlations,
+    FlowRecord,
+    GridConvergenceRecord,
+    JobParams,
+    StageName,
+)
 
 __all__ = [
     "ActivitiesPublic",
@@ -24,13 +30,22 @@ __all__ = [
     "JobRerun",
     "JobsPublic",
     "MetricRow",
+    "ResultFigures",
+    "ResultProvenance",
     "ResultPublic",
     "ResultsComparison",
     "ResultsPublic",
     "SimulationPublic",
+    "SimulationSettings",
     "SimulationsPublic",
     "StatsPublic",
 ]
+
+
+class SimulationSettings(JobParams):
+    """How a simulation ran: its job's parameters and the job."""
+
+    job_id: uuid.UUID | None = Field(None, description="the job that ran it")
 
 
 class SimulationPublic(Public):
@@ -39,7 +54,7 @@ class SimulationPublic(Public):
     id: uuid.UUID
     bed_id: uuid.UUID
     solver: str = Field(examples=["lbm"])
-    settings: dict[str, Any]
+    settings: SimulationSettings
     status: JobStatus
     created_at: datetime
     started_at: datetime | None
@@ -132,22 +147,66 @@ class JobsPublic(BaseModel):
     count: int
 
 
-class ResultPublic(Public):
-    """The metrics of a simulation next to the correlations' predictions (SI units)."""
+class ResultProvenance(BaseModel):
+    """What produced a result, besides its solver and solver version."""
+
+    bedflow_version: str | None = Field(description="null: stored before bedflow recorded it")
+    spec_hash: str | None = Field(
+        description="hash of the spec that ran (a study point's: the bed's with its values)"
+    )
+
+
+class ResultFigures(BaseModel):
+    """A result's main figures (SI units), as a study's table shows them per point."""
+
+    result_id: uuid.UUID
+    solver: str = Field(examples=["lbm"])
+    porosity: float | None = Field(examples=[0.41])
+    superficial_velocity: float | None = Field(description="m/s")
+    particle_reynolds: float | None = Field(description="rho u d / mu")
+    pressure_drop_per_length: float | None = Field(description="Pa/m", examples=[152.3])
+    permeability: float | None = Field(description="m2", examples=[2.1e-8])
+    friction_factor: float | None
+    correlations: Correlations = Field(description="dp/L each correlation predicts, Pa/m")
+    ratio_to_correlations: Correlations = Field(
+        description="pressure_drop_per_length over each correlation's"
+    )
+    converged: bool | None
+    uncertainty: GridConvergenceRecord | None = Field(
+        description="the grid convergence study; null means the numerical uncertainty is "
+        "unknown (a single-resolution run), not that it is zero"
+    )
+
+    @classmethod
+    def from_row(cls, row: Result) -> ResultFigures:
+        """The figures of a stored result."""
+        return cls.model_validate({**dict(row.flow), "result_id": row.id})
+
+
+class ResultPublic(FlowRecord):
+    """A simulation's flow result (SI units): every figure the solver reported, next to
+    the correlations' predictions and their ratios, with where it was measured and what
+    produced it."""
 
     id: uuid.UUID
     simulation_id: uuid.UUID
-    porosity: float | None = Field(examples=[0.41])
-    pressure_drop_per_length: float | None = Field(description="Pa/m", examples=[152.3])
-    permeability: float | None = Field(description="m2", examples=[2.1e-8])
-    reynolds_number: float | None
-    friction_factor: float | None
-    superficial_velocity: float | None = Field(description="m/s")
-    ergun_per_length: float | None = Field(description="Pa/m predicted by Ergun")
-    carman_kozeny_per_length: float | None = Field(description="Pa/m, Carman-Kozeny")
-    eisfeld_schnitzlein_per_length: float | None = Field(description="Pa/m, Eisfeld-Schnitzlein")
-    extra: dict[str, Any]
+    provenance: ResultProvenance
     created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Result) -> ResultPublic:
+        """The one mapping from a stored result to the API's: its record, its row's ids."""
+        return cls.model_validate(
+            {
+                **dict(row.flow),
+                "id": row.id,
+                "simulation_id": row.simulation_id,
+                "provenance": ResultProvenance(
+                    bedflow_version=row.bedflow_version, spec_hash=row.spec_hash
+                ),
+                "created_at": row.created_at,
+            }
+        )
 
 
 class ResultsPublic(BaseModel):
@@ -160,7 +219,10 @@ class ResultsPublic(BaseModel):
 class MetricRow(BaseModel):
     """One metric across the compared results, in the order of ``ResultsComparison.data``."""
 
-    metric: str = Field(examples=["pressure_drop_per_length"])
+    metric: str = Field(
+        description="the result's field, dotted into its parts",
+        examples=["pressure_drop_per_length", "correlations.ergun"],
+    )
     unit: str = Field(examples=["Pa/m"])
     values: list[float | None]
 

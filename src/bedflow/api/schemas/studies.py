@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from bedflow.api.schemas.runs import JobOptions
+from bedflow.api.schemas.runs import JobOptions, ResultFigures
 from bedflow.db import JobStatus
 from bedflow.pipeline import JobParams
 
@@ -83,12 +83,7 @@ class StudyPoint(BaseModel):
     progress: int
     error: str | None
     simulation_id: uuid.UUID | None
-    porosity: float | None
-    superficial_velocity: float | None = Field(description="m/s")
-    reynolds_number: float | None = Field(description="particle Reynolds number")
-    pressure_drop_per_length: float | None = Field(description="Pa/m")
-    ergun_per_length: float | None = Field(description="Pa/m predicted by Ergun")
-    ratio_to_ergun: float | None = Field(description="pressure_drop_per_length / ergun")
+    result: ResultFigures | None = Field(description="the point's result once it succeeded")
 
 
 class StudyDetail(StudyPublic):

@@ -103,6 +103,7 @@ from bedflow.db.crud._runs import (
     list_jobs,
     list_results,
     list_simulations,
+    result_row,
     update_job,
     update_simulation,
 )
@@ -220,6 +221,7 @@ __all__ = [
     "request_cancel",
     "requeue_job",
     "requeue_stale_jobs",
+    "result_row",
     "reveal_credential",
     "revoke_api_token",
     "run_stats",

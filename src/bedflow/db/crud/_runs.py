@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bedflow._exceptions import RequestError, UsageError
+from bedflow._version import __version__
 from bedflow.db._accounts import User
 from bedflow.db._base import utcnow
 from bedflow.db._beds import Bed, Job, Result, Simulation
@@ -21,7 +22,7 @@ from bedflow.db.crud._access import (
     visible_simulations_query,
 )
 from bedflow.db.crud._common import Page, paginate
-from bedflow.pipeline import JobParams
+from bedflow.pipeline import FlowRecord, JobParams
 
 __all__ = [
     "create_job",
@@ -34,6 +35,7 @@ __all__ = [
     "list_jobs",
     "list_results",
     "list_simulations",
+    "result_row",
     "update_job",
     "update_simulation",
 ]
@@ -115,8 +117,12 @@ def create_job(
     simulation: Simulation | None = None,
     max_attempts: int = 3,
     params: JobParams | Mapping[str, Any] | None = None,
+    more: Mapping[str, Any] | None = None,
 ) -> Job:
-    """A queued job for ``user`` (on a bed and/or a simulation), its params checked."""
+    """A queued job for ``user`` (on a bed and/or a simulation), its params checked.
+
+    ``more``: what a job other than a pipeline run needs beside its params (an export's
+    ``destination``), checked by its caller and stored as it is."""
     if max_attempts < 1:
         raise RequestError("max_attempts must be at least 1")
     job = Job(
@@ -125,7 +131,7 @@ def create_job(
         bed_id=bed.id if bed else (simulation.bed_id if simulation else None),
         simulation_id=simulation.id if simulation else None,
         max_attempts=max_attempts,
-        params=JobParams.model_validate(params or {}).stored(),
+        params={**JobParams.model_validate(params or {}).stored(), **(more or {})},
     )
     session.add(job)
     session.commit()
@@ -218,35 +224,52 @@ def job_counts(
     return counts
 
 
+def result_row(
+    *, simulation_id: uuid.UUID, flow: FlowRecord, spec_hash: str | None = None
+) -> Result:
+    """The one mapping from a flow result to its row: the record whole, its figures in the
+    typed columns (not added to a session).
+
+    >>> row = result_row(simulation_id=sim.id, flow=FlowRecord.of(flow))  # doctest: +SKIP
+    """
+    c, g, region = flow.correlations, flow.uncertainty, flow.region
+    return Result(
+        simulation_id=simulation_id,
+        porosity=flow.porosity,
+        pressure_drop_per_length=flow.pressure_drop_per_length,
+        permeability=flow.permeability,
+        reynolds_number=flow.particle_reynolds,
+        friction_factor=flow.friction_factor,
+        superficial_velocity=flow.superficial_velocity,
+        ergun_per_length=c.ergun,
+        carman_kozeny_per_length=c.carman_kozeny,
+        eisfeld_schnitzlein_per_length=c.eisfeld_schnitzlein,
+        particle_diameter=flow.particle_diameter,
+        converged=flow.converged,
+        iterations=flow.iterations,
+        uncertainty=g.uncertainty if g else None,
+        gci=g.gci if g else None,
+        extrapolated=g.extrapolated if g else None,
+        region_z_min=region.z_min if region else None,
+        region_z_max=region.z_max if region else None,
+        porosity_from=region.porosity_from[:200] if region else None,
+        solver=flow.solver[:32],
+        solver_version=flow.solver_version[:64],
+        bedflow_version=__version__[:32],
+        spec_hash=spec_hash,
+        flow=flow,
+    )
+
+
 def create_result(
     session: Session,
     *,
     simulation: Simulation,
-    porosity: float | None = None,
-    pressure_drop_per_length: float | None = None,
-    permeability: float | None = None,
-    reynolds_number: float | None = None,
-    friction_factor: float | None = None,
-    superficial_velocity: float | None = None,
-    ergun_per_length: float | None = None,
-    carman_kozeny_per_length: float | None = None,
-    eisfeld_schnitzlein_per_length: float | None = None,
-    extra: dict[str, Any] | None = None,
+    flow: FlowRecord,
+    spec_hash: str | None = None,
 ) -> Result:
-    """The metrics of ``simulation`` (SI: Pa/m, m2, m/s), next to the correlations'."""
-    result = Result(
-        simulation_id=simulation.id,
-        porosity=porosity,
-        pressure_drop_per_length=pressure_drop_per_length,
-        permeability=permeability,
-        reynolds_number=reynolds_number,
-        friction_factor=friction_factor,
-        superficial_velocity=superficial_velocity,
-        ergun_per_length=ergun_per_length,
-        carman_kozeny_per_length=carman_kozeny_per_length,
-        eisfeld_schnitzlein_per_length=eisfeld_schnitzlein_per_length,
-        extra=extra or {},
-    )
+    """Store the flow result of ``simulation`` (see :func:`result_row`)."""
+    result = result_row(simulation_id=simulation.id, flow=flow, spec_hash=spec_hash)
     session.add(result)
     session.commit()
     return result
