@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bedflow import cfd, geometry
-from bedflow._exceptions import BedInputError
+from bedflow._exceptions import BedInputError, EngineUnavailable
 from bedflow._registry import SOLVERS
 from bedflow.cli._app import (
     ExistingFile,
@@ -22,8 +22,16 @@ from bedflow.cli._app import (
     output_dir,
     usage_error,
 )
-from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.cli._stages import CacheOption, ForceOption, run_stages, wrote
+from bedflow.cli._select import check_grid_study, choose_engine, choose_solver
+from bedflow.cli._stages import CacheOption, ConvergeOption, ForceOption, run_stages, wrote
+
+
+def has_grid(solver: str) -> bool:
+    """Whether a solver's result depends on a grid (the correlations have none)."""
+    try:
+        return bool(getattr(SOLVERS.get(solver), "grid_study", True))
+    except (KeyError, EngineUnavailable):  # a result of a solver not installed here
+        return True
 
 
 def print_result(result: cfd.FlowResult) -> None:
@@ -31,11 +39,20 @@ def print_result(result: cfd.FlowResult) -> None:
     table.add_column("")
     table.add_column("dp/L, Pa/m", justify="right")
     table.add_column("ratio", justify="right")
-    table.add_row(f"[bold]{result.solver}[/]", f"{result.pressure_drop_per_length:.4g}", "1")
+    g = result.uncertainty
+    shown = (
+        cfd.plus_minus(result.pressure_drop_per_length, g.uncertainty)
+        if g is not None
+        else f"{result.pressure_drop_per_length:.4g}"
+    )
+    table.add_row(f"[bold]{result.solver}[/]", shown, "1")
     ratios = result.ratio_to_correlations
     for name, value in result.correlations.items():
         table.add_row(name, f"{value:.4g}", f"{ratios[name]:.3f}")
     out.print(table)
+    out.print(escape(cfd.pressure_drop_text(result, grid=has_grid(result.solver))))
+    if g is not None:
+        print_study(g)
     facts = (
         f"u = {result.superficial_velocity:.4g} m/s, Re_p = {result.particle_reynolds:.3g}, "
         f"porosity = {result.porosity:.4f}, k = {result.permeability:.3e} m2, "
@@ -48,6 +65,23 @@ def print_result(result: cfd.FlowResult) -> None:
         out.print(escape(where))
     for note in result.notes:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
+
+
+def print_study(g: cfd.GridConvergence) -> None:
+    """The three runs of a grid study, its order, extrapolated value and index."""
+    runs = ", ".join(f"{v:.5g} at {n:.3g}" for n, v in zip(g.cells_per_dp, g.values, strict=True))
+    out.print(escape(f"grid study: dp/L = {runs} cells/d (Pa/m)"))
+    if g.converged:
+        out.print(
+            escape(
+                f"observed order {g.observed_order:.2f}, Richardson-extrapolated "
+                f"{g.extrapolated:.5g} Pa/m, GCI {g.gci:.2%} (safety factor {g.safety_factor:g})"
+            )
+        )
+    else:
+        out.print(escape(f"no monotone convergence: bound {g.gci:.2%} (3 x the spread)"))
+    for note in g.notes:
+        err.print(f"[bold yellow]note[/]: grid study: {escape(note)}")
 
 
 def measured_where(domain: cfd.FlowDomain) -> str | None:
@@ -99,6 +133,7 @@ def simulate(
     set_: Settings = None,
     cache: CacheOption = None,
     force: ForceOption = False,
+    converge: ConvergeOption = False,
 ) -> None:
     """Simulate the flow through a bed: packs it first (or takes --packing), solves, prints
     the pressure drop next to Ergun, Carman-Kozeny and Eisfeld-Schnitzlein.
@@ -107,9 +142,16 @@ def simulate(
     compile,pack,simulate,postprocess` does; unchanged stages are reused from the cache).
     Writes the packing's files, result.json, convergence.png, (cfd.write_fields) the fields,
     provenance-STAGE.json and summary.json. Ctrl-C cancels.
+
+    The pressure drop is printed with its numerical uncertainty where it is known: --converge
+    runs the solver at three resolutions (cfd.cells_per_dp the finest), keeps each run in
+    grid-N/ (N cells per diameter) and prints dp/L = X ± U (GCI, 3 grids); a single run says
+    its uncertainty is unknown.
     """
     spec = compile_file(file, set_).spec
-    solver = choose_solver(spec, solver, file, to_run=False)
+    solver = choose_solver(spec, solver, file, to_run=converge)
+    if converge:
+        check_grid_study(spec, solver, file)
     target = output or Path("out") / file.stem
     if packing is not None:
         try:
@@ -141,6 +183,7 @@ def simulate(
         solver=solver,
         packing=packing,
         case_dir=target,
+        converge=converge,
     )
     assert result.flow is not None  # the simulate stage ran or was reused
     print_result(result.flow)
