@@ -25,6 +25,7 @@ from bedflow.cfd._convergence import (
     grid_study_specs,
     plus_minus,
     pressure_drop_text,
+    uncertainty_text,
 )
 from bedflow.cfd._correlations import (
     carman_kozeny_pressure_gradient,
@@ -100,6 +101,7 @@ __all__ = [
     "simulate_openfoam",
     "solve_periodic",
     "solvers",
+    "uncertainty_text",
     "write_openfoam_case",
     "write_vti",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "grid_study_specs",
     "plus_minus",
     "pressure_drop_text",
+    "uncertainty_text",
 ]
 
 # Observed orders outside this range suggest grids outside the asymptotic range (or noisy
@@ -245,8 +246,11 @@ def pressure_drop_text(result: FlowResult, *, grid: bool = True) -> str:
     >>> pressure_drop_text(result)  # doctest: +SKIP
     'dp/L = 10.05 ± 0.21 Pa/m (GCI, 3 grids)'
     """
-    dp = result.pressure_drop_per_length
-    g = result.uncertainty
+    return uncertainty_text(result.pressure_drop_per_length, result.uncertainty, grid=grid)
+
+
+def uncertainty_text(dp: float, g: GridConvergence | None, *, grid: bool = True) -> str:
+    """:func:`pressure_drop_text` of a pressure drop ``dp`` (Pa/m) and its study ``g``."""
     if g is not None and g.converged:
         return f"dp/L = {plus_minus(dp, g.uncertainty)} Pa/m (GCI, 3 grids)"
     if g is not None:

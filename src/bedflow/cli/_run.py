@@ -22,8 +22,8 @@ from bedflow.cli._app import (
     usage_error,
 )
 from bedflow.cli._select import check_grid_study, choose_engine, choose_solver
-from bedflow.cli._simulate import has_grid, print_study
 from bedflow.cli._stages import CacheOption, ConvergeOption, ForceOption, run_stages, wrote
+from bedflow.cli._study import has_grid, print_study
 from bedflow.pipeline import STAGES, PipelineResult
 
 
