@@ -175,3 +175,40 @@ def test_pressure_drop_text() -> None:
     text = cfd.pressure_drop_text(dataclasses.replace(single, uncertainty=study))
     assert text == f"dp/L = {cfd.plus_minus(10.0512, study.uncertainty)} Pa/m (GCI, 3 grids)"
     assert "±" in text
+
+
+def _studied(dp: float, u: float, converged: bool = True) -> cfd.FlowResult:
+    spec = dsl.parse("bed { diameter = 25 mm } particles { count = 60 }")
+    study = cfd.GridConvergence(
+        (12, 9, 6), (dp, dp, dp), 2.0, dp, u / dp, 1.25 if converged else 3.0, u, converged
+    )
+    return cfd.FlowResult.from_pressure_drop(
+        spec,
+        solver="lbm",
+        solver_version="x",
+        pressure_drop_per_length=dp,
+        porosity=0.4,
+        column_diameter=0.025,
+        iterations=1,
+        converged=True,
+        history=(),
+        timings={},
+        uncertainty=study,
+    )
+
+
+def test_two_results_agree_within_their_uncertainties_combined_in_quadrature() -> None:
+    """ASME V&V 20 combines independent numerical uncertainties as sqrt(U1^2 + U2^2):
+    10 ± 0.3 and 10.45 ± 0.4 differ by 0.45 <= 0.5 and agree; 10.55 does not."""
+    near = cfd.agreement(_studied(10.0, 0.3), _studied(10.45, 0.4))
+    assert near.agree and near.combined == pytest.approx(0.5)
+    assert near.difference == pytest.approx(0.45) and not near.bounded
+    assert near.relative == pytest.approx(0.45 / 10.225)
+    far = cfd.agreement(_studied(10.0, 0.3), _studied(10.55, 0.4, converged=False))
+    assert not far.agree and far.bounded
+
+
+def test_agreement_needs_two_studies() -> None:
+    single = dataclasses.replace(_studied(10.0, 0.3), uncertainty=None)
+    with pytest.raises(UsageError):
+        cfd.agreement(single, _studied(10.0, 0.3))

@@ -4,6 +4,7 @@ printed pressure drop carries (or says it lacks)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,75 @@ def test_converge_refuses_a_resolution_whose_coarsest_run_the_solver_refuses(
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert f"{bed}:3:" in result.stderr  # at cfd.cells_per_dp, where the file sets it
     assert "a study needs cfd.cells_per_dp = 15 or more" in result.stderr
+
+
+@pytest.mark.slow  # three OpenFOAM meshes and solves: minutes
+@pytest.mark.skipif(shutil.which("simpleFoam") is None, reason="OpenFOAM is not installed")
+def test_openfoam_study_takes_its_grid_sizes_from_the_cell_counts(tmp_path: Path) -> None:
+    """OpenFOAM's mesh is snapped and refined: its grid size is Celik's (V/N)^(1/3), so the
+    study's coarser resolutions are the finest one scaled by the cube root of the counts."""
+    bed = _foam_bed(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(bed), "-o", str(out), "--converge"])
+    assert result.exit_code == 0, result.stderr
+    study = json.loads((out / "result.json").read_text())["uncertainty"]
+    counts = [
+        json.loads((out / f"grid-{n}" / "result.json").read_text())["domain"]["cells"]
+        for n in (15, 11, 8)
+    ]
+    assert study["cells_per_dp"][0] == 15.0
+    for resolution, count in zip(study["cells_per_dp"][1:], counts[1:], strict=True):
+        assert resolution == pytest.approx(15.0 * (count / counts[0]) ** (1 / 3))
+    assert all((out / f"grid-{n}" / "openfoam").is_dir() for n in (15, 11, 8))
+    assert " ± " in result.stdout
+
+
+def test_compare_refuses_a_solver_without_a_grid_before_packing(bed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["compare", str(bed), "-o", str(out), "--solvers", "lbm,correlation"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --solvers: the correlation solver has no grid")
+    assert not out.exists()
+    same = runner.invoke(app, ["compare", str(bed), "--solvers", "lbm,lbm"])
+    assert same.exit_code == 2 and "two different solvers" in same.stderr
+
+
+def test_compare_refuses_a_resolution_openfoam_cannot_study(bed: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", str(bed), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "a study needs cfd.cells_per_dp = 15 or more" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def _foam_bed(tmp_path: Path) -> Path:
+    bed = tmp_path / "b.bed"
+    bed.write_text(
+        BED.replace("height = 30 mm", "height = 50 mm")
+        .replace("count = 20", "count = 40")
+        .replace("seed = 2 }", "seed = 2 }\npacking { method = hexagonal_3d }")
+        .replace(
+            "cells_per_dp = 8",
+            "cells_per_dp = 15; solver = openfoam; max_iterations = 500;\n"
+            "      mesh_levels = { walls = 2; particles = 2 }",
+        )
+    )
+    return bed
+
+
+@pytest.mark.slow  # three OpenFOAM meshes and three LBM runs: minutes
+@pytest.mark.skipif(shutil.which("simpleFoam") is None, reason="OpenFOAM is not installed")
+def test_compare_runs_both_studies_on_one_packing(tmp_path: Path, own_cache: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compare", str(_foam_bed(tmp_path)), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    record = json.loads((out / "comparison.json").read_text())
+    assert set(record["solvers"]) == {"lbm", "openfoam"}
+    assert len(list((own_cache / "pack").glob("*/provenance.json"))) == 1  # packed once
+    lbm, foam = (record["solvers"][s] for s in ("lbm", "openfoam"))
+    verdict = record["agreement"]
+    assert verdict["difference"] == pytest.approx(
+        foam["pressure_drop_per_length"] - lbm["pressure_drop_per_length"]
+    )
+    combined = lbm["uncertainty"]["uncertainty"] ** 2 + foam["uncertainty"]["uncertainty"] ** 2
+    assert verdict["combined"] == pytest.approx(combined**0.5)
+    assert ("they agree within it" in result.stdout) == verdict["agree"]

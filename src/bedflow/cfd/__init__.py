@@ -19,6 +19,8 @@
 """
 
 from bedflow.cfd._convergence import (
+    Agreement,
+    agreement,
     apparent_order,
     grid_convergence,
     grid_levels,
@@ -62,6 +64,7 @@ from bedflow.cfd._solvers import FlowProgress, Solver, solvers
 from bedflow.cfd._vtk import write_vti
 
 __all__ = [
+    "Agreement",
     "CfdInputError",
     "FlowDomain",
     "FlowProgress",
@@ -78,6 +81,7 @@ __all__ = [
     "Solver",
     "SolverCancelled",
     "SolverProgress",
+    "agreement",
     "apparent_order",
     "carman_kozeny_pressure_gradient",
     "correlations_for",

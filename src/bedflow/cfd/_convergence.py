@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bedflow._exceptions import BedValidationError, CfdInputError, Diagnostic, UsageError
 from bedflow.cfd._flow import FlowResult, GridConvergence
@@ -30,6 +31,8 @@ from bedflow.constants import (
 from bedflow.dsl import BedSpec
 
 __all__ = [
+    "Agreement",
+    "agreement",
     "apparent_order",
     "grid_convergence",
     "grid_levels",
@@ -312,3 +315,41 @@ def _refused(chosen: Solver, spec: BedSpec, levels: tuple[int, int, int]) -> tup
             if problem.path == ("cfd", "cells_per_dp"):
                 return n, problem.message
     return None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Whether two studied pressure drops agree within their numerical uncertainty.
+
+    ``difference`` is ``b - a`` of the fine values (Pa/m); ``combined`` the two uncertainties
+    in quadrature, sqrt(U_a^2 + U_b^2), as ASME V&V 20 combines independent numerical
+    uncertainties; ``agree`` when ``|difference| <= combined``. ``relative`` is the difference
+    over the mean of the two values. ``bounded`` is true when either study only gives a bound
+    (no monotone convergence).
+    """
+
+    difference: float
+    combined: float
+    relative: float
+    agree: bool
+    bounded: bool
+
+
+def agreement(a: FlowResult, b: FlowResult) -> Agreement:
+    """Compare two results that both carry a grid study (``uncertainty``).
+
+    >>> agreement(lbm, openfoam).agree  # doctest: +SKIP
+    True
+    """
+    if a.uncertainty is None or b.uncertainty is None:
+        raise UsageError("both results need a grid convergence study (converge) to compare")
+    x, y = a.pressure_drop_per_length, b.pressure_drop_per_length
+    difference = y - x
+    combined = math.hypot(a.uncertainty.uncertainty, b.uncertainty.uncertainty)
+    return Agreement(
+        difference=difference,
+        combined=combined,
+        relative=difference / (0.5 * (x + y)),
+        agree=abs(difference) <= combined,
+        bounded=not (a.uncertainty.converged and b.uncertainty.converged),
+    )

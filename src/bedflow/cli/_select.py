@@ -52,17 +52,19 @@ def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool
         fail(located(spec, exc.diagnostics, file))
 
 
-def check_grid_study(spec: BedSpec, solver: str | None, file: Path) -> tuple[int, int, int]:
+def check_grid_study(
+    spec: BedSpec, solver: str | None, file: Path, *, option: str = "--converge"
+) -> tuple[int, int, int]:
     """The resolutions of ``--converge``, finest first, checked before any work.
 
-    A solver without a grid (the correlations) is a usage error of ``--converge`` (exit 2);
+    A solver without a grid (the correlations) is a usage error of ``option`` (exit 2);
     a resolution too coarse for the solver's coarsest run an error of the file at
     ``cfd.cells_per_dp`` (exit 1) that names the resolution a study needs.
     """
     try:
         specs = cfd.grid_study_specs(spec, solver)
     except UsageError as exc:
-        usage_error(str(exc), "--converge")
+        usage_error(str(exc), option)
     except BedInputError as exc:
         fail(located(spec, exc.diagnostics, file))
     return specs[0].cfd.cells_per_dp, specs[1].cfd.cells_per_dp, specs[2].cfd.cells_per_dp

@@ -24,7 +24,7 @@ from bedflow.cli._app import (
 )
 from bedflow.cli._select import check_grid_study, choose_engine, choose_solver
 from bedflow.cli._stages import CacheOption, ConvergeOption, ForceOption, run_stages, wrote
-from bedflow.cli._study import has_grid, print_study
+from bedflow.cli._study import has_grid, measured_where, print_study
 
 
 def print_result(result: cfd.FlowResult) -> None:
@@ -58,21 +58,6 @@ def print_result(result: cfd.FlowResult) -> None:
         out.print(escape(where))
     for note in result.notes:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
-
-
-def measured_where(domain: cfd.FlowDomain) -> str | None:
-    """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
-    if "slab_m" in domain:
-        lo, hi = domain["slab_m"]
-        text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
-        buffer = domain.get("buffer_m", 0.0)
-        if buffer > 0:
-            text += f", {buffer * 1e3:.3g} mm of bed simulated beyond each end"
-        return text
-    if "planes_m" in domain:
-        lo, hi = domain["planes_m"]
-        return f"dp/L between the planes at z = {lo * 1e3:.2f} and {hi * 1e3:.2f} mm"
-    return None
 
 
 @app.command()

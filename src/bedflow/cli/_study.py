@@ -33,3 +33,18 @@ def print_study(g: cfd.GridConvergence) -> None:
         out.print(escape(f"no monotone convergence: bound {g.gci:.2%} (3 x the spread)"))
     for note in g.notes:
         err.print(f"[bold yellow]note[/]: grid study: {escape(note)}")
+
+
+def measured_where(domain: cfd.FlowDomain) -> str | None:
+    """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
+    if "slab_m" in domain:
+        lo, hi = domain["slab_m"]
+        text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
+        buffer = domain.get("buffer_m", 0.0)
+        if buffer > 0:
+            text += f", {buffer * 1e3:.3g} mm of bed simulated beyond each end"
+        return text
+    if "planes_m" in domain:
+        lo, hi = domain["planes_m"]
+        return f"dp/L between the planes at z = {lo * 1e3:.2f} and {hi * 1e3:.2f} mm"
+    return None
