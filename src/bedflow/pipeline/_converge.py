@@ -1,7 +1,8 @@
 """The simulate stage of a grid convergence study (``converge``): the solver at three
 resolutions, coarsest first, each run kept whole in its own folder ``grid-N/`` (N cells per
-particle diameter: its ``result.json``, ``convergence.png``, fields, OpenFOAM case), and in
-the stage's ``result.json`` the finest run's result with the study as its ``uncertainty``.
+particle diameter: its ``result.json``, ``convergence.png``, fields, OpenFOAM case) and its
+result again as ``result-grid-N.json`` among the stage's files, and in the stage's
+``result.json`` the finest run's result with the study as its ``uncertainty``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from bedflow import cfd, geometry
 if TYPE_CHECKING:
     from bedflow.pipeline._stages import Context
 
-__all__ = ["GRID_FOLDER", "simulate_grids"]
+__all__ = ["GRID_FOLDER", "RUN_RESULT", "simulate_grids"]
 
 GRID_FOLDER = "grid-{cells_per_dp}"
 """The folder of one run of a study, in the stage's folder and in the output folder."""
+RUN_RESULT = "result-grid-{cells_per_dp}.json"
+"""One run's result.json again among the stage's files (a job stores those, not folders)."""
 
 Relative = Callable[[Mapping[str, str], Path], dict[str, str]]
 
@@ -93,7 +96,10 @@ def simulate_grids(ctx: Context, tmp: Path, relative: Relative) -> cfd.FlowResul
             cancel=ctx.cancel,
         )  # fmt: skip
         result = dataclasses.replace(result, fields=relative(result.fields, folder))
-        (folder / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
+        text = json.dumps(result.to_json(), indent=2) + "\n"
+        (folder / "result.json").write_text(text, "utf-8")
+        # and beside the stage's own files, which the job workers store with the result
+        (tmp / RUN_RESULT.format(cells_per_dp=n)).write_text(text, "utf-8")
         if result.history:
             cfd.plot_convergence(result, folder / "convergence.png")
         ctx.reporter.progress(
