@@ -148,9 +148,16 @@ def grid_convergence(
     values3 = (phi[0], phi[1], phi[2])
     if e21 == 0.0 and e32 == 0.0:
         return GridConvergence(
-            cells, values3, math.nan, phi[0], 0.0, safety_factor, 0.0, True,
+            cells,
+            values3,
+            math.nan,
+            phi[0],
+            0.0,
+            safety_factor,
+            0.0,
+            True,
             ("the three grids gave the same value: no dependence on the grid was seen",),
-        )  # fmt: skip
+        )
     notes: list[str] = []
     if ratio_note := _ratio_note(r21, r32):
         notes.append(ratio_note)

@@ -91,10 +91,13 @@ def simulate_grids(ctx: Context, tmp: Path, relative: Relative) -> cfd.FlowResul
             "simulate", done / total, f"grid {i + 1}/3 ({n} cells/d)", {**info, "fraction": 0.0}
         )
         result = cfd.simulate(
-            packed, spec, solver=chosen.name, output_dir=folder,
+            packed,
+            spec,
+            solver=chosen.name,
+            output_dir=folder,
             progress=_progress(ctx, info, done / total, weights[i] / total),
             cancel=ctx.cancel,
-        )  # fmt: skip
+        )
         result = dataclasses.replace(result, fields=relative(result.fields, folder))
         text = json.dumps(result.to_json(), indent=2) + "\n"
         (folder / "result.json").write_text(text, "utf-8")
@@ -103,9 +106,11 @@ def simulate_grids(ctx: Context, tmp: Path, relative: Relative) -> cfd.FlowResul
         if result.history:
             cfd.plot_convergence(result, folder / "convergence.png")
         ctx.reporter.progress(
-            "simulate", (done + weights[i]) / total, f"grid {i + 1}/3 ({n} cells/d): done",
+            "simulate",
+            (done + weights[i]) / total,
+            f"grid {i + 1}/3 ({n} cells/d): done",
             {**info, "fraction": 1.0},
-        )  # fmt: skip
+        )
         ctx.reporter.log(
             "simulate", f"{n} cells per diameter: dp/L = {result.pressure_drop_per_length:.5g} Pa/m"
         )
@@ -122,9 +127,12 @@ def simulate_grids(ctx: Context, tmp: Path, relative: Relative) -> cfd.FlowResul
     fine_folder = GRID_FOLDER.format(cells_per_dp=nominal[0])
     notes = [
         *fine.notes,
-        *(f"at {n} cells/d: {note}" for r, n in zip((medium, coarse), nominal[1:], strict=True)
-          for note in r.notes),
-    ]  # fmt: skip
+        *(
+            f"at {n} cells/d: {note}"
+            for r, n in zip((medium, coarse), nominal[1:], strict=True)
+            for note in r.notes
+        ),
+    ]
     return dataclasses.replace(
         fine,
         uncertainty=study,

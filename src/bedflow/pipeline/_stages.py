@@ -257,9 +257,13 @@ def _simulate_once(ctx: Context, tmp: Path, chosen: cfd.Solver) -> cfd.FlowResul
     # to run it (the stage's own folder is discarded when the stage fails).
     where = ctx.case_dir if ctx.case_dir is not None and _cannot_run(chosen) else tmp
     result = cfd.simulate(
-        packed, ctx.spec, solver=chosen.name, output_dir=where, progress=progress,
+        packed,
+        ctx.spec,
+        solver=chosen.name,
+        output_dir=where,
+        progress=progress,
         cancel=ctx.cancel,
-    )  # fmt: skip
+    )
     # Paths into the stage's folder are written relative to it: the folder is renamed into
     # the cache and linked into output folders, where an absolute path would point nowhere.
     return dataclasses.replace(result, fields=_relative(result.fields, tmp))
