@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "GCI_BOUND_SAFETY_FACTOR",
+    "GCI_SAFETY_FACTOR",
+    "GRID_REFINEMENT_RATIO",
     "KEPLER_SOLID_FRACTION",
     "MASS_DENSITY_ROUNDING",
     "MASS_DENSITY_TOLERANCE",
@@ -74,3 +77,17 @@ MASS_DENSITY_TOLERANCE = 0.05
 """Relative difference up to which `mass` and `density` that disagree are a warning (a mass
 written to one or two digits, a density from a handbook) rather than an error; `mass`
 decides."""
+
+GCI_SAFETY_FACTOR = 1.25
+"""Safety factor of the grid convergence index from three grids with an observed order
+(Roache 1998; Celik et al. 2008, J. Fluids Eng. 130, 078001, eq. 7): GCI = 1.25 |e_a| / (r^p - 1)
+covers the error of the fine grid with about 95% confidence."""
+
+GCI_BOUND_SAFETY_FACTOR = 3.0
+"""Safety factor where no order can be observed (Roache's factor for two grids): three grids
+that do not converge monotonically get 3 times their spread as a bound, not an estimate."""
+
+GRID_REFINEMENT_RATIO = 1.3
+"""Smallest ratio of grid sizes between the runs of a convergence study: below it the
+discretization error is hard to tell from other errors (Celik et al. 2008, step 2: "it is
+desired that the grid refinement factor r = h_coarse/h_fine be greater than 1.3")."""

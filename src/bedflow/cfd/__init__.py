@@ -5,6 +5,9 @@
   :func:`particle_reynolds_number`, :func:`darcy_permeability`, :func:`ergun_friction_factor`.
 - Lattice Boltzmann (D3Q19, TRT, halfway bounce-back, periodic, body-force driven):
   :func:`solve_periodic` on a voxel mask, :func:`permeability_from_voxels` in SI units.
+- Grid convergence: :func:`grid_convergence` (Roache's GCI from three runs, Celik et al.
+  2008) into a :class:`GridConvergence`, :func:`grid_levels` (the three resolutions of a
+  study), :func:`pressure_drop_text` (``dp/L = X ± U Pa/m (GCI, 3 grids)``).
 - Export: :func:`write_vti` (VTK ImageData for ParaView).
 - OpenFOAM: :func:`write_openfoam_case`, :func:`run_openfoam_case`, :func:`simulate_openfoam`
   (snappyHexMesh + simpleFoam/foamRun cases of a packed bed, Δp/L next to Ergun).
@@ -15,6 +18,17 @@
 665.6
 """
 
+from bedflow.cfd._convergence import (
+    Agreement,
+    agreement,
+    apparent_order,
+    grid_convergence,
+    grid_levels,
+    grid_study_specs,
+    plus_minus,
+    pressure_drop_text,
+    uncertainty_text,
+)
 from bedflow.cfd._correlations import (
     carman_kozeny_pressure_gradient,
     darcy_permeability,
@@ -56,6 +70,7 @@ from bedflow.cfd._solvers import FlowProgress, Solver, solvers
 from bedflow.cfd._vtk import write_vti
 
 __all__ = [
+    "Agreement",
     "CfdInputError",
     "FlowDomain",
     "FlowProgress",
@@ -73,6 +88,8 @@ __all__ = [
     "Solver",
     "SolverCancelled",
     "SolverProgress",
+    "agreement",
+    "apparent_order",
     "carman_kozeny_pressure_gradient",
     "correlations_for",
     "darcy_permeability",
@@ -80,16 +97,22 @@ __all__ = [
     "eisfeld_schnitzlein_pressure_gradient",
     "ergun_friction_factor",
     "ergun_pressure_gradient",
+    "grid_convergence",
+    "grid_levels",
+    "grid_study_specs",
     "modified_reynolds_number",
     "particle_reynolds_number",
     "permeability_from_voxels",
     "plot_convergence",
+    "plus_minus",
+    "pressure_drop_text",
     "run_openfoam_case",
     "select_solver",
     "simulate",
     "simulate_openfoam",
     "solve_periodic",
     "solvers",
+    "uncertainty_text",
     "write_openfoam_case",
     "write_vti",
 ]

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bedflow import cfd
 from bedflow.cli._app import ExistingFile, app, err, out, read_text
 from bedflow.cli._client import (
     ServerClient,
@@ -23,6 +24,7 @@ from bedflow.cli._client import (
     follow_job,
     open_events,
 )
+from bedflow.cli._stages import ConvergeOption
 
 Server = Annotated[
     str,
@@ -52,9 +54,10 @@ def _result_table(client: ServerClient, job: dict[str, Any]) -> None:
                 table.add_row("porosity", f"{r['porosity']:.4f}")
             dp = r.get("pressure_drop_per_length")
             if dp is not None:
+                text = cfd.uncertainty_text(dp, _study(r), grid=r.get("solver") != "correlation")
                 table.add_row(
                     "dp/L",
-                    f"{dp:.4g} Pa/m at u = {r['superficial_velocity']:.4g} m/s, "
+                    f"{text.removeprefix('dp/L = ')} at u = {r['superficial_velocity']:.4g} m/s, "
                     f"Re_p = {r['particle_reynolds']:.3g}",
                 )
             ratios = r.get("ratio_to_correlations") or {}
@@ -64,6 +67,17 @@ def _result_table(client: ServerClient, job: dict[str, Any]) -> None:
                     shown = f" (ratio {ratio:.3f})" if ratio is not None else ""
                     table.add_row(f"  {name}", f"{value:.4g} Pa/m{shown}")
     out.print(table)
+
+
+def _study(result: dict[str, Any]) -> cfd.GridConvergence | None:
+    """The grid study of a result as the server returns it (``uncertainty``), if any."""
+    data = result.get("uncertainty")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return cfd.GridConvergence.from_json(data)
+    except (KeyError, TypeError):  # a server that words it otherwise: say nothing wrong
+        return None
 
 
 def _follow(client: ServerClient, job: dict[str, Any], ws: Any) -> dict[str, Any]:
@@ -111,6 +125,7 @@ def submit(
     ] = False,
     engine: Annotated[str | None, typer.Option("--engine", help="Packing engine.")] = None,
     solver: Annotated[str | None, typer.Option("--solver", help="Flow solver.")] = None,
+    converge: ConvergeOption = False,
 ) -> None:
     """Run the pipeline on a server: create the bed from FILE, queue the job, follow it.
 
@@ -127,7 +142,14 @@ def submit(
             )
         except ServerError as exc:
             bed_error(exc, str(file), text)
-        body = {"bed_id": bed["id"], "force": force, "engine": engine, "solver": solver}
+        body: dict[str, Any] = {
+            "bed_id": bed["id"],
+            "force": force,
+            "engine": engine,
+            "solver": solver,
+        }
+        if converge:  # only when asked: a server without grid studies refuses the key
+            body["converge"] = True
         if not follow:
             job = client.request("POST", "/jobs", json=body)
             out.print(job["id"])

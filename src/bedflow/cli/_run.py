@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from bedflow import cfd
 from bedflow._registry import PACKING_ENGINES, SOLVERS
 from bedflow.cli._app import (
     ExistingFile,
@@ -20,8 +21,9 @@ from bedflow.cli._app import (
     output_dir,
     usage_error,
 )
-from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.cli._stages import CacheOption, ForceOption, run_stages, wrote
+from bedflow.cli._select import check_grid_study, choose_engine, choose_solver
+from bedflow.cli._stages import CacheOption, ConvergeOption, ForceOption, run_stages, wrote
+from bedflow.cli._study import has_grid, print_study
 from bedflow.pipeline import STAGES, PipelineResult
 
 
@@ -31,13 +33,14 @@ def print_summary(result: PipelineResult) -> None:
     rows = [("stages", ", ".join(f"{k} {v.status}" for k, v in result.stages.items()))]
     if s.get("bulk_porosity") is not None:
         rows.append(("bulk porosity", f"{s['bulk_porosity']:.4f}"))
-    if "pressure_drop_per_length" in s:
+    flow = result.flow
+    if "pressure_drop_per_length" in s and flow is not None:
+        text = cfd_text(flow)
         rows.append(
             (
                 f"dp/L ({s['solver']})",
-                f"{s['pressure_drop_per_length']:.4g} Pa/m "
-                f"at u = {s['superficial_velocity']:.4g} m/s, Re_p = "
-                f"{s['particle_reynolds']:.3g}",
+                f"{text.removeprefix('dp/L = ')} at u = {s['superficial_velocity']:.4g} m/s, "
+                f"Re_p = {s['particle_reynolds']:.3g}",
             )
         )
         for name, value in s["correlations"].items():
@@ -47,6 +50,12 @@ def print_summary(result: PipelineResult) -> None:
     for key, value in rows:
         table.add_row(key, escape(value))
     out.print(table)
+    if flow is not None and flow.uncertainty is not None:
+        print_study(flow.uncertainty)
+
+
+def cfd_text(flow: cfd.FlowResult) -> str:
+    return cfd.pressure_drop_text(flow, grid=has_grid(flow.solver))
 
 
 @app.command()
@@ -74,11 +83,14 @@ def run(
     solver: Annotated[str | None, typer.Option("--solver", help="Flow solver.")] = None,
     cache: CacheOption = None,
     set_: Settings = None,
+    converge: ConvergeOption = False,
 ) -> None:
     """Run the whole pipeline on a bed: compile, pack, export, simulate, postprocess.
 
     Stages whose inputs did not change reuse their cached artifacts (--force recomputes).
-    Prints the porosity and the pressure drop next to the correlations. Ctrl-C cancels.
+    Prints the porosity and the pressure drop next to the correlations, with its numerical
+    uncertainty from --converge (three resolutions, as `bedflow simulate --converge`). Ctrl-C
+    cancels.
     """
     chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
     unknown = [s for s in chosen if s not in STAGES]
@@ -96,6 +108,8 @@ def run(
         check_choice("--engine", engine, PACKING_ENGINES.names(), "packing engine")
     if "simulate" in chosen:
         solver = choose_solver(spec, solver, file, to_run=True)
+        if converge:
+            check_grid_study(spec, solver, file)
     else:
         check_choice("--solver", solver, SOLVERS.names(), "solver")
     target = output_dir(output or Path("out") / file.stem)
@@ -108,6 +122,7 @@ def run(
         force=force,
         engine=engine,
         solver=solver,
+        converge=converge and "simulate" in chosen,
     )
     print_summary(result)
     wrote(target, result)

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from bedflow import cfd, geometry
-from bedflow._exceptions import BedInputError, EngineUnavailable
+from bedflow._exceptions import BedInputError, EngineUnavailable, UsageError
 from bedflow._registry import PACKING_ENGINES, SOLVERS
 from bedflow.cli._app import check_choice, err, fail, located, usage_error
 from bedflow.dsl import BedSpec
@@ -50,3 +50,21 @@ def choose_solver(spec: BedSpec, solver: str | None, file: Path, *, to_run: bool
         if solver is not None and exc.diagnostics[0].path == ("cfd", "solver"):
             usage_error(" ".join(d.message for d in exc.diagnostics), "--solver")
         fail(located(spec, exc.diagnostics, file))
+
+
+def check_grid_study(
+    spec: BedSpec, solver: str | None, file: Path, *, option: str = "--converge"
+) -> tuple[int, int, int]:
+    """The resolutions of ``--converge``, finest first, checked before any work.
+
+    A solver without a grid (the correlations) is a usage error of ``option`` (exit 2);
+    a resolution too coarse for the solver's coarsest run an error of the file at
+    ``cfd.cells_per_dp`` (exit 1) that names the resolution a study needs.
+    """
+    try:
+        specs = cfd.grid_study_specs(spec, solver)
+    except UsageError as exc:
+        usage_error(str(exc), option)
+    except BedInputError as exc:
+        fail(located(spec, exc.diagnostics, file))
+    return specs[0].cfd.cells_per_dp, specs[1].cfd.cells_per_dp, specs[2].cfd.cells_per_dp

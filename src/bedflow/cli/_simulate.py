@@ -22,8 +22,9 @@ from bedflow.cli._app import (
     output_dir,
     usage_error,
 )
-from bedflow.cli._select import choose_engine, choose_solver
-from bedflow.cli._stages import CacheOption, ForceOption, run_stages, wrote
+from bedflow.cli._select import check_grid_study, choose_engine, choose_solver
+from bedflow.cli._stages import CacheOption, ConvergeOption, ForceOption, run_stages, wrote
+from bedflow.cli._study import has_grid, measured_where, print_study
 
 
 def print_result(result: cfd.FlowResult) -> None:
@@ -31,11 +32,20 @@ def print_result(result: cfd.FlowResult) -> None:
     table.add_column("")
     table.add_column("dp/L, Pa/m", justify="right")
     table.add_column("ratio", justify="right")
-    table.add_row(f"[bold]{result.solver}[/]", f"{result.pressure_drop_per_length:.4g}", "1")
+    g = result.uncertainty
+    shown = (
+        cfd.plus_minus(result.pressure_drop_per_length, g.uncertainty)
+        if g is not None
+        else f"{result.pressure_drop_per_length:.4g}"
+    )
+    table.add_row(f"[bold]{result.solver}[/]", shown, "1")
     ratios = result.ratio_to_correlations
     for name, value in result.correlations.items():
         table.add_row(name, f"{value:.4g}", f"{ratios[name]:.3f}")
     out.print(table)
+    out.print(escape(cfd.pressure_drop_text(result, grid=has_grid(result.solver))))
+    if g is not None:
+        print_study(g)
     facts = (
         f"u = {result.superficial_velocity:.4g} m/s, Re_p = {result.particle_reynolds:.3g}, "
         f"porosity = {result.porosity:.4f}, k = {result.permeability:.3e} m2, "
@@ -48,21 +58,6 @@ def print_result(result: cfd.FlowResult) -> None:
         out.print(escape(where))
     for note in result.notes:
         err.print(f"[bold yellow]note[/]: {escape(note)}")
-
-
-def measured_where(domain: cfd.FlowDomain) -> str | None:
-    """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
-    if "slab_m" in domain:
-        lo, hi = domain["slab_m"]
-        text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
-        buffer = domain.get("buffer_m", 0.0)
-        if buffer > 0:
-            text += f", {buffer * 1e3:.3g} mm of bed simulated beyond each end"
-        return text
-    if "planes_m" in domain:
-        lo, hi = domain["planes_m"]
-        return f"dp/L between the planes at z = {lo * 1e3:.2f} and {hi * 1e3:.2f} mm"
-    return None
 
 
 @app.command()
@@ -99,6 +94,7 @@ def simulate(
     set_: Settings = None,
     cache: CacheOption = None,
     force: ForceOption = False,
+    converge: ConvergeOption = False,
 ) -> None:
     """Simulate the flow through a bed: packs it first (or takes --packing), solves, prints
     the pressure drop next to Ergun, Carman-Kozeny and Eisfeld-Schnitzlein.
@@ -107,9 +103,16 @@ def simulate(
     compile,pack,simulate,postprocess` does; unchanged stages are reused from the cache).
     Writes the packing's files, result.json, convergence.png, (cfd.write_fields) the fields,
     provenance-STAGE.json and summary.json. Ctrl-C cancels.
+
+    The pressure drop is printed with its numerical uncertainty where it is known: --converge
+    runs the solver at three resolutions (cfd.cells_per_dp the finest), keeps each run in
+    grid-N/ (N cells per diameter) and prints dp/L = X ± U (GCI, 3 grids); a single run says
+    its uncertainty is unknown.
     """
     spec = compile_file(file, set_).spec
-    solver = choose_solver(spec, solver, file, to_run=False)
+    solver = choose_solver(spec, solver, file, to_run=converge)
+    if converge:
+        check_grid_study(spec, solver, file)
     target = output or Path("out") / file.stem
     if packing is not None:
         try:
@@ -141,6 +144,7 @@ def simulate(
         solver=solver,
         packing=packing,
         case_dir=target,
+        converge=converge,
     )
     assert result.flow is not None  # the simulate stage ran or was reused
     print_result(result.flow)

@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from bedflow import cfd
 from bedflow._exceptions import (
     BedInputError,
     Cancelled,
@@ -41,6 +42,15 @@ CacheOption = Annotated[
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Recompute every stage, even when cached.")
+]
+ConvergeOption = Annotated[
+    bool,
+    typer.Option(
+        "--converge",
+        help="Grid convergence study: run the solver at three resolutions (cfd.cells_per_dp "
+        "and two coarser, each 1.3 times or more coarser than the next) and report dp/L with "
+        "its grid convergence index (Roache's GCI, Celik et al. 2008). lbm and openfoam only.",
+    ),
 ]
 
 
@@ -115,6 +125,7 @@ def run_stages(
     solver: str | None = None,
     packing: Path | None = None,
     case_dir: Path | None = None,
+    converge: bool = False,
     usage_option: str = "--stages",
 ) -> PipelineResult:
     """Run ``stages`` with a progress bar per stage, link their files into ``target``.
@@ -131,9 +142,15 @@ def run_stages(
         TimeElapsedColumn(),
     )
     with CancelOnInterrupt() as cancel, Progress(*columns, console=err) as bar:
-        tasks: dict[str, TaskID] = {
-            s: bar.add_task(s, total=100, status="waiting", message="") for s in stages
-        }
+        tasks: dict[str, TaskID] = {}
+        for s in stages:
+            tasks[s] = bar.add_task(s, total=100, status="waiting", message="")
+            if s == "simulate" and converge:  # a bar per run of the study, coarsest first
+                for i, grid in enumerate(reversed(cfd.grid_study_specs(spec, solver))):
+                    label = f"{grid.cfd.cells_per_dp} cells/d"
+                    tasks[f"simulate:{i}"] = bar.add_task(
+                        label, total=100, status="waiting", message=""
+                    )
 
         def on_event(event: Event) -> None:
             task = tasks.get(event.stage)
@@ -141,12 +158,28 @@ def run_stages(
                 bar.console.print(escape(event.line))
             if task is None:
                 return
+            if event.kind == "status" and "grids" in event.data:  # a run of a grid study
+                grid_bar(event)
             if event.kind == "status":
                 bar.update(
                     task, completed=event.progress, status="running", message=event.message[:60]
                 )
             elif event.kind == "stage_complete":
                 bar.update(task, completed=100, status=event.status, message="")
+
+        def grid_bar(event: Event) -> None:
+            """One bar per run of a grid study, under the simulate stage's."""
+            name = f"simulate:{event.data['grid']}"
+            if name not in tasks:
+                label = f"{event.data['cells_per_dp']} cells/d"
+                tasks[name] = bar.add_task(label, total=100, status="waiting", message="")
+            done = float(event.data.get("fraction", 0.0))
+            bar.update(
+                tasks[name],
+                completed=100.0 * done,
+                status="succeeded" if done >= 1.0 else "running",
+                message="" if done >= 1.0 else event.message.partition(": ")[2][:60],
+            )
 
         try:
             result = run_pipeline(
@@ -158,6 +191,7 @@ def run_stages(
                 solver=solver,
                 packing=packing,
                 case_dir=case_dir,
+                converge=converge,
                 on_event=on_event,
                 cancel=cancel,
             )
@@ -181,4 +215,11 @@ def run_stages(
 def wrote(target: Path, result: PipelineResult) -> None:
     """Say what the run left in ``target``."""
     names = [name for outcome in result.stages.values() for name in outcome.files]
+    names += [  # folders a stage wrote: a grid study's runs, an OpenFOAM case
+        f"{sub.name}/"
+        for outcome in result.stages.values()
+        if outcome.directory
+        for sub in sorted(Path(outcome.directory).iterdir())
+        if sub.is_dir()
+    ]
     err.print(f"wrote {escape(str(target))}/: {', '.join([*names, 'summary.json'])}")

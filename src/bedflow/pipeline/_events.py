@@ -71,7 +71,10 @@ class Reporter:
     def log(self, stage: str, message: str, level: Level = "INFO") -> None:
         self.emit(Event("log", stage, message, level))
 
-    def progress(self, stage: str, fraction: float, message: str = "") -> None:
+    def progress(
+        self, stage: str, fraction: float, message: str = "", data: dict[str, Any] | None = None
+    ) -> None:
+        """The stage is ``fraction`` (0-1) done; ``data`` says more (a grid study's run)."""
         self.emit(
             Event(
                 "status",
@@ -79,6 +82,7 @@ class Reporter:
                 message,
                 progress=100.0 * min(max(fraction, 0.0), 1.0),
                 overall=overall_progress(self.stages, stage, fraction),
+                data=data or {},
             )
         )
 

@@ -23,7 +23,7 @@ SpecValue = bool | int | float | str | None | list[float] | list[str] | dict[str
 
 class JobParams(BaseModel):
     """The parameters of a job: which stages, recompute or not, engine and solver overrides,
-    and for a point of a parameter study its settings.
+    a grid convergence study or not, and for a point of a parameter study its settings.
 
     ``point`` holds the study's settings as they were written (``{"cfd.inlet_velocity":
     "0.05 m/s"}``); ``values`` what the point changes of the bed's spec, compiled to SI
@@ -40,6 +40,11 @@ class JobParams(BaseModel):
     force: bool = Field(False, description="recompute stages whose inputs did not change")
     engine: str | None = Field(None, max_length=32, examples=["dem"])
     solver: str | None = Field(None, max_length=32, examples=["correlation"])
+    converge: bool = Field(
+        False,
+        description="simulate as a grid convergence study: three resolutions, the result "
+        "with its grid convergence index (lbm and openfoam)",
+    )
     point_index: int | None = Field(None, ge=0, description="the point's index in its study")
     point: dict[str, str] = Field(
         default_factory=dict,

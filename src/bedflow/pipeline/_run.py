@@ -114,7 +114,11 @@ def _preflight(ctx: Context, order: tuple[str, ...]) -> None:
     if "pack" in order and ctx.packing is None:
         geometry.select_engine(ctx.spec, ctx.engine)
     if "simulate" in order:
-        cfd.select_solver(ctx.spec, ctx.solver, to_run=ctx.case_dir is None)
+        # A study runs its solver three times here: writing a case to run by hand is no study.
+        to_run = ctx.case_dir is None or ctx.converge
+        cfd.select_solver(ctx.spec, ctx.solver, to_run=to_run)
+        if ctx.converge:
+            cfd.grid_study_specs(ctx.spec, ctx.solver)
 
 
 def run_pipeline(
@@ -128,6 +132,7 @@ def run_pipeline(
     solver: str | None = None,
     packing: str | Path | None = None,
     case_dir: str | Path | None = None,
+    converge: bool = False,
     on_event: EventSink | None = None,
     cancel: CancelFn | None = None,
 ) -> PipelineResult:
@@ -138,6 +143,9 @@ def run_pipeline(
     folder with a packing (``packing.npz``, ``packing.json``) the pack stage takes instead of
     packing. ``case_dir``: where a solver that cannot run here (OpenFOAM not installed)
     writes its case before it raises; without it such a solver is refused at once.
+    ``converge``: the simulate stage is a grid convergence study (three resolutions, the
+    finest the spec's; ``result.flow.uncertainty`` its GCI); a solver without a grid is
+    refused with :class:`~bedflow.UsageError` before any work.
 
     Raises the stage's error (input errors, :class:`~bedflow.Cancelled`, ...) after reporting
     it as an ``ERROR`` log line and a ``failed``/``cancelled`` event.
@@ -160,6 +168,7 @@ def run_pipeline(
             solver=solver,
             packing=Path(packing) if packing is not None else None,
             case_dir=Path(case_dir) if case_dir is not None else None,
+            converge=converge,
         )
         run = _Run(ArtifactCache(cache_dir), ctx, order, force)
         run.execute(PIPELINE["compile"])

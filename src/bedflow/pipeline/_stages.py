@@ -22,6 +22,7 @@ from bedflow import cfd, geometry
 from bedflow._exceptions import Cancelled, EngineError, EngineUnavailable
 from bedflow.dsl import PACKING_SECTIONS, BedSpec, spec_hash
 from bedflow.pipeline._cache import stage_key
+from bedflow.pipeline._converge import simulate_grids
 from bedflow.pipeline._result import PipelineResult, StageOutcome
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class Context:
     case_dir: Path | None = None
     """Where a solver that cannot run here writes its case (it then raises, saying how to run
     it); without it such a solver is refused before any work."""
+    converge: bool = False
+    """Simulate as a grid convergence study: three resolutions, the result with its GCI."""
     outcomes: dict[str, StageOutcome] = field(default_factory=dict)
 
     def check_cancel(self) -> None:
@@ -207,6 +210,16 @@ def _simulate_key(ctx: Context) -> dict[str, Any]:
         "sections": section_hash(ctx.spec, ("cfd", "particles")),
         "solver": chosen.name,
         "solver_version": chosen.version(),
+        # A study is another artifact than a single run: three runs and an uncertainty.
+        **(
+            {
+                "grid_study": [
+                    sp.cfd.cells_per_dp for sp in cfd.grid_study_specs(ctx.spec, ctx.solver)
+                ]
+            }
+            if ctx.converge
+            else {}
+        ),
     }
 
 
@@ -218,6 +231,22 @@ def _cannot_run(solver: object) -> str | None:
 def _simulate_run(ctx: Context, tmp: Path) -> dict[str, Any]:
     spec = ctx.spec
     chosen = cfd.select_solver(spec, ctx.solver)
+    if ctx.converge:
+        result = simulate_grids(ctx, tmp, _relative)
+    else:
+        result = _simulate_once(ctx, tmp, chosen)
+    (tmp / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
+    cfd.plot_convergence(result, tmp / "convergence.png")
+    for note in result.notes:
+        ctx.reporter.log("simulate", note, "WARNING")
+    for note in result.uncertainty.notes if result.uncertainty is not None else ():
+        ctx.reporter.log("simulate", f"grid study: {note}", "WARNING")
+    text = cfd.pressure_drop_text(result, grid=getattr(chosen, "grid_study", True))
+    ctx.reporter.log("simulate", f"{text} (Ergun {result.correlations['ergun']:.4g})")
+    return {"solver": chosen.name, "solver_version": chosen.version()}
+
+
+def _simulate_once(ctx: Context, tmp: Path, chosen: cfd.Solver) -> cfd.FlowResult:
     packed = geometry.load_packing(ctx.folder("pack"))
     ctx.reporter.log("simulate", f"solving the flow with {chosen.name}")
 
@@ -228,21 +257,16 @@ def _simulate_run(ctx: Context, tmp: Path) -> dict[str, Any]:
     # to run it (the stage's own folder is discarded when the stage fails).
     where = ctx.case_dir if ctx.case_dir is not None and _cannot_run(chosen) else tmp
     result = cfd.simulate(
-        packed, spec, solver=chosen.name, output_dir=where, progress=progress, cancel=ctx.cancel
+        packed,
+        ctx.spec,
+        solver=chosen.name,
+        output_dir=where,
+        progress=progress,
+        cancel=ctx.cancel,
     )
     # Paths into the stage's folder are written relative to it: the folder is renamed into
     # the cache and linked into output folders, where an absolute path would point nowhere.
-    result = dataclasses.replace(result, fields=_relative(result.fields, tmp))
-    (tmp / "result.json").write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
-    cfd.plot_convergence(result, tmp / "convergence.png")
-    for note in result.notes:
-        ctx.reporter.log("simulate", note, "WARNING")
-    ctx.reporter.log(
-        "simulate",
-        f"dp/L = {result.pressure_drop_per_length:.4g} Pa/m "
-        f"(Ergun {result.correlations['ergun']:.4g})",
-    )
-    return {"solver": chosen.name, "solver_version": chosen.version()}
+    return dataclasses.replace(result, fields=_relative(result.fields, tmp))
 
 
 def _relative(fields: Mapping[str, str], folder: Path) -> dict[str, str]:
@@ -289,6 +313,9 @@ def summary(
             "friction_factor": flow.friction_factor,
             "correlations": dict(flow.correlations),
             "ratio_to_correlations": flow.ratio_to_correlations,
+            "uncertainty": (
+                dataclasses.asdict(flow.uncertainty) if flow.uncertainty is not None else None
+            ),
         }
     finite: dict[str, Any] = _finite(out)
     return finite
@@ -300,6 +327,8 @@ def _finite(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
     return value
 
 

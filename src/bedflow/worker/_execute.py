@@ -287,6 +287,7 @@ def execute_job(
             force=params.force,
             engine=params.engine,
             solver=params.solver,
+            converge=params.converge,
             on_event=recorder,
             cancel=cancel_poller(session_factory, job_id, worker, cancel_check, beat),
         )

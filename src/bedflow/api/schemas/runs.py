@@ -92,13 +92,18 @@ class JobPublic(Public):
 
 
 class JobOptions(BaseModel):
-    """How to run: force recomputation, engine and solver overrides."""
+    """How to run: force recomputation, engine and solver overrides, a grid study or not."""
 
     model_config = ConfigDict(extra="forbid")
 
     force: bool = Field(False, description="recompute stages whose inputs did not change")
     engine: str | None = Field(None, max_length=32, examples=["dem"])
     solver: str | None = Field(None, max_length=32, examples=["correlation"])
+    converge: bool = Field(
+        False,
+        description="simulate as a grid convergence study: three resolutions, dp/L with its "
+        "grid convergence index (lbm and openfoam)",
+    )
 
 
 class JobCreate(JobOptions):

@@ -52,7 +52,12 @@ CancelFn = Callable[[], bool]
 
 
 class Solver(Protocol):
-    """What a flow solver provides."""
+    """What a flow solver provides.
+
+    A solver without a grid (the correlations) says so with a class attribute
+    ``grid_study = False``: a grid convergence study (``--converge``) refuses it. Every other
+    solver is taken to refine with ``cfd.cells_per_dp``.
+    """
 
     name: str
     description: str

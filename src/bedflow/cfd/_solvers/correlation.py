@@ -17,6 +17,7 @@ from bedflow.geometry import PackedBed
 class CorrelationSolver:
     name = "correlation"
     description = "Ergun, Carman-Kozeny and Eisfeld-Schnitzlein for the bed's bulk porosity"
+    grid_study = False  # no grid to refine: --converge refuses it
 
     def version(self) -> str:
         return f"bedflow-correlations {__version__}"
