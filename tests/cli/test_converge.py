@@ -81,6 +81,9 @@ def test_converge_refuses_the_correlation_solver_before_packing(bed: Path, tmp_p
     assert not out.exists()  # nothing was packed
     ran = runner.invoke(app, ["run", str(bed), "--converge", "--solver", "correlation"])
     assert ran.exit_code == 2 and "--converge: the correlation solver" in ran.stderr
+    packing_only = runner.invoke(app, ["run", str(bed), "--converge", "--stages", "compile,pack"])
+    assert packing_only.exit_code == 2
+    assert "--converge: a grid convergence study needs the simulate stage" in packing_only.stderr
 
 
 def test_converge_refuses_a_resolution_whose_coarsest_run_the_solver_refuses(

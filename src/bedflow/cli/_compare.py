@@ -60,7 +60,14 @@ def print_comparison(results: dict[str, cfd.FlowResult], verdict: cfd.Agreement)
         escape(
             f"{b} - {a} = {verdict.difference:+.4g} Pa/m ({verdict.relative:+.1%}); combined "
             f"uncertainty {verdict.combined:.4g} Pa/m: they {says} within it"
-            + (" (a bound: a study did not converge monotonically)" if verdict.bounded else "")
+            + (
+                " (a bound: a study did not converge monotonically, so this says the grids are "
+                "too coarse to tell, not that the solvers agree)"
+                if verdict.bounded and verdict.agree
+                else " (a bound: a study did not converge monotonically)"
+                if verdict.bounded
+                else ""
+            )
         )
     )
 

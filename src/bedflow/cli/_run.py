@@ -100,6 +100,8 @@ def run(
             + f"the stages are {', '.join(STAGES)} (compile always included)",
             "--stages",
         )
+    if converge and "simulate" not in chosen:
+        usage_error("a grid convergence study needs the simulate stage in --stages", "--converge")
     spec = compile_file(file, set_).spec
     # Wrong names and missing programs fail here, before minutes of packing.
     if "pack" in chosen:
@@ -122,7 +124,7 @@ def run(
         force=force,
         engine=engine,
         solver=solver,
-        converge=converge and "simulate" in chosen,
+        converge=converge,
     )
     print_summary(result)
     wrote(target, result)
