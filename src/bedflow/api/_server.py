@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
 from bedflow.api._app import create_app
@@ -13,9 +11,11 @@ from bedflow.settings import get_settings
 __all__ = ["LOG_LEVEL_ENV", "make_app"]
 
 LOG_LEVEL_ENV = "BEDFLOW_LOG_LEVEL"
+"""``bedflow serve --log-level`` hands its level to the worker processes through it."""
 
 
 def make_app() -> FastAPI:
     """The app for uvicorn's ``--factory`` (each worker process calls it)."""
-    configure_logging(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())
-    return create_app(get_settings())
+    settings = get_settings()
+    configure_logging(settings.log_level.upper())
+    return create_app(settings)
