@@ -180,3 +180,18 @@ def test_workers_share_the_cache_only_with_a_broker(tmp_path: Path) -> None:
 def test_run_pipeline_takes_one_cache(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="one of cache_dir and cache"):
         run_pipeline(BED, cache_dir=tmp_path, cache=ArtifactCache(tmp_path))
+
+
+def test_a_worker_trims_its_local_copies_by_the_same_rule(store: Storage, tmp_path: Path) -> None:
+    clock = Clock()
+    one = worker(store, tmp_path / "one", clock, max_bytes=25_000, max_age_s=100.0)
+    for key in ("a", "b", "c"):
+        _commit(one, "pack", key * 64, 10_000)  # 10 kB each (and a small provenance.json)
+        clock.now += 1
+    assert one.fetch("pack", "a" * 64) is not None  # a local hit: a is used again
+    assert [f.name[0] for f in one.trim_local()] == ["b"]
+    assert sorted(p.name[0] for p in (tmp_path / "one" / "pack").iterdir()) == ["a", "c"]
+    clock.now += 101
+    assert sorted(f.name[0] for f in one.trim_local()) == ["a", "c"]
+    # The store still has them: a local copy is fetched again when needed.
+    assert one.fetch("pack", "b" * 64) is not None

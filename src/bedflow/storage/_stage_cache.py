@@ -20,7 +20,8 @@ Stages read and write local folders, so an entry is fetched into a local
 :class:`~bedflow.pipeline.ArtifactCache` (the worker's copy) before the stage reads it.
 
 Eviction keeps the store bounded: entries unused for ``max_age_s`` are removed, then the least
-recently used ones until the cache owns at most ``max_bytes``.
+recently used ones until the cache owns at most ``max_bytes``. Each worker's local copies are
+trimmed by the same rule when it sweeps (by the time its copies were last used).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -93,6 +96,7 @@ class StoreStageCache:
         """The entry from the local copy, else from the store (copied locally first)."""
         here = self.local.fetch(stage, key)
         if here is not None:
+            _mark_used(here.directory, self.clock())
             self._touch(stage, key, only_if_stored=True)
             return here
         manifest = self._manifest(stage, key)
@@ -111,6 +115,7 @@ class StoreStageCache:
             self.local.discard(tmp)
             raise
         entry = self.local.place(tmp, stage, key, record)
+        _mark_used(entry.directory, self.clock())
         self._touch(stage, key)
         return entry
 
@@ -124,6 +129,7 @@ class StoreStageCache:
         """Seal the entry locally, then share it in the store (a failure to share is logged:
         the stage's result stands, other workers recompute it)."""
         entry = self.local.commit(tmp, stage, key, provenance)
+        _mark_used(entry.directory, self.clock())
         try:
             self._publish(stage, key, entry)
         except (StorageError, OSError) as exc:
@@ -136,6 +142,7 @@ class StoreStageCache:
                 self.evict()
             except (StorageError, OSError) as exc:
                 log.warning("stage cache: the sweep failed: %s", exc)
+            self.trim_local(keep=entry.directory)
         return entry
 
     # -- sharing with the jobs' own objects ----------------------------------------------
@@ -198,6 +205,32 @@ class StoreStageCache:
             total -= size
         if removed:
             log.info("stage cache: removed %d entries; %d bytes kept", len(removed), total)
+        return removed
+
+    def trim_local(self, *, keep: Path | None = None) -> list[Path]:
+        """Remove this worker's local copies by the same rule (age, then least recently used
+        past ``max_bytes``), except ``keep``; returns the folders removed."""
+        now = self.clock()
+        copies: list[tuple[float, int, Path]] = []
+        for folder in self.local.root.glob("*/*"):
+            if folder.name.startswith(".tmp-") or folder == keep or not folder.is_dir():
+                continue
+            try:
+                used = (folder / "provenance.json").stat().st_mtime
+                size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+            except OSError:
+                continue
+            copies.append((used, size, folder))
+        removed = [f for used, _, f in copies if now - used > self.max_age_s]
+        alive = sorted(c for c in copies if c[2] not in removed)
+        total = sum(size for _, size, _ in alive)
+        for _, size, folder in alive:
+            if total <= self.max_bytes:
+                break
+            removed.append(folder)
+            total -= size
+        for folder in removed:
+            shutil.rmtree(folder, ignore_errors=True)
         return removed
 
     # -- the objects of an entry ---------------------------------------------------------
@@ -304,3 +337,11 @@ def _download(storage: Storage, key: str, path: Path, sha256: str) -> bool:
     except NotFoundError:
         return False
     return digest.hexdigest() == sha256
+
+
+def _mark_used(folder: Path, now: float) -> None:
+    """Record a use of a local copy (its provenance file's time), for :meth:`trim_local`."""
+    try:
+        os.utime(folder / "provenance.json", (now, now))
+    except OSError:
+        log.debug("stage cache: could not mark %s as used", folder)
