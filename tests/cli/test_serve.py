@@ -118,3 +118,19 @@ def test_serve_refuses_a_guessable_admin_password_in_one_line(
     assert result.exit_code == 1 and env == []
     assert "BEDFLOW_ADMIN_PASSWORD: password too easy to guess" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_app_factory_refuses_production_without_a_broker(
+    env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn run by hand (`uvicorn bedflow.api:make_app --factory`) refuses as well."""
+    from bedflow._exceptions import ConfigError
+    from bedflow.api import make_app
+
+    monkeypatch.setenv("BEDFLOW_ENVIRONMENT", "production")
+    monkeypatch.setenv("BEDFLOW_SECRET_KEY", "a-production-secret-key-of-enough-length-42")
+    monkeypatch.delenv("BEDFLOW_BROKER_URL", raising=False)
+    monkeypatch.delenv("BEDFLOW_EMBEDDED_WORKERS", raising=False)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="BEDFLOW_EMBEDDED_WORKERS"):
+        make_app()

@@ -125,9 +125,22 @@ class ArtifactCache:
         }
         return self.place(tmp, stage, key, record)
 
-    def place(self, tmp: Path, stage: str, key: str, record: Mapping[str, Any]) -> CacheEntry:
+    def place(
+        self,
+        tmp: Path,
+        stage: str,
+        key: str,
+        record: Mapping[str, Any],
+        *,
+        replace: bool = True,
+    ) -> CacheEntry:
         """Seal ``tmp`` as the entry for ``key`` with ``record`` as its provenance, as it is
-        (an entry fetched from elsewhere keeps the provenance it was made with)."""
+        (an entry fetched from elsewhere keeps the provenance it was made with). Without
+        ``replace`` a complete entry already there is kept (another process may be reading
+        it) and ``tmp`` is discarded."""
+        if not replace and (there := self.fetch(stage, key)) is not None:
+            self.discard(tmp)
+            return there
         (tmp / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
         final = self.directory(stage, key)
         if final.exists():  # a stale or concurrent entry: the newest complete one wins

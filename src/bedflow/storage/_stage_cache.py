@@ -114,7 +114,7 @@ class StoreStageCache:
         except BaseException:
             self.local.discard(tmp)
             raise
-        entry = self.local.place(tmp, stage, key, record)
+        entry = self.local.place(tmp, stage, key, record, replace=False)
         _mark_used(entry.directory, self.clock())
         self._touch(stage, key)
         return entry
