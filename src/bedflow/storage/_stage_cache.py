@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from bedflow._exceptions import NotFoundError, StorageError
 from bedflow.pipeline import ArtifactCache, CacheEntry
@@ -74,6 +74,9 @@ class StoreStageCache:
     >>> run_pipeline(text, cache=cache)  # doctest: +SKIP
     """
 
+    _last_sweeps: ClassVar[dict[str, float]] = {}
+    """When this process last swept each store (a throttle: losing it costs one sweep)."""
+
     def __init__(
         self,
         storage: Storage,
@@ -85,7 +88,6 @@ class StoreStageCache:
     ) -> None:
         self.storage, self.local = storage, local
         self.max_bytes, self.max_age_s, self.clock = max_bytes, max_age_s, clock
-        self._last_sweep: float | None = None
 
     def __repr__(self) -> str:
         return f"StoreStageCache({self.storage!r}, local={self.local.root})"
@@ -136,8 +138,10 @@ class StoreStageCache:
             log.warning("stage cache: could not share %s/%s: %s", stage, key, exc)
             return entry
         now = self.clock()
-        if self._last_sweep is None or now - self._last_sweep >= EVICT_EVERY_S:
-            self._last_sweep = now
+        # Per process and store, not per cache object: a worker makes one for each job.
+        last = self._last_sweeps.get(repr(self.storage))
+        if last is None or now - last >= EVICT_EVERY_S:
+            self._last_sweeps[repr(self.storage)] = now
             try:
                 self.evict()
             except (StorageError, OSError) as exc:
