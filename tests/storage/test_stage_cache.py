@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +50,20 @@ def worker(
         max_bytes=max_bytes,
         max_age_s=max_age_s,
     )
+
+
+class Reads:
+    """A store that counts the objects read through it (a wrapper of the real store)."""
+
+    def __init__(self, store: Storage) -> None:
+        self.store, self.count = store, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def open_stream(self, key: str, *, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        self.count += 1
+        return self.store.open_stream(key, chunk_size=chunk_size)
 
 
 def statuses(events: list[Event]) -> dict[str, str]:
@@ -108,7 +124,10 @@ def test_past_the_size_limit_the_least_recently_used_go(store: Storage, tmp_path
     assert other.fetch("pack", "a" * 64) is not None  # a use, from another host
     assert one.fetch("pack", "b" * 64) is not None  # a local hit counts as a use as well
     clock.now += 1  # c is now the least recently used
+    reads = Reads(store)
+    one.storage = reads
     assert [(e.key[0], e.reason) for e in one.evict()] == [("c", "size")]
+    assert reads.count == 0  # the sweep learns ages and sizes from the listing alone
     assert _keys(store) == {"a" * 64, "b" * 64}
     assert one.evict() == []  # 256 bytes: under the limit
     assert not list(store.list(f"{PREFIX}/pack/{'c' * 64}/"))  # nothing of it left behind
@@ -136,8 +155,9 @@ def test_the_store_keeps_one_copy_once_a_job_stored_the_files(
         with (Path(pack.directory) / name).open("rb") as f:
             store.put_stream(bed_keys[name], f)
     assert one.adopt("pack", pack.key, bed_keys) == len(pack.files)
-    owned = [k for k in store.list(f"{PREFIX}/pack/{pack.key}/")]
-    assert sorted(k.rsplit("/", 1)[1] for k in owned) == ["entry.json", "used"]
+    owned = sorted(k.rsplit("/", 1)[1] for k in store.list(f"{PREFIX}/pack/{pack.key}/"))
+    assert len(owned) == 2 and owned[0] == "entry.json" and owned[1].startswith("used-")
+    assert owned[1].endswith("-0")  # the entry owns no bytes any more
     second = worker(store, tmp_path / "two")
     assert second.fetch("pack", pack.key) is not None  # read from the bed's objects
     # The bed is deleted: its objects go, the cache never removes them; the entry is a miss.

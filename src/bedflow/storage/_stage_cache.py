@@ -4,8 +4,10 @@ Workers on different hosts would otherwise each recompute the stages the others 
 An entry lives under ``stage-cache/<stage>/<key>/`` (the key is the pipeline's stage key, as
 in the local cache):
 
-- ``used``: when the entry was last written or read, and how many bytes it owns (JSON);
-  written first, so that even a half-written entry is accounted for and ages out;
+- ``used-<ms>-<bytes>``: an empty object whose name says when the entry was last written or
+  read (milliseconds) and how many bytes it owns, so that a sweep learns both from listing
+  the cache (a thousand keys per request on S3) without reading an object; written first, so
+  that even a half-written entry is accounted for and ages out;
 - the stage's files, named ``<sha256[:16]>-<name>`` (two workers committing the same key at
   once never overwrite each other's bytes);
 - ``entry.json``, written last: the provenance and the object key of every file. Without it
@@ -48,7 +50,7 @@ __all__ = ["PREFIX", "EvictedEntry", "StoreStageCache"]
 log = logging.getLogger(__name__)
 
 PREFIX = "stage-cache"
-USED = "used"
+USED = "used-"
 MANIFEST = "entry.json"
 EVICT_EVERY_S = 300.0
 """A worker sweeps the cache after a commit at most this often (a sweep lists the cache)."""
@@ -177,7 +179,8 @@ class StoreStageCache:
         self._write_manifest(stage, key, record, current)
         for old in taken:
             self.storage.delete(old)
-        self._touch(stage, key)
+        size = self._owned_bytes(stage, key, {"provenance": record, "objects": current})
+        self._put_stamp(stage, key, size)
         return len(taken)
 
     # -- eviction ------------------------------------------------------------------------
@@ -194,7 +197,7 @@ class StoreStageCache:
         removed: list[EvictedEntry] = []
         alive: list[tuple[float, int, str, str]] = []
         for (stage, key), keys in entries.items():
-            used, size = self._stamp(stage, key)
+            used, size = _latest_stamp(keys)
             if used is None or now - used > self.max_age_s:
                 self._remove(stage, key, keys)
                 removed.append(EvictedEntry(stage, key, "age"))
@@ -273,46 +276,67 @@ class StoreStageCache:
             return None
         return data
 
-    def _stamp(self, stage: str, key: str) -> tuple[float | None, int]:
-        data = _read_json(self.storage, f"{_entry_prefix(stage, key)}{USED}")
-        if data is None:
-            return None, 0
-        try:
-            return float(data["used"]), int(data["bytes"])
-        except (KeyError, TypeError, ValueError):
-            return None, 0
+    def _put_stamp(self, stage: str, key: str, size: int, old: list[str] | None = None) -> None:
+        """Stamp the entry as used now, owning ``size`` bytes; the stamps listed before go.
+        (The newest stamp always survives: whoever deletes it listed it, so stamps later.)"""
+        prefix = _entry_prefix(stage, key)
+        if old is None:
+            old = [k for k in self.storage.list(prefix) if _is_stamp(k)]
+        millis = max(0, round(self.clock() * 1000))
+        self.storage.put_stream(validate_key(f"{prefix}{USED}{millis}-{size}"), io.BytesIO(b""))
+        for stale in old:
+            if stale != f"{prefix}{USED}{millis}-{size}":
+                self.storage.delete(stale)
 
-    def _put_stamp(self, stage: str, key: str, size: int) -> None:
-        body = json.dumps({"used": self.clock(), "bytes": size}).encode("utf-8")
-        self.storage.put_stream(f"{_entry_prefix(stage, key)}{USED}", io.BytesIO(body))
+    def _owned_bytes(self, stage: str, key: str, manifest: Mapping[str, Any]) -> int:
+        owned = _entry_prefix(stage, key)
+        files = manifest["provenance"]["files"]
+        return sum(
+            int(files[n]["size"]) for n, k in manifest["objects"].items() if k.startswith(owned)
+        )
 
     def _touch(self, stage: str, key: str, *, only_if_stored: bool = False) -> None:
         """Record a use; ``only_if_stored``: not for an entry the store no longer has."""
         try:
-            used, size = self._stamp(stage, key)
-            if used is None and only_if_stored:
-                return
-            manifest = None if used is not None else self._manifest(stage, key)
-            if manifest is not None:  # a stamp lost: count the bytes the entry owns again
-                owned = _entry_prefix(stage, key)
-                files = manifest["provenance"]["files"]
-                size = sum(
-                    int(files[n]["size"])
-                    for n, k in manifest["objects"].items()
-                    if k.startswith(owned)
-                )
-            self._put_stamp(stage, key, size)
+            stamps = [k for k in self.storage.list(_entry_prefix(stage, key)) if _is_stamp(k)]
+            used, size = _latest_stamp(stamps)
+            if used is None:
+                if only_if_stored:
+                    return
+                manifest = self._manifest(stage, key)  # a stamp lost: count the bytes again
+                size = self._owned_bytes(stage, key, manifest) if manifest is not None else 0
+            self._put_stamp(stage, key, size, stamps)
         except (StorageError, OSError) as exc:
             log.warning("stage cache: could not record a use of %s/%s: %s", stage, key, exc)
 
     def _remove(self, stage: str, key: str, keys: list[str] | None = None) -> None:
-        """Remove an entry: its manifest first (no longer a hit), then its own objects."""
+        """Remove an entry: its manifest first (no longer a hit), then its own objects, its
+        stamps last (until then a half-removed entry is still accounted for)."""
         prefix = _entry_prefix(stage, key)
         self.storage.delete(f"{prefix}{MANIFEST}")
-        for object_key in keys if keys is not None else list(self.storage.list(prefix)):
-            if object_key != f"{prefix}{USED}":
-                self.storage.delete(object_key)
-        self.storage.delete(f"{prefix}{USED}")
+        listed = keys if keys is not None else list(self.storage.list(prefix))
+        for object_key in sorted(listed, key=_is_stamp):
+            self.storage.delete(object_key)
+
+
+def _is_stamp(object_key: str) -> bool:
+    return object_key.rpartition("/")[2].startswith(USED)
+
+
+def _latest_stamp(keys: list[str]) -> tuple[float | None, int]:
+    """(last use in seconds, bytes owned) from an entry's stamps, or (None, 0) without one."""
+    best: tuple[float | None, int] = (None, 0)
+    for object_key in keys:
+        if not _is_stamp(object_key):
+            continue
+        millis, _, size = object_key.rpartition("/")[2][len(USED) :].partition("-")
+        try:
+            stamp = (int(millis) / 1000.0, int(size))
+        except ValueError:
+            continue
+        if best[0] is None or stamp[0] > best[0]:
+            best = stamp
+    return best
 
 
 def _entry_prefix(stage: str, key: str) -> str:
