@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from bedflow._exceptions import ConfigError
-from bedflow.settings import Settings, get_settings
+from bedflow.settings import Settings, get_settings, read_setting
 from bedflow.storage import LocalStorage, S3Storage, get_storage
 
 
@@ -83,3 +83,28 @@ def test_s3_backend(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_env_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("BEDFLOW_MAX_UPLOAD_BYTES=1234\n")
     assert Settings().max_upload_bytes == 1234
+
+
+def test_read_setting_reads_one_without_checking_the_others(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The CLI's cache folder: no secret key generated, a bad unrelated setting ignored."""
+    monkeypatch.setenv("BEDFLOW_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.setenv("BEDFLOW_ENVIRONMENT", "production")  # no secret key: Settings refuses
+    monkeypatch.setenv("BEDFLOW_LOG_LEVEL", "WARNING")
+    assert read_setting("cache_dir") == tmp_path / "c"
+    assert read_setting("log_level") == "warning"
+    assert not (tmp_path / "secret_key").exists()
+    monkeypatch.setenv("BEDFLOW_LOG_LEVEL", "loud")
+    with pytest.raises(ConfigError, match="log_level"):
+        read_setting("log_level")
+
+
+def test_platform_options_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEDFLOW_SIGNUP_OPEN", "false")
+    monkeypatch.setenv("BEDFLOW_ADMIN_PASSWORD", "a long admin passphrase")
+    monkeypatch.setenv("BEDFLOW_EMBEDDED_WORKERS", "0")
+    s = Settings()
+    assert s.signup_open is False and s.embedded_worker_count == 0
+    assert s.admin_password is not None
+    assert "a long admin passphrase" not in repr(s)  # a secret, never printed

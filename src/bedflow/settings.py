@@ -17,15 +17,29 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bedflow._exceptions import ConfigError
 from bedflow._private import make_private_dirs
 
-__all__ = ["KNOWN_DEFAULT_SECRETS", "Settings", "default_data_dir", "get_settings"]
+__all__ = [
+    "KNOWN_DEFAULT_SECRETS",
+    "Settings",
+    "default_data_dir",
+    "get_settings",
+    "read_setting",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +49,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
 """Secret keys copied from examples and tutorials; refused outside development."""
 
 MIN_SECRET_LENGTH = 32
+DEFAULT_EMBEDDED_WORKERS = 2
 SECRET_FILE = "secret_key"
 
 
@@ -47,12 +62,14 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("bedflow", appauthor=False))
 
 
-class Settings(BaseSettings):
-    """Configuration of the bedflow platform (database, object store, secrets, limits)."""
-
+class _SettingsBase(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BEDFLOW_", env_file=".env", extra="ignore", validate_default=True
     )
+
+
+class Settings(_SettingsBase):
+    """Configuration of the bedflow platform (database, object store, secrets, limits)."""
 
     environment: Literal["development", "production"] = Field(
         "development", description="`production` refuses default secrets and needs a secret key."
@@ -137,6 +154,68 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds before Redis gives an unacknowledged task to another worker.",
     )
+    embedded_workers: int | None = Field(
+        None,
+        ge=0,
+        le=64,
+        description="Worker processes each server process starts itself when no broker is "
+        "set (never with one). Unset: 2 in development; in production a server without a "
+        "broker refuses to start unless this is set (to 1 or more) explicitly.",
+    )
+    cache_dir: Path | None = Field(
+        None,
+        description="Folder of the pipeline's stage cache on this host; default: the user "
+        "cache directory (~/.cache/bedflow) for the CLI, data_dir/cache for the server's "
+        "workers (a local copy of the shared cache in the object store with a broker).",
+    )
+    stage_cache_max_bytes: int = Field(
+        10 * 1024**3,
+        gt=0,
+        description="Largest total size of the stage cache that workers share in the object "
+        "store, bytes; past it the least recently used entries are removed.",
+    )
+    stage_cache_max_age_days: float = Field(
+        30.0,
+        gt=0,
+        description="Entries of the shared stage cache unused for this many days are removed.",
+    )
+    signup_open: bool = Field(
+        True,
+        description="Whether anyone may create an account (admins can always create users).",
+    )
+    access_token_minutes: int = Field(
+        8 * 60, gt=0, le=30 * 24 * 60, description="Lifetime of a login's access token, minutes."
+    )
+    admin_email: str = Field(
+        "admin@localhost", description="Email of the admin created on the first start."
+    )
+    admin_password: SecretStr | None = Field(
+        None,
+        description="Password of the admin created on the first start; unset: one is "
+        "generated and written to data_dir/admin_password.",
+    )
+    log_level: Annotated[
+        Literal["debug", "info", "warning", "error", "critical"],
+        BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v),
+    ] = Field("info", description="Least severe log level written (`bedflow serve --log-level`).")
+
+    @property
+    def embedded_worker_count(self) -> int:
+        """Worker processes a server process starts itself: none with a broker."""
+        if self.broker_url:
+            return 0
+        return DEFAULT_EMBEDDED_WORKERS if self.embedded_workers is None else self.embedded_workers
+
+    def serving_problem(self) -> str | None:
+        """Why a server must not start with these settings, or None: in production without a
+        broker, queued jobs would wait for workers nobody asked for."""
+        if self.environment == "production" and not self.broker_url and not self.embedded_workers:
+            return (
+                "production without BEDFLOW_BROKER_URL: no worker would run the jobs; set "
+                "BEDFLOW_BROKER_URL, or BEDFLOW_EMBEDDED_WORKERS=N (N >= 1) to run them in "
+                "the server's own processes"
+            )
+        return None
 
     @property
     def trusted_proxy_list(self) -> list[str]:
@@ -197,5 +276,24 @@ def get_settings() -> Settings:
     """The settings from the environment (and ``.env``), read once; bad values: ConfigError."""
     try:
         return Settings()
+    except ValidationError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def read_setting(name: str) -> Any:
+    """One setting alone, as :class:`Settings` reads it, for commands that need no other (the
+    CLI's stage cache): the others are neither checked nor is a secret key generated.
+
+    >>> read_setting("cache_dir")  # doctest: +SKIP
+    PosixPath('/scratch/bedflow-cache')
+    """
+    field = Settings.model_fields[name]
+    one = create_model(  # type: ignore[call-overload]
+        "OneSetting",
+        __base__=_SettingsBase,
+        **{name: (field.annotation, field)},
+    )
+    try:
+        return getattr(one(), name)
     except ValidationError as exc:
         raise ConfigError(str(exc)) from exc

@@ -66,9 +66,48 @@ def test_serve_refuses_the_network_in_development(
     assert runner.invoke(app, ["serve", "--host", "0.0.0.0", "--allow-remote"]).exit_code == 0
     monkeypatch.setenv("BEDFLOW_ENVIRONMENT", "production")
     monkeypatch.setenv("BEDFLOW_SECRET_KEY", "a-production-secret-key-of-enough-length-42")
+    monkeypatch.setenv("BEDFLOW_EMBEDDED_WORKERS", "1")
     get_settings.cache_clear()
     assert runner.invoke(app, ["serve", "--host", "0.0.0.0"]).exit_code == 0
     assert [c["host"] for c in env] == ["0.0.0.0", "0.0.0.0"]
+
+
+@pytest.mark.parametrize("embedded", [None, "0"])
+def test_serve_in_production_refuses_to_start_without_a_broker_in_one_line(
+    env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, embedded: str | None
+) -> None:
+    """Jobs would be queued and never run: no broker, and no embedded worker asked for."""
+    monkeypatch.setenv("BEDFLOW_ENVIRONMENT", "production")
+    monkeypatch.setenv("BEDFLOW_SECRET_KEY", "a-production-secret-key-of-enough-length-42")
+    monkeypatch.delenv("BEDFLOW_BROKER_URL", raising=False)
+    if embedded is None:
+        monkeypatch.delenv("BEDFLOW_EMBEDDED_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("BEDFLOW_EMBEDDED_WORKERS", embedded)
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and env == []
+    [line] = result.output.strip().splitlines()
+    assert "BEDFLOW_BROKER_URL" in line and "BEDFLOW_EMBEDDED_WORKERS" in line
+    # Asked for explicitly, embedded workers run the jobs; a broker needs none.
+    monkeypatch.setenv("BEDFLOW_EMBEDDED_WORKERS", "2")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    monkeypatch.delenv("BEDFLOW_EMBEDDED_WORKERS")
+    monkeypatch.setenv("BEDFLOW_BROKER_URL", "redis://127.0.0.1:6379/0")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert len(env) == 2
+
+
+def test_embedded_workers_start_only_without_a_broker(tmp_path: Path) -> None:
+    from bedflow.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, embedded_workers=3)
+    assert settings.embedded_worker_count == 3
+    assert Settings(data_dir=tmp_path).embedded_worker_count == 2
+    with_broker = Settings(data_dir=tmp_path, embedded_workers=3, broker_url="redis://x:6379/0")
+    assert with_broker.embedded_worker_count == 0
 
 
 def test_serve_refuses_a_guessable_admin_password_in_one_line(
@@ -79,3 +118,19 @@ def test_serve_refuses_a_guessable_admin_password_in_one_line(
     assert result.exit_code == 1 and env == []
     assert "BEDFLOW_ADMIN_PASSWORD: password too easy to guess" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_app_factory_refuses_production_without_a_broker(
+    env: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn run by hand (`uvicorn bedflow.api:make_app --factory`) refuses as well."""
+    from bedflow._exceptions import ConfigError
+    from bedflow.api import make_app
+
+    monkeypatch.setenv("BEDFLOW_ENVIRONMENT", "production")
+    monkeypatch.setenv("BEDFLOW_SECRET_KEY", "a-production-secret-key-of-enough-length-42")
+    monkeypatch.delenv("BEDFLOW_BROKER_URL", raising=False)
+    monkeypatch.delenv("BEDFLOW_EMBEDDED_WORKERS", raising=False)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="BEDFLOW_EMBEDDED_WORKERS"):
+        make_app()

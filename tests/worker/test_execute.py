@@ -212,3 +212,43 @@ def test_a_study_point_stored_by_an_older_version_still_runs(
     assert outcome == "succeeded", _job(sessions, job.id).error
     session.rollback()
     assert session.scalars(select(Result)).one().superficial_velocity == pytest.approx(0.007)
+
+
+@pytest.mark.slow
+def test_workers_with_a_broker_share_stages_through_the_store(
+    session: Session, tmp_path: Path
+) -> None:
+    """Two hosts (two local cache folders), one object store: the second host's job takes the
+    first one's stages from the store, and the store keeps one copy of each file (the bed's)."""
+    user = make_user(session)
+    bed = job_bed(session, user)
+    engine = session.get_bind().engine  # type: ignore[union-attr]
+    sessions = make_sessionmaker(engine)
+    store = LocalStorage(tmp_path / "objects")
+    hosts = [
+        job_settings(tmp_path, engine).model_copy(
+            update={"broker_url": "redis://127.0.0.1:6379/0", "cache_dir": tmp_path / host}
+        )
+        for host in ("host-1", "host-2")
+    ]
+    jobs = []
+    for settings in hosts:
+        job = queued_job(session, user=user, bed=bed)
+        job.params = {}  # not forced: reuse what is cached
+        session.commit()
+        assert crud.claim_job(session, worker="test") is not None
+        assert execute_job(job.id, session_factory=sessions, storage=store, settings=settings) == (
+            "succeeded"
+        )
+        jobs.append(job.id)
+    session.rollback()
+    done = {
+        e.stage: e.status
+        for e in crud.list_job_events(session, job_id=jobs[1], limit=1000)
+        if e.kind == "stage_complete"
+    }
+    assert done["pack"] == "reused" and done["simulate"] == "reused"
+    assert (tmp_path / "host-2" / "pack").is_dir()  # fetched onto the second host
+    cached = list(store.list("stage-cache/"))
+    names = {k.rsplit("/", 1)[1].partition("-")[0] for k in cached}
+    assert cached and names == {"entry.json", "used"}

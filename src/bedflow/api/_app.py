@@ -98,7 +98,10 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(prepare_database, engine)
         await anyio.to_thread.run_sync(ensure_admin, engine, sessions, settings, config)
-        dispatcher = make_dispatcher(settings, workers=config.workers)
+        dispatcher = make_dispatcher(
+            settings,
+            workers=settings.embedded_worker_count if config.workers is None else config.workers,
+        )
         await anyio.to_thread.run_sync(dispatcher.start)
         state.dispatcher = dispatcher
         state.db_gate = DbGate(settings.db_sessions)

@@ -1,7 +1,8 @@
 """First start: migrate the embedded database and create a local admin who can sign in.
 
-The admin's password is ``BEDFLOW_ADMIN_PASSWORD`` when set; otherwise one is generated and
-written once to ``<data dir>/admin_password`` (readable by the owner only). Neither is logged.
+The admin is ``BEDFLOW_ADMIN_EMAIL``; its password is ``BEDFLOW_ADMIN_PASSWORD`` when set;
+otherwise one is generated and written once to ``<data dir>/admin_password`` (readable by
+the owner only). Neither is logged.
 """
 
 from __future__ import annotations
@@ -52,12 +53,12 @@ def ensure_admin(
     with sessions() as session:
         if crud.count_users(session):
             return False
-        given = os.environ.get(ADMIN_PASSWORD_ENV, "")
+        given = settings.admin_password.get_secret_value() if settings.admin_password else ""
         password = given or secrets.token_urlsafe(18)
         try:
             crud.create_user(
                 session,
-                email=config.admin_email,
+                email=settings.admin_email,
                 password=password,
                 role="admin",
                 full_name="Administrator",
@@ -70,18 +71,18 @@ def ensure_admin(
         log.warning(
             "created the admin %s with the password in %s; sign in at /docs or with "
             "`curl -d username=%s -d password=... /api/v1/login/access-token`",
-            config.admin_email,
+            settings.admin_email,
             ADMIN_PASSWORD_ENV,
-            config.admin_email,
+            settings.admin_email,
         )
         return True
     path = _write_secret(Path(settings.data_dir) / ADMIN_PASSWORD_FILE, password)
     log.warning(
         "created the admin %s; its password is in %s (owner-readable only). Sign in at /docs "
         'or with `curl -d username=%s -d password="$(cat %s)" .../api/v1/login/access-token`',
-        config.admin_email,
+        settings.admin_email,
         path,
-        config.admin_email,
+        settings.admin_email,
         path,
     )
     return True

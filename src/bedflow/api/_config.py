@@ -1,4 +1,8 @@
-"""Options of the HTTP API that are not installation settings: limits, token lifetime, signup."""
+"""Options of the HTTP API that are not read from the environment: limits and poll intervals.
+
+What an installation sets (sign-up, token lifetime, the first admin, embedded workers) is in
+:class:`bedflow.settings.Settings`; these are the code's own choices, which tests tune.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,11 @@ class ApiConfig:
     Rate limits use the `limits` notation (``"10/minute"``, ``"100/hour;1000/day"``); they are
     counted in memory on the embedded default and in Redis when a broker URL is set.
 
-    >>> app = create_app(settings, config=ApiConfig(allow_signup=False))  # doctest: +SKIP
+    >>> app = create_app(settings, config=ApiConfig(login_limit="3/minute"))  # doctest: +SKIP
     """
 
-    access_token_minutes: int = 8 * 60
-    """Lifetime of the JWT access token returned by a login."""
-    allow_signup: bool = True
-    """Whether anyone may register an account (admins can always create users)."""
     bootstrap_admin: bool = True
     """Create a local admin on first start (no user in the database)."""
-    admin_email: str = "admin@localhost"
-    """Email of the admin created on first start."""
     login_limit: str = "10/minute"
     """Login and signup attempts per client address."""
     login_failure_limit: str = "30/hour;100/day"
@@ -37,8 +35,9 @@ class ApiConfig:
     """Writes per client address, whoever signs in from it."""
     max_body_bytes: int = 1024 * 1024
     """Largest request body outside file uploads (a bed spec is a few kB)."""
-    workers: int = 2
-    """Embedded worker processes started with the app when no broker URL is set (0: none)."""
+    workers: int | None = None
+    """Embedded worker processes started with the app when no broker URL is set (0: none);
+    None: ``Settings.embedded_worker_count``."""
     db_spare_connections: int = 5
     """Connections of the pool beyond ``Settings.db_sessions`` (the requests' share), for the
     event hub, health probes and WebSocket sign-ins."""

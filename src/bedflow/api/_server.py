@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
+from bedflow._exceptions import ConfigError
 from bedflow.api._app import create_app
 from bedflow.api._logging import configure_logging
 from bedflow.settings import get_settings
@@ -13,9 +12,14 @@ from bedflow.settings import get_settings
 __all__ = ["LOG_LEVEL_ENV", "make_app"]
 
 LOG_LEVEL_ENV = "BEDFLOW_LOG_LEVEL"
+"""``bedflow serve --log-level`` hands its level to the worker processes through it."""
 
 
 def make_app() -> FastAPI:
     """The app for uvicorn's ``--factory`` (each worker process calls it)."""
-    configure_logging(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())
-    return create_app(get_settings())
+    settings = get_settings()
+    configure_logging(settings.log_level.upper())
+    problem = settings.serving_problem()  # `bedflow serve` says it first, in one line
+    if problem is not None:
+        raise ConfigError(problem)
+    return create_app(settings)

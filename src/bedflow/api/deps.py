@@ -316,4 +316,4 @@ OwnedProject = Annotated[Project, Depends(get_owned_project)]
 
 def token_lifetime(state: AppState) -> timedelta:
     """How long an access token lives."""
-    return timedelta(minutes=state.config.access_token_minutes)
+    return timedelta(minutes=state.settings.access_token_minutes)

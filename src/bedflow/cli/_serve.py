@@ -3,7 +3,9 @@
 Authentication is always on; there is no switch to turn it off. Binding to an address other
 than loopback (127.0.0.1, ::1, localhost) exposes the server to the network, so it is refused
 unless ``BEDFLOW_ENVIRONMENT=production`` (which already requires a proper secret key) or
-``--allow-remote`` is given explicitly.
+``--allow-remote`` is given explicitly. In production it also refuses to start without a
+broker (``BEDFLOW_BROKER_URL``) unless embedded workers are asked for
+(``BEDFLOW_EMBEDDED_WORKERS``): jobs would otherwise queue with no worker to run them.
 """
 
 from __future__ import annotations
@@ -52,13 +54,17 @@ def serve(
             help="Bind a non-loopback address outside production (BEDFLOW_ENVIRONMENT).",
         ),
     ] = False,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    log_level: Annotated[
+        str | None,
+        typer.Option(help="debug, info, warning or error; default: BEDFLOW_LOG_LEVEL (info)."),
+    ] = None,
 ) -> None:
     """Run the HTTP API (docs at /docs, API under /api/v1) with uvicorn.
 
     On the embedded default it migrates the SQLite database first and, on the very first
     start, creates an admin and logs where its password is. A non-loopback --host needs
-    BEDFLOW_ENVIRONMENT=production or --allow-remote.
+    BEDFLOW_ENVIRONMENT=production or --allow-remote. In production it needs
+    BEDFLOW_BROKER_URL, or BEDFLOW_EMBEDDED_WORKERS set to run the jobs in its own processes.
     """
     from bedflow.settings import get_settings
 
@@ -74,6 +80,11 @@ def serve(
             "--allow-remote"
         )
         raise typer.Exit(2)
+    problem = settings.serving_problem()
+    if problem is not None:
+        err.print(f"[bold red]error[/]: {problem}")
+        raise typer.Exit(2)
+    log_level = (log_level or settings.log_level).lower()
 
     from bedflow.api import (
         LOG_LEVEL_ENV,

@@ -24,6 +24,7 @@ from bedflow._exceptions import (
     BedInputError,
     Cancelled,
     CfdInputError,
+    ConfigError,
     EngineError,
     EngineUnavailable,
     UsageError,
@@ -31,6 +32,7 @@ from bedflow._exceptions import (
 from bedflow.cli._app import err, fail, usage_error
 from bedflow.dsl import BedSpec
 from bedflow.pipeline import Event, PipelineResult, run_pipeline
+from bedflow.settings import read_setting
 
 CacheOption = Annotated[
     Path | None,
@@ -77,7 +79,11 @@ class CancelOnInterrupt:
 
 def default_cache() -> Path:
     """``BEDFLOW_CACHE_DIR``, else the user cache directory (e.g. ~/.cache/bedflow)."""
-    return Path(os.environ.get("BEDFLOW_CACHE_DIR") or platformdirs.user_cache_dir("bedflow"))
+    try:
+        given = read_setting("cache_dir")
+    except ConfigError as exc:
+        usage_error(f"BEDFLOW_CACHE_DIR: {exc}".splitlines()[0])
+    return Path(given or platformdirs.user_cache_dir("bedflow"))
 
 
 def _link(src: str | Path, dst: str | Path) -> None:

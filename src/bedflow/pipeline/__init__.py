@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import typing
 
-from bedflow.pipeline._cache import ArtifactCache, stage_key
+from bedflow.pipeline._cache import ArtifactCache, CacheEntry, StageCache, stage_key
 from bedflow.pipeline._events import STAGES, Event, EventSink, overall_progress
 from bedflow.pipeline._params import JobParams, SpecValue, StageName
 from bedflow.pipeline._record import (
@@ -40,6 +40,7 @@ __all__ = [
     "PIPELINE",
     "STAGES",
     "ArtifactCache",
+    "CacheEntry",
     "Context",
     "Correlations",
     "Event",
@@ -52,6 +53,7 @@ __all__ = [
     "PipelineResult",
     "SpecValue",
     "Stage",
+    "StageCache",
     "StageName",
     "StageOutcome",
     "check_grid",

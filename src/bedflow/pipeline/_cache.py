@@ -1,6 +1,12 @@
 """Artifacts of pipeline stages, kept by the key of their inputs so unchanged stages are reused.
 
-An entry is a directory ``ROOT/STAGE/KEY/`` holding the stage's files and a
+The pipeline takes any :class:`StageCache`: stages always read and write local folders, and a
+cache says where an entry's folder is (fetching it first when it lives elsewhere) and seals a
+stage's fresh folder as the entry of its key. :class:`ArtifactCache`, a local folder, is the
+CLI's and the embedded server's; the platform's workers share one in the object store
+(``bedflow.storage.StoreStageCache``), which keeps its local copies in an ArtifactCache.
+
+An entry of an ArtifactCache is a directory ``ROOT/STAGE/KEY/`` holding the stage's files and a
 ``provenance.json`` (inputs, engine and version, seed, files with sha256). Entries are written
 to a temporary directory and renamed into place, so a crash never leaves a half entry that
 looks complete.
@@ -14,13 +20,16 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bedflow._version import __version__
 
-__all__ = ["ArtifactCache", "stage_key"]
+__all__ = ["ArtifactCache", "CacheEntry", "StageCache", "stage_key"]
+
+PROVENANCE = "provenance.json"
 
 
 def stage_key(stage: str, inputs: Mapping[str, Any]) -> str:
@@ -37,8 +46,40 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class CacheEntry:
+    """A complete entry: the local folder holding its files, and its provenance."""
+
+    directory: Path
+    provenance: dict[str, Any]
+
+
+class StageCache(Protocol):
+    """Where a pipeline keeps its stages' artifacts, by :func:`stage_key`."""
+
+    def fetch(self, stage: str, key: str) -> CacheEntry | None:
+        """The complete entry of ``key`` in a local folder, or None (none, or damaged)."""
+        ...
+
+    def begin(self, stage: str) -> Path:
+        """A fresh local folder to write a stage's files into."""
+        ...
+
+    def commit(self, tmp: Path, stage: str, key: str, provenance: Mapping[str, Any]) -> CacheEntry:
+        """Seal ``tmp`` (from :meth:`begin`) as the entry of ``key``."""
+        ...
+
+    def discard(self, tmp: Path) -> None:
+        """Remove a folder from :meth:`begin` that will not be committed."""
+        ...
+
+
 class ArtifactCache:
-    """A folder of stage outputs keyed by :func:`stage_key`."""
+    """A folder of stage outputs keyed by :func:`stage_key` (a :class:`StageCache`).
+
+    >>> cache = ArtifactCache("~/.cache/bedflow")  # doctest: +SKIP
+    >>> run_pipeline(text, cache=cache)  # doctest: +SKIP
+    """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -50,7 +91,7 @@ class ArtifactCache:
         """The provenance of a complete entry, or None when there is none (or it is damaged)."""
         where = self.directory(stage, key)
         try:
-            provenance: dict[str, Any] = json.loads((where / "provenance.json").read_text("utf-8"))
+            provenance: dict[str, Any] = json.loads((where / PROVENANCE).read_text("utf-8"))
         except (OSError, ValueError):
             return None
         files = provenance.get("files", {})
@@ -58,16 +99,18 @@ class ArtifactCache:
             return None
         return provenance
 
+    def fetch(self, stage: str, key: str) -> CacheEntry | None:
+        provenance = self.lookup(stage, key)
+        return None if provenance is None else CacheEntry(self.directory(stage, key), provenance)
+
     def begin(self, stage: str) -> Path:
         """A fresh temporary directory to write a stage's files into."""
         tmp = self.root / stage / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir(parents=True)
         return tmp
 
-    def commit(
-        self, tmp: Path, stage: str, key: str, provenance: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Seal ``tmp`` as the entry for ``key``; returns the full provenance written."""
+    def commit(self, tmp: Path, stage: str, key: str, provenance: Mapping[str, Any]) -> CacheEntry:
+        """Seal ``tmp`` as the entry for ``key``, with the full provenance written."""
         record = {
             **provenance,
             "stage": stage,
@@ -80,12 +123,35 @@ class ArtifactCache:
                 if p.is_file()
             },
         }
-        (tmp / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+        return self.place(tmp, stage, key, record)
+
+    def place(
+        self,
+        tmp: Path,
+        stage: str,
+        key: str,
+        record: Mapping[str, Any],
+        *,
+        replace: bool = True,
+    ) -> CacheEntry:
+        """Seal ``tmp`` as the entry for ``key`` with ``record`` as its provenance, as it is
+        (an entry fetched from elsewhere keeps the provenance it was made with). Without
+        ``replace`` a complete entry already there is kept (another process may be reading
+        it) and ``tmp`` is discarded."""
+        if not replace and (there := self.fetch(stage, key)) is not None:
+            self.discard(tmp)
+            return there
+        (tmp / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
         final = self.directory(stage, key)
         if final.exists():  # a stale or concurrent entry: the newest complete one wins
             shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-        return record
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process placed it between the two lines above
+            shutil.rmtree(tmp, ignore_errors=True)
+            if self.lookup(stage, key) is None:
+                raise
+        return CacheEntry(final, dict(record))
 
     def discard(self, tmp: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)

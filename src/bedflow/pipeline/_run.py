@@ -15,7 +15,7 @@ from pathlib import Path
 from bedflow import cfd, geometry
 from bedflow._exceptions import Cancelled, UsageError
 from bedflow.dsl import BedSpec, parse_with_diagnostics, spec_hash
-from bedflow.pipeline._cache import ArtifactCache
+from bedflow.pipeline._cache import ArtifactCache, StageCache
 from bedflow.pipeline._events import STAGES, Event, EventSink, Reporter
 from bedflow.pipeline._result import PipelineResult, StageOutcome
 from bedflow.pipeline._stages import PIPELINE, Context, Stage, section_hash
@@ -28,17 +28,22 @@ CancelFn = Callable[[], bool]
 class _Run:
     """One run: the cache, the stages asked for, and what each stage did."""
 
-    def __init__(self, cache: ArtifactCache, ctx: Context, order: tuple[str, ...], force: bool):
+    def __init__(self, cache: StageCache, ctx: Context, order: tuple[str, ...], force: bool):
         self.cache, self.ctx, self.order, self.force = cache, ctx, order, force
 
     def found(self, stage: Stage, key: str) -> StageOutcome | None:
         """The complete cache entry of ``stage`` for ``key`` as a reused outcome, if any."""
-        provenance = self.cache.lookup(stage.name, key)
-        if provenance is None:
+        entry = self.cache.fetch(stage.name, key)
+        if entry is None:
             return None
-        where = self.cache.directory(stage.name, key)
         return StageOutcome(
-            stage.name, "reused", key, str(where), tuple(provenance["files"]), 0.0, provenance
+            stage.name,
+            "reused",
+            key,
+            str(entry.directory),
+            tuple(entry.provenance["files"]),
+            0.0,
+            entry.provenance,
         )
 
     def need(self, name: str, needed_by: str, *, optional: bool = False) -> None:
@@ -92,17 +97,17 @@ class _Run:
             self.cache.discard(tmp)
             raise
         inputs = stage.key(self.ctx)
-        record = self.cache.commit(
+        entry = self.cache.commit(
             tmp, stage.name, key, {"inputs": inputs, "stage_version": stage.version, **provenance}
         )
         outcome = StageOutcome(
             stage.name,
             "ran",
             key,
-            str(self.cache.directory(stage.name, key)),
-            tuple(record["files"]),
+            str(entry.directory),
+            tuple(entry.provenance["files"]),
             time.perf_counter() - started,
-            record,
+            entry.provenance,
         )
         self.settle(stage, outcome)
         return outcome
@@ -124,7 +129,8 @@ def _preflight(ctx: Context, order: tuple[str, ...]) -> None:
 def run_pipeline(
     source: str | BedSpec,
     *,
-    cache_dir: str | Path,
+    cache_dir: str | Path | None = None,
+    cache: StageCache | None = None,
     filename: str = "<string>",
     stages: tuple[str, ...] = STAGES,
     force: bool = False,
@@ -136,7 +142,8 @@ def run_pipeline(
     on_event: EventSink | None = None,
     cancel: CancelFn | None = None,
 ) -> PipelineResult:
-    """Run the stages on `.bed` text (or a spec); artifacts are kept in ``cache_dir``.
+    """Run the stages on `.bed` text (or a spec); artifacts are kept in ``cache_dir`` (a
+    local folder) or in ``cache`` (any :class:`~bedflow.pipeline.StageCache`): give one.
 
     A stage asked for without the stages it reads takes them from the cache, or raises
     :class:`~bedflow.UsageError` naming the missing stage before any work. ``packing``: a
@@ -150,6 +157,9 @@ def run_pipeline(
     Raises the stage's error (input errors, :class:`~bedflow.Cancelled`, ...) after reporting
     it as an ``ERROR`` log line and a ``failed``/``cancelled`` event.
     """
+    if (cache is None) == (cache_dir is None):
+        raise TypeError("run_pipeline takes one of cache_dir and cache")
+    store = cache if cache is not None else ArtifactCache(cache_dir or ".")
     order = tuple(s for s in STAGES if s in stages)
     reporter = Reporter(on_event, order)
     current = order[0]
@@ -170,7 +180,7 @@ def run_pipeline(
             case_dir=Path(case_dir) if case_dir is not None else None,
             converge=converge,
         )
-        run = _Run(ArtifactCache(cache_dir), ctx, order, force)
+        run = _Run(store, ctx, order, force)
         run.execute(PIPELINE["compile"])
         reporter.stage_done("compile", "succeeded", {})
         _preflight(ctx, order)

@@ -20,18 +20,22 @@ from bedflow.storage._base import (
     make_key,
     validate_key,
 )
-from bedflow.storage._factory import get_storage
+from bedflow.storage._factory import get_stage_cache, get_storage
 from bedflow.storage._local import LocalStorage
 from bedflow.storage._s3 import S3Storage
+from bedflow.storage._stage_cache import EvictedEntry, StoreStageCache
 
 __all__ = [
     "CHUNK_SIZE",
+    "EvictedEntry",
     "LocalStorage",
     "Readable",
     "S3Storage",
     "Storage",
+    "StoreStageCache",
     "StoredObject",
     "copy_stream",
+    "get_stage_cache",
     "get_storage",
     "make_key",
     "validate_key",

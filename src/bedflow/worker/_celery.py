@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow.db import Job, crud, make_engine, make_sessionmaker, utcnow
 from bedflow.settings import Settings, get_settings
-from bedflow.storage import Storage, get_storage
+from bedflow.storage import Storage, StoreStageCache, get_stage_cache, get_storage
 from bedflow.worker import _maintenance
 from bedflow.worker._execute import EventPublisher, backoff_s, execute_job
 from bedflow.worker._pool import worker_name
@@ -65,6 +65,8 @@ def make_celery(broker_url: str, *, queue_prefix: str = "", visibility: int = 36
         beat_schedule={
             "remove-orphan-objects": {"task": "bedflow.remove_orphan_objects", "schedule": 3600.0},
             "remove-expired-tokens": {"task": "bedflow.remove_expired_tokens", "schedule": 3600.0},
+            # Commits sweep too; this bounds the cache's age when nothing is committed.
+            "sweep-stage-cache": {"task": "bedflow.sweep_stage_cache", "schedule": 3600.0},
         },
     )
     app.conf.bedflow_queue_prefix = queue_prefix
@@ -140,12 +142,20 @@ def _remove_tokens_task() -> int:
         return _maintenance.remove_expired_tokens(session)
 
 
+def _sweep_stage_cache_task() -> int:
+    """Beat: remove the shared stage cache's entries past its age or size limits."""
+    settings, _, storage = _context()
+    cache = get_stage_cache(settings, storage)
+    return len(cache.evict()) if isinstance(cache, StoreStageCache) else 0
+
+
 def _register_tasks(app: Celery) -> None:
     app.task(
         name=RUN_JOB, bind=True, acks_late=True, reject_on_worker_lost=True, Request=JobRequest
     )(run_job)
     app.task(name="bedflow.remove_orphan_objects")(_remove_orphans_task)
     app.task(name="bedflow.remove_expired_tokens")(_remove_tokens_task)
+    app.task(name="bedflow.sweep_stage_cache")(_sweep_stage_cache_task)
 
 
 class CeleryDispatcher:

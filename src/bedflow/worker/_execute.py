@@ -31,7 +31,7 @@ from bedflow.pipeline import (
     run_pipeline,
 )
 from bedflow.settings import Settings
-from bedflow.storage import Storage, validate_key
+from bedflow.storage import Storage, StoreStageCache, get_stage_cache, validate_key
 from bedflow.worker._engines import refuse_disabled
 from bedflow.worker._export import EXPORT_JOB, run_export
 from bedflow.worker._liveness import Heartbeat, cancel_poller, heartbeat_interval_s
@@ -280,9 +280,10 @@ def execute_job(
             refuse_disabled(
                 session, spec, engine=params.engine, solver=params.solver, stages=stages
             )
+        cache = get_stage_cache(settings, storage)
         result = run_pipeline(
             spec,
-            cache_dir=settings.data_dir / "cache",
+            cache=cache,
             stages=stages,
             force=params.force,
             engine=params.engine,
@@ -295,6 +296,9 @@ def execute_job(
         with session_factory() as session:
             for outcome in result.stages.values():
                 _upload(session, storage, bed, outcome)
+                if isinstance(cache, StoreStageCache) and outcome.key:  # one copy, the bed's
+                    names = {n: _object_key(bed.id, outcome, n) for n in outcome.files}
+                    cache.adopt(outcome.stage, outcome.key, names)
             job = session.get(Job, job_id, populate_existing=True)
             session.commit()  # end the read before writing (see crud.claim_job)
             if job is None or not _store_result(session, job, bed, result, worker):

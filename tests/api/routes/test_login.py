@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bedflow.api._security import create_access_token
 from bedflow.db._base import utcnow
 from tests.utils.api import Api, state
@@ -140,3 +142,15 @@ def test_admins_list_and_change_users(api: Api) -> None:
     assert r.json()["role"] == "admin"
     r = api.client.patch(f"/api/v1/users/{admin.id}", json={"is_active": False}, headers=h_admin)
     assert r.status_code == 403
+
+
+def test_signup_is_refused_when_closed(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BEDFLOW_SIGNUP_OPEN=false: nobody registers; admins still create users."""
+    app_state = state(api.app)
+    monkeypatch.setattr(
+        app_state, "settings", app_state.settings.model_copy(update={"signup_open": False})
+    )
+    r = api.client.post(
+        "/api/v1/users/signup", json={"email": "e@example.com", "password": "a long passphrase 1"}
+    )
+    assert r.status_code == 403 and "signup is closed" in r.json()["error"]["message"]

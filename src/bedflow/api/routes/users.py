@@ -40,7 +40,7 @@ router = APIRouter(
 )
 def register(state: StateDep, session: SessionDep, body: UserCreate) -> UserPublic:
     """Create an account (role user); then sign in at ``/login/access-token``."""
-    if not state.config.allow_signup:
+    if not state.settings.signup_open:
         raise ApiError(403, "signup is closed on this installation: ask an admin")
     user = crud.create_user(
         session, email=body.email, password=body.password, full_name=body.full_name
