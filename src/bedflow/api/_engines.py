@@ -18,9 +18,16 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from bedflow._checks import plugin_problems
-from bedflow._exceptions import BedInputError, BedValidationError, Diagnostic, EngineUnavailable
+from bedflow._exceptions import (
+    BedInputError,
+    BedValidationError,
+    Diagnostic,
+    EngineUnavailable,
+    UsageError,
+)
 from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, unknown_name
 from bedflow.api._errors import ApiError
+from bedflow.cfd import grid_study_specs
 from bedflow.db import Bed, crud
 from bedflow.dsl import BedSpec, parse_with_diagnostics
 
@@ -100,10 +107,12 @@ def check_job(
     engine: str | None,
     solver: str | None,
     simulate: bool,
+    converge: bool = False,
 ) -> None:
     """Refuse a job before it is queued: an engine or solver nobody registered (422), one an
-    admin disabled (409), or a bed it cannot handle, by its own ``check(spec)`` (422, each
-    problem located in the bed's text)."""
+    admin disabled (409), a bed it cannot handle, by its own ``check(spec)`` (422, each
+    problem located in the bed's text), or a grid convergence study its solver cannot run
+    (422: the correlations have no grid; a resolution too coarse for the study's levels)."""
     asked: list[tuple[Kind, str]] = [("packing", engine or spec.packing_method)]
     if simulate:
         asked.append(("solver", solver or spec.cfd.solver))
@@ -130,3 +139,8 @@ def check_job(
         except BedInputError:  # the stored text no longer compiles: unlocated
             diagnostics = [Diagnostic(p.message, path=p.path) for p in problems]
         raise BedValidationError(diagnostics)
+    if simulate and converge:
+        try:
+            grid_study_specs(spec, solver)
+        except UsageError as exc:
+            raise ApiError(422, str(exc)) from None

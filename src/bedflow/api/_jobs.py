@@ -65,6 +65,7 @@ def submit_job(
         engine=params.engine,
         solver=params.solver,
         simulate=simulates(type, params.stages),
+        converge=params.converge,
     )
     session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
     job = crud.create_job(
