@@ -94,7 +94,7 @@ class _Chunks:
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._buffer = b""
+        self._buffer = bytearray()  # appended to in place: a large part costs no copies
 
     def read(self, size: int = -1, /) -> bytes:
         while size < 0 or len(self._buffer) < size:
@@ -102,10 +102,9 @@ class _Chunks:
             if chunk is None:
                 break
             self._buffer += chunk
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        end = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
         return data
 
 
