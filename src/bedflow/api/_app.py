@@ -48,7 +48,9 @@ and results, projects shared between users (who join by accepting an invitation)
 
 Sign in with `POST /api/v1/login/access-token` (email and password, the OAuth2 password flow,
 also the **Authorize** button here), or create a personal token at `POST /api/v1/tokens` and
-send `Authorization: Bearer bf_...`. Everything is visible only to its owner, the members of
+send `Authorization: Bearer bf_...`. A browser signs in with `POST /api/v1/login/session`
+instead: an httpOnly session cookie, and its CSRF token sent as `X-CSRF-Token` on writes.
+Everything is visible only to its owner, the members of
 its project, and admins; another user's object answers 404. Errors have the body
 `{"error": {"code", "message", "details"}}`.
 """
