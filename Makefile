@@ -116,6 +116,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_lbm_openfoam.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_web_particles.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache
