@@ -13,7 +13,6 @@ from bedflow.cli import app
 from bedflow.cli._openapi import openapi_text
 
 runner = CliRunner()
-FRONTEND_COPY = Path(__file__).resolve().parents[2] / "frontend" / "openapi.json"
 
 
 def test_writes_the_document_to_a_file_or_stdout(tmp_path: Path) -> None:
@@ -42,14 +41,3 @@ def test_the_environment_does_not_change_the_document(monkeypatch: pytest.Monkey
     monkeypatch.setenv("BEDFLOW_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     monkeypatch.setenv("BEDFLOW_MAX_UPLOAD_BYTES", "12345")
     assert openapi_text() == before
-
-
-def test_the_front_ends_copy_is_fresh() -> None:
-    """The web app's client is generated from frontend/openapi.json: after an API change,
-    run `bedflow openapi -o frontend/openapi.json` and regenerate the client."""
-    if not FRONTEND_COPY.is_file():
-        pytest.skip("no frontend/openapi.json in this checkout")
-    assert FRONTEND_COPY.read_text(encoding="utf-8") == openapi_text(), (
-        "frontend/openapi.json is stale: run `bedflow openapi -o frontend/openapi.json` "
-        "and regenerate the front end's client"
-    )

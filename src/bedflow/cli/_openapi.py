@@ -31,8 +31,8 @@ def openapi(
 ) -> None:
     """Write the HTTP API's OpenAPI document (JSON), the same for every installation.
 
-    The web dashboard's typed API client is generated from it (frontend/openapi.json); a
-    test fails when that copy is stale.
+    The web dashboard's typed API client is generated from it (in frontend/: bedflow
+    openapi -o openapi.json, then npm run gen:api); a test fails when that client is stale.
     """
     text = openapi_text()
     if output is None:
