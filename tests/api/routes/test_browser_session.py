@@ -162,6 +162,20 @@ def test_a_password_change_or_deactivation_revokes_the_session(browser: Api, cha
     assert browser.client.get("/api/v1/users/me").status_code == 401
 
 
+def test_changing_the_password_through_the_session_ends_it(browser: Api) -> None:
+    user, _ = browser.user()
+    csrf = _sign_in(browser.client, user.email)
+    body = {"current_password": PASSWORD, "new_password": "a brand new secret"}
+    assert browser.client.put("/api/v1/users/me/password", json=body).status_code == 403
+    r = browser.client.put("/api/v1/users/me/password", json=body, headers=csrf)
+    assert r.status_code == 204, r.text
+    assert browser.client.get("/api/v1/users/me").status_code == 401
+    r = browser.client.post(
+        SESSION, data={"username": user.email, "password": body["new_password"]}
+    )
+    assert r.status_code == 200 and browser.client.get("/api/v1/users/me").status_code == 200
+
+
 def test_websocket_takes_the_cookie_from_its_own_origin_only(browser: Api) -> None:
     user, _ = browser.user()
     _sign_in(browser.client, user.email)
