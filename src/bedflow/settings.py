@@ -198,6 +198,11 @@ class Settings(_SettingsBase):
         Literal["debug", "info", "warning", "error", "critical"],
         BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v),
     ] = Field("info", description="Least severe log level written (`bedflow serve --log-level`).")
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        description="Log lines as JSON objects or as text for people (`bedflow serve "
+        "--log-format`; in a terminal serve picks text).",
+    )
 
     @property
     def embedded_worker_count(self) -> int:

@@ -107,7 +107,16 @@ def test_job_and_study_params_are_typed_in_openapi(api: Api) -> None:
     assert components["JobPublic"]["properties"]["params"]["$ref"] == ref
     assert components["StudyPublic"]["properties"]["params"]["$ref"] == ref
     fields = set(components["JobParams"]["properties"])
-    assert {"stages", "force", "engine", "solver", "point_index", "point", "values", "converge"} == fields
+    assert {
+        "stages",
+        "force",
+        "engine",
+        "solver",
+        "point_index",
+        "point",
+        "values",
+        "converge",
+    } == fields
 
 
 @pytest.fixture

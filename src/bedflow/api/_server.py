@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 from fastapi import FastAPI
 
 from bedflow._exceptions import ConfigError
 from bedflow.api._app import create_app
 from bedflow.api._logging import configure_logging
-from bedflow.settings import get_settings
+from bedflow.settings import Settings, get_settings
 
-__all__ = ["LOG_LEVEL_ENV", "make_app"]
+__all__ = ["LOG_FORMAT_ENV", "LOG_LEVEL_ENV", "make_app", "openapi_document"]
 
 LOG_LEVEL_ENV = "BEDFLOW_LOG_LEVEL"
 """``bedflow serve --log-level`` hands its level to the worker processes through it."""
+LOG_FORMAT_ENV = "BEDFLOW_LOG_FORMAT"
+"""``bedflow serve --log-format`` hands ``json`` or ``text`` to the worker processes."""
 
 
 def make_app() -> FastAPI:
     """The app for uvicorn's ``--factory`` (each worker process calls it)."""
     settings = get_settings()
-    configure_logging(settings.log_level.upper())
+    configure_logging(settings.log_level.upper(), json=settings.log_format != "text")
     problem = settings.serving_problem()  # `bedflow serve` says it first, in one line
     if problem is not None:
         raise ConfigError(problem)
     return create_app(settings)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document, the same for every installation (the web app's typed
+    client is generated from it): built by an app on a throwaway data folder, whatever the
+    environment says, and never started."""
+    with tempfile.TemporaryDirectory(prefix="bedflow-openapi-") as tmp:
+        settings = Settings(
+            _env_file=None,
+            environment="development",
+            data_dir=Path(tmp),
+            database_url=f"sqlite:///{tmp}/openapi.db",
+            storage_backend="local",
+            storage_dir=None,
+            broker_url=None,
+            secret_key="openapi-document-only-" + "0" * 32,
+        )
+        app = create_app(settings, web_dir=Path(tmp))
+        document = app.openapi()
+        app.state.bedflow.engine.dispose()
+        return document

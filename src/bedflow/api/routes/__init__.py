@@ -9,6 +9,7 @@ from bedflow.api.routes import (
     invitations,
     jobs,
     login,
+    packings,
     projects,
     results,
     settings,
@@ -17,6 +18,7 @@ from bedflow.api.routes import (
     studies,
     tokens,
     users,
+    web,
     ws,
 )
 
@@ -24,10 +26,12 @@ __all__ = ["api_router"]
 
 api_router = fastapi.APIRouter()
 for _module in (
+    web,  # before beds: POST /beds/check
     login,
     users,
     tokens,
     beds,
+    packings,
     files,
     projects,
     invitations,
