@@ -104,7 +104,7 @@ def test_correlations_take_the_porosity_of_the_latest_result(worker_api: Api) ->
     on_curve = cfd.correlations_for(
         spec, porosity=body["porosity"], velocity=u, column_diameter=spec.bed.diameter
     )
-    assert result["ergun_per_length"] == pytest.approx(on_curve["ergun"], rel=1e-9)
+    assert result["correlations"]["ergun"] == pytest.approx(on_curve["ergun"], rel=1e-9)
 
 
 def test_correlations_of_an_unpacked_bed_come_from_the_spec(api: Api) -> None:

@@ -3,7 +3,6 @@ messages are those of ``bedflow check`` (one function serves both)."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -39,9 +38,7 @@ def test_config_is_public_and_says_whether_signup_is_open(api: Api) -> None:
 
 
 def test_config_follows_the_signup_setting(api: Api, tmp_path: Path) -> None:
-    closed = create_app(
-        make_settings(tmp_path, api.engine), config=dataclasses.replace(CONFIG, allow_signup=False)
-    )
+    closed = create_app(make_settings(tmp_path, api.engine, signup_open=False), config=CONFIG)
     # No lifespan needed: the endpoint reads only the configuration.
     assert TestClient(closed).get("/api/v1/config").json()["signup_open"] is False
 
