@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
+.PHONY: cluster-deps cluster-up cluster-down demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -69,6 +69,20 @@ unit: $(VENV)/.dev
 ## test-fast: the tests that need no service and are not slow (under a minute), while editing
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -q -m "not slow and not services"
+
+## cluster-deps: the cluster's S3 server (s3rver, from npm, at the version of its lock)
+S3RVER := tools/cluster/node_modules/.bin/s3rver
+cluster-deps: $(S3RVER)
+$(S3RVER): tools/cluster/package-lock.json
+	npm ci --prefix tools/cluster --no-audit --no-fund --silent
+	touch $@
+
+## cluster-up / cluster-down: the cluster of docs/cluster.md (root: network namespaces)
+cluster-up: $(VENV)/.dev $(S3RVER)
+	$(BIN)/bedflow cluster up
+
+cluster-down: $(VENV)/.dev
+	$(BIN)/bedflow cluster down
 
 ## docs: regenerate the generated references in docs/
 docs: $(VENV)/.dev
