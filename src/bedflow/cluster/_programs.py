@@ -145,14 +145,20 @@ http {{
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $connection_upgrade;
         proxy_connect_timeout 2s;
-        proxy_read_timeout 60s;
+        # A replica that stops answering mid-request (its host cut off) is given up after
+        # this, and a GET is then sent to the other one; longer calls have their own below.
+        proxy_read_timeout 15s;
         # A request that reached no replica, or whose replica failed before answering, goes
         # to the other one; POST and PATCH only when they were never sent (nginx's default).
         proxy_next_upstream error timeout http_502 http_503 http_504;
         proxy_next_upstream_tries 2;
-        proxy_next_upstream_timeout 10s;
         location / {{
             proxy_pass http://api;
+        }}
+        location ~ ^/api/v1/beds/[^/]+/files$ {{
+            # An upload is stored (S3 multipart) before the API answers.
+            proxy_pass http://api;
+            proxy_read_timeout 300s;
         }}
         location ~ ^/api/v1/jobs/[^/]+/events$ {{
             # Server-sent events: every event reaches the client when it is sent.
