@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: cluster-deps cluster-up cluster-down demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
+.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -83,6 +83,10 @@ cluster-up: $(VENV)/.dev $(S3RVER)
 
 cluster-down: $(VENV)/.dev
 	$(BIN)/bedflow cluster down
+
+## cluster-report: 100 users for 3 minutes with faults on the cluster, then reports/cluster.md
+cluster-report: $(VENV)/.dev $(S3RVER)
+	$(BIN)/python bench/bench_cluster.py
 
 ## docs: regenerate the generated references in docs/
 docs: $(VENV)/.dev
