@@ -20,11 +20,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from websockets.sync.client import connect
 
 from bedflow.cluster import Cluster, ClusterConfig, ClusterError, netns_available
 from bedflow.db import Job
@@ -110,6 +112,41 @@ def _writes(ledger: Ledger, n: int, tally: Tally) -> None:
         if bed is not None:
             tally.add(ledger.upload(bed) is not None, "upload")
             tally.add(ledger.submit(bed) is not None, "submit")
+
+
+def test_job_followed_over_websocket_and_sse_through_the_load_balancer(
+    cluster: Cluster, ledger: Ledger, record_property: Callable[[str, object], None]
+) -> None:
+    """A job followed through nginx, on whichever replica each stream lands: the WebSocket
+    and the event stream both see it to its completion, and the stream's first event arrives
+    before the job ends (nginx does not buffer it)."""
+    bed = ledger.create_bed(SLOW)
+    assert bed is not None
+    token = ledger.http.headers["Authorization"].removeprefix("Bearer ")
+    ws_url = cluster.lb_url.replace("http://", "ws://") + f"/api/v1/ws?token={token}"
+    seen_ws: list[dict[str, Any]] = []
+    with connect(ws_url, open_timeout=30) as ws:
+        job_id = ledger.submit(bed)
+        assert job_id is not None
+        arrivals: list[tuple[float, str]] = []
+        with ledger.http.stream("GET", f"/jobs/{job_id}/events", timeout=300) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    arrivals.append((time.time(), line.split(":", 1)[1].strip()))
+                    if arrivals[-1][1] == "job_complete":
+                        break
+        deadline = time.monotonic() + 60
+        while not any(m.get("type") == "job_complete" for m in seen_ws):
+            assert time.monotonic() < deadline, "the WebSocket never saw the completion"
+            message = json.loads(ws.recv(timeout=60))
+            if message.get("job_id") == job_id:
+                seen_ws.append(message)
+    with ledger.engine.connect() as conn:
+        finished = conn.execute(select(Job.finished_at).where(Job.id == uuid.UUID(job_id))).one()[0]
+    if finished.tzinfo is None:
+        finished = finished.replace(tzinfo=UTC)
+    assert arrivals[0][0] < finished.timestamp(), "the first event came only with the last"
+    _figure("stream_events", [len(arrivals), len(seen_ws)], record_property)
 
 
 def test_api_process_killed(
@@ -216,9 +253,15 @@ def test_primary_killed_and_replica_promoted(
     halt = threading.Event()
 
     def write_loop() -> None:
+        # Jobs too: one a worker receives while the database is away must run after all.
+        n = 0
         while not halt.is_set():
-            outcomes.append((time.monotonic(), ledger.create_bed() is not None))
-            time.sleep(0.25)  # 4 writes/s: under the API's 120 writes/minute per user
+            bed = ledger.create_bed()
+            outcomes.append((time.monotonic(), bed is not None))
+            if bed is not None and n % 4 == 0:
+                ledger.submit(bed)
+            n += 1
+            time.sleep(0.35)  # under 4 writes/s: the API allows 120 writes/minute per user
 
     writer = threading.Thread(target=write_loop, daemon=True)
     writer.start()
