@@ -148,7 +148,11 @@ Failed requests from each fault to the next, and the last one after the fault.
 ## Throughput per worker count
 
 The same queue of small jobs (ordered packing and the correlation solver) with 1, 2 and 3
-worker hosts of one process each; relative to one worker: {gains}.
+worker hosts of one process each; relative to one worker: {gains}. A job is CPU-bound
+Python (packing, geometry export, the correlation solver), so workers beyond the machine's
+{result["cores"]} cores (shared here with other work) only share them and the curve flattens
+there; on more cores it predicts gains close to the number of workers until the database
+(a few row writes per job event) or Redis limits them, which this run did not reach or measure.
 
 | workers | jobs | seconds | jobs per minute |
 |---|---|---|---|
