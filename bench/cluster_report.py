@@ -91,11 +91,14 @@ def write_report(result: dict[str, Any], folder: Path) -> None:
     recovery = []
     starts = [t for t, _ in marks] + [seconds]
     for (t, name), end in zip(marks, starts[1:], strict=False):
-        failed = [s[0] for s in samples if t <= s[0] < end and _failed(s[3])]
+        # A request counts when its answer came (a request sent just before a fault fails
+        # because of it).
+        failed = [e for s in samples if _failed(s[3]) and t <= (e := s[0] + s[2] / 1000) < end]
         last = max(failed) - t if failed else 0.0
         recovery.append(f"| {t:.0f} s | {name} | {len(failed)} | {last:.1f} s |")
     scaling = [f"| {r['workers']} | {r['jobs']} | {r['seconds']} | {r['jobs_per_min']} |"
                for r in result["scaling"]]  # fmt: skip
+    moments = "| at | event |\n|---|---|\n" + "\n".join(f"| {t:.1f} s | {n} |" for t, n in faults)
     c = result["check"]
     check_row = " | ".join(
         str(c[k])
@@ -136,6 +139,10 @@ requests, with the faults marked:
 ![latency](cluster-latency.svg)
 
 ![errors](cluster-errors.svg)
+
+## Fault moments
+
+{moments}
 
 ## Recovery
 
