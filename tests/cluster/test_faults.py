@@ -125,7 +125,9 @@ def test_job_followed_over_websocket_and_sse_through_the_load_balancer(
     token = ledger.http.headers["Authorization"].removeprefix("Bearer ")
     ws_url = cluster.lb_url.replace("http://", "ws://") + f"/api/v1/ws?token={token}"
     seen_ws: list[dict[str, Any]] = []
-    with connect(ws_url, open_timeout=30) as ws:
+    # Messages wait in the client while the event stream is read: a queue long enough for
+    # all of them, and no keep-alive pings (their answers would wait behind the messages).
+    with connect(ws_url, open_timeout=30, max_queue=4096, ping_interval=None) as ws:
         job_id = ledger.submit(bed)
         assert job_id is not None
         arrivals: list[tuple[float, str]] = []
@@ -241,6 +243,28 @@ def test_redis_restarted(
     _writes(ledger, 2, writes)
     _figure("redis_restart_writes", [writes.sent, len(writes.errors)], record_property)
     _figure("redis_restart_verified", ledger.verify(), record_property)
+
+
+def test_replica_stopped(
+    cluster: Cluster, ledger: Ledger, record_property: Callable[[str, object], None]
+) -> None:
+    """Stop the replica under writes: the primary stops waiting for it after the
+    supervisor's grace, writes go on; it rejoins as a synchronous replica."""
+    cluster.stop("pg2")
+    stopped_at = time.monotonic()
+    slowest, writes = 0.0, Tally()
+    while time.monotonic() - stopped_at < 8.0:
+        started = time.monotonic()
+        bed = ledger.create_bed()
+        writes.add(bed is not None, "create bed")
+        slowest = max(slowest, time.monotonic() - started)
+        time.sleep(0.35)
+    _figure("replica_stop_slowest_write_s", round(slowest, 2), record_property)
+    _figure("replica_stop_writes", [writes.sent, len(writes.errors)], record_property)
+    assert not writes.errors, writes.errors
+    cluster.rejoin("pg2")
+    cluster.wait(lambda: cluster.sync_standby() is not None, "pg2 synchronous again")
+    _figure("replica_stop_verified", ledger.verify(), record_property)
 
 
 def test_primary_killed_and_replica_promoted(
