@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
+# The S3 server of `bedflow cluster` and its fault tests (npm, tools/cluster/package-lock.json).
+S3RVER := tools/cluster/node_modules/.bin/s3rver
 # uv itself lives in its own small venv, pinned, so that `uv sync` never removes it from .venv.
 UV_VERSION := 0.13.9
 TOOLS := .tools
@@ -63,7 +65,8 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev
+# The cluster fault tests need s3rver (npm); without npm they skip and say so.
+unit: $(VENV)/.dev $(if $(shell command -v npm),$(S3RVER))
 	$(BIN)/pytest
 
 ## test-fast: the tests that need no service and are not slow (under a minute), while editing
@@ -71,7 +74,6 @@ test-fast: $(VENV)/.dev
 	$(BIN)/pytest -q -m "not slow and not services"
 
 ## cluster-deps: the cluster's S3 server (s3rver, from npm, at the version of its lock)
-S3RVER := tools/cluster/node_modules/.bin/s3rver
 cluster-deps: $(S3RVER)
 $(S3RVER): tools/cluster/package-lock.json
 	npm ci --prefix tools/cluster --no-audit --no-fund --silent
