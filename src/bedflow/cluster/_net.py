@@ -79,6 +79,9 @@ class Network:
     def create_bridge(self) -> None:
         """The bridge with the root namespace's address; bridged traffic allowed through a
         FORWARD policy of DROP (Docker sets one, and br_netfilter filters bridges too)."""
+        taken = _ip("-o", "-4", "addr", "show", "to", f"{self.prefix}.0/24").stdout.split()
+        if taken:
+            raise NetworkError(f"{self.prefix}.0/24 is in use on {taken[1]}: pick another subnet")
         _ip("link", "add", self.bridge, "type", "bridge")
         _ip("addr", "add", f"{self.address(1)}/24", "dev", self.bridge)
         _ip("link", "set", self.bridge, "up")
