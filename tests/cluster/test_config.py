@@ -11,12 +11,13 @@ from sqlalchemy.engine import make_url
 
 from bedflow.cluster import Cluster, ClusterConfig, ClusterError
 from bedflow.cluster._programs import nginx_conf
+from tests.utils.net import free_port
 
 
 def _conf(tmp_path: Path) -> str:
     return nginx_conf(
         root=tmp_path, listen="127.0.0.1", apis=["10.213.7.11", "10.213.7.12"],
-        max_upload_bytes=12345,
+        max_upload_bytes=12345, port=free_port(),
     )  # fmt: skip
 
 
@@ -38,7 +39,9 @@ def test_nginx_accepts_the_conf(tmp_path: Path) -> None:
     conf = tmp_path / "nginx.conf"
     conf.write_text(_conf(tmp_path).replace("user nobody nogroup;\n", ""), encoding="utf-8")
     proc = subprocess.run(
-        ["nginx", "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True
+        ["nginx", "-t", "-e", "stderr", "-c", str(conf), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
 

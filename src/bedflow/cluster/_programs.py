@@ -107,7 +107,13 @@ def redis_argv(address: str, data: Path) -> list[str]:
 
 
 def nginx_conf(
-    *, root: Path, listen: str, apis: list[str], max_upload_bytes: int, fail_timeout_s: int = 5
+    *,
+    root: Path,
+    listen: str,
+    apis: list[str],
+    max_upload_bytes: int,
+    fail_timeout_s: int = 5,
+    port: int = LB_PORT,
 ) -> str:
     """The load balancer: passive health checks, idempotent retries, WebSocket, SSE."""
     servers = "\n".join(
@@ -138,7 +144,7 @@ http {{
         keepalive_timeout 4s;
     }}
     server {{
-        listen {listen}:{LB_PORT};
+        listen {listen}:{port};
         # The API's own limit on uploads (BEDFLOW_MAX_UPLOAD_BYTES); it checks it too.
         client_max_body_size {max_upload_bytes};
         proxy_request_buffering off;
