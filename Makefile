@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
+# The S3 server of `bedflow cluster` and its fault tests (npm, tools/cluster/package-lock.json).
+S3RVER := tools/cluster/node_modules/.bin/s3rver
 # uv itself lives in its own small venv, pinned, so that `uv sync` never removes it from .venv.
 UV_VERSION := 0.13.9
 TOOLS := .tools
@@ -13,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed
+.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -91,12 +93,30 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev
+# The cluster fault tests need s3rver (npm); without npm they skip and say so.
+unit: $(VENV)/.dev $(if $(shell command -v npm),$(S3RVER))
 	$(BIN)/pytest
 
 ## test-fast: the tests that need no service and are not slow (under a minute), while editing
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -q -m "not slow and not services"
+
+## cluster-deps: the cluster's S3 server (s3rver, from npm, at the version of its lock)
+cluster-deps: $(S3RVER)
+$(S3RVER): tools/cluster/package-lock.json
+	npm ci --prefix tools/cluster --no-audit --no-fund --silent
+	touch $@
+
+## cluster-up / cluster-down: the cluster of docs/cluster.md (root: network namespaces)
+cluster-up: $(VENV)/.dev $(S3RVER)
+	$(BIN)/bedflow cluster up
+
+cluster-down: $(VENV)/.dev
+	$(BIN)/bedflow cluster down
+
+## cluster-report: 100 users for 3 minutes with faults on the cluster, then reports/cluster.md
+cluster-report: $(VENV)/.dev $(S3RVER)
+	$(BIN)/python bench/bench_cluster.py
 
 ## docs: regenerate the generated references in docs/
 docs: $(VENV)/.dev

@@ -3,6 +3,7 @@
 Run ``bedflow --help`` for the commands; ``docs/cli.md`` is generated from that help.
 """
 
+from bedflow.cli import _cluster as _cluster  # registers `bedflow cluster` on the app
 from bedflow.cli import _compare as _compare  # registers `bedflow compare`
 from bedflow.cli import _db as _db  # registers `bedflow db` on the app
 from bedflow.cli import _new as _new  # registers `bedflow new` on the app

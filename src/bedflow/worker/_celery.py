@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 from celery import Celery, Task  # type: ignore[import-untyped]
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedflow.db import Job, crud, make_engine, make_sessionmaker, utcnow
@@ -97,19 +98,33 @@ def _publisher() -> EventPublisher:
     return publish
 
 
+CLAIM_RETRY_MAX_S = 30.0
+"""Longest wait between two attempts to claim a job while the database does not answer."""
+
+
 def run_job(task: Task, job_id: str) -> str:
     """The task body: claim the row, then the job runs exactly as in the embedded pool."""
     settings, sessions, storage = _context()
     name = worker_name("celery")
-    with sessions() as session:
-        job = crud.claim_job(
-            session, worker=name, job_id=uuid.UUID(job_id), stale_before=utcnow() - stale_after()
-        )
-        running = False
-        if job is None:
-            row = session.get(Job, uuid.UUID(job_id))
-            running = row is not None and row.status == "running"
-            session.rollback()
+    try:
+        with sessions() as session:
+            job = crud.claim_job(
+                session,
+                worker=name,
+                job_id=uuid.UUID(job_id),
+                stale_before=utcnow() - stale_after(),
+            )
+            running = False
+            if job is None:
+                row = session.get(Job, uuid.UUID(job_id))
+                running = row is not None and row.status == "running"
+                session.rollback()
+    except OperationalError as exc:
+        # The database is away (a failover, a restart) and the job still queued: a task that
+        # ended here would be acknowledged and the job left queued with no task to run it.
+        wait_s = min(CLAIM_RETRY_MAX_S, 2.0 * (task.request.retries + 1))
+        log.warning("job %s: database unavailable, claiming again in %.0f s", job_id, wait_s)
+        raise task.retry(countdown=wait_s, max_retries=None) from exc
     if job is None:
         if running:
             # Redelivered while its first worker may still live: look again once it could
