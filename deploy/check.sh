@@ -119,7 +119,8 @@ build "$services_image" "$run/services" --build-arg BASE_IMAGE="$base_image"
 # --- 3. bedflow's image --------------------------------------------------------------------------
 build "$image" . --build-arg BASE_IMAGE="$base_image" "${node_arg[@]}" \
     --build-arg UV_VERSION="$uv_version"
-docker image prune -f >/dev/null
+# Old untagged layers go; the newest builder stage stays (untagged too), so the next run reuses it.
+docker image prune -f --filter until=72h >/dev/null
 
 # --- 4. the stack --------------------------------------------------------------------------------
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -197,3 +198,5 @@ log "a second job (the correlation solver: quick), followed over the WebSocket (
 BEDFLOW_TOKEN=$token timeout 900 .venv/bin/bedflow submit examples/quick-test.bed \
     --solver correlation --server "$url" >"$run/submit.txt" 2>&1 || { cat "$run/submit.txt"; die "bedflow submit"; }
 tail -n 12 "$run/submit.txt"
+log "memory of each container after the two jobs:"
+docker stats --no-stream --format '  {{.Name}}: {{.MemUsage}}' | sort

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The streaming replica: on an empty volume, a base backup of the primary (pg_basebackup -R
 # writes standby.signal and the connection to the primary); then a hot standby that follows it.
-# Promote it by hand when the primary is lost: docs/deploy.md, "Failover".
+# Promote it by hand when the primary is lost: docs/deploy.md, "Backup and restore".
 set -euo pipefail
 PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1):$PATH"
 : "${PGDATA:=/var/lib/postgresql/data}"

@@ -46,6 +46,7 @@ def test_compose_file_matches_the_compose_spec(path: Path) -> None:
     assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
 def test_docker_compose_config_accepts_both_files(tmp_path: Path) -> None:
     """Debian's docker-compose 1.29 resolves the files with the example env file."""
