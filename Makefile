@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed
+.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed deploy-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -137,6 +137,11 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_lbm_openfoam.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_web_particles.py
+
+## deploy-check: build the image and run deploy/compose.yaml for real (root: its own dockerd), submit
+## a job through nginx, tear it all down (docs/deploy.md)
+deploy-check: $(VENV)/.dev
+	UV_VERSION=$(UV_VERSION) bash deploy/check.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache
