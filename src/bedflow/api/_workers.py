@@ -24,16 +24,22 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Process
 
-__all__ = ["reuse_port_sockets", "run_server"]
+__all__ = ["HEALTHCHECK_SECONDS", "reuse_port_sockets", "run_server"]
 
 log = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+#: How long a worker process may take to answer the supervisor's ping before it is killed as
+#: hung. uvicorn's 5 s killed healthy workers in a loop on a loaded 2-core host (a starting
+#: worker imports the app with the GIL held; seen in `make deploy-check`, exit -9 each time).
+HEALTHCHECK_SECONDS = 30
+
 
 def run_server(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:
     """Serve the app factory ``app`` on ``host:port`` with ``workers`` processes until
     SIGINT or SIGTERM; ``options`` go to uvicorn's ``Config``."""
+    options.setdefault("timeout_worker_healthcheck", HEALTHCHECK_SECONDS)
     if workers <= 1 or not sys.platform.startswith("linux"):
         uvicorn.run(app, factory=True, host=host, port=port, workers=workers, **options)
         return
