@@ -30,7 +30,7 @@ from websockets.sync.client import connect
 
 from bedflow.cluster import Cluster, ClusterConfig, ClusterError, netns_available
 from bedflow.db import Job
-from tests.utils.cluster import Ledger, Reader, Tally
+from tests.utils.ledger import Ledger, Reader, Tally
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
