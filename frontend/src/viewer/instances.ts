@@ -1,0 +1,37 @@
+import * as THREE from "three";
+
+/** One particle's geometry at its reference size (dimensions in m), axis along z. */
+export function particleGeometry(shape: string, dims: Record<string, number>): THREE.BufferGeometry {
+  const d = dims.diameter ?? 0.005;
+  if (shape === "cylinder") {
+    const g = new THREE.CylinderGeometry(d / 2, d / 2, dims.length ?? d, 20);
+    g.rotateX(Math.PI / 2);
+    return g;
+  }
+  if (shape === "cube") {
+    const a = dims.edge ?? dims.size ?? d;
+    return new THREE.BoxGeometry(a, a, a);
+  }
+  if (shape === "ellipsoid") {
+    const g = new THREE.SphereGeometry(0.5, 16, 12);
+    g.scale(dims.a ? 2 * dims.a : d, dims.b ? 2 * dims.b : d, dims.c ? 2 * dims.c : d);
+    return g;
+  }
+  return new THREE.SphereGeometry(d / 2, 16, 12);
+}
+
+/** Colours (n×3, linear RGB) by height over the column or by distance from its axis. */
+export function instanceColors(pos: Float32Array, n: number, by: "height" | "radial", height: number): Float32Array {
+  const out = new Float32Array(n * 3);
+  let rmax = 1e-9;
+  if (by === "radial") for (let i = 0; i < n; i++) rmax = Math.max(rmax, Math.hypot(pos[3 * i], pos[3 * i + 1]));
+  const c = new THREE.Color();
+  for (let i = 0; i < n; i++) {
+    const t = by === "height" ? pos[3 * i + 2] / (height || 1) : Math.hypot(pos[3 * i], pos[3 * i + 1]) / rmax;
+    c.setHSL(0.66 * (1 - Math.min(1, Math.max(0, t))), 0.75, 0.5);
+    out[3 * i] = c.r;
+    out[3 * i + 1] = c.g;
+    out[3 * i + 2] = c.b;
+  }
+  return out;
+}
