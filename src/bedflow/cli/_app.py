@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from bedflow import dsl
-from bedflow._checks import plugin_problems
-from bedflow._exceptions import BedInputError, Diagnostic, EngineUnavailable
+from bedflow._checks import check_text
+from bedflow._exceptions import BedInputError, Diagnostic
 from bedflow._version import __version__
 
 app = typer.Typer(
@@ -209,25 +209,13 @@ def check(files: AnyFiles) -> None:
             err.print(f"[bold red]error[/]: {escape(str(path))}: {why}")
             missing += 1
             continue
-        try:
-            compiled = dsl.parse_with_diagnostics(read_text(path), str(path))
-        except BedInputError as exc:
-            for d in exc.diagnostics:
-                print_diagnostic(d)
+        checked = check_text(read_text(path), str(path))
+        for d in checked.diagnostics:
+            print_diagnostic(d)
+        if checked.spec is None:
             failed += 1
             continue
-        for note in compiled.warnings:
-            print_diagnostic(note)
-        try:
-            problems = compiled.locate(plugin_problems(compiled.spec))
-        except EngineUnavailable as exc:  # a plugin installed half-way
-            problems = [Diagnostic(str(exc), filename=str(path))]
-        if problems:
-            for d in problems:
-                print_diagnostic(d)
-            failed += 1
-            continue
-        out.print(f"[green]ok[/] {escape(str(path))}: {escape(summary(compiled.spec))}")
+        out.print(f"[green]ok[/] {escape(str(path))}: {escape(summary(checked.spec))}")
     if failed or missing:
         err.print(
             f"{failed + missing} of {len(files)} file(s) failed"

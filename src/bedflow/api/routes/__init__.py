@@ -17,6 +17,7 @@ from bedflow.api.routes import (
     studies,
     tokens,
     users,
+    web,
     ws,
 )
 
@@ -24,6 +25,7 @@ __all__ = ["api_router"]
 
 api_router = fastapi.APIRouter()
 for _module in (
+    web,  # before beds: POST /beds/check
     login,
     users,
     tokens,
