@@ -1,30 +1,17 @@
-// Endpoints added by the server alongside the dashboard (config, .bed check, cookie session,
-// particles, correlations, profiles). Their types here mirror the server's contract until the
-// committed schema.d.ts carries them; `call` is the one place that fetches them by hand.
-import { csrfHeaders, toApiError } from "./client";
+// Endpoints added by the server alongside the dashboard. Those the committed schema.d.ts
+// carries go through the typed client; for the others (cookie session, particles,
+// correlations, profiles) the types here mirror the server's contract until the schema is
+// regenerated after they land, and `call` is the one place that fetches them by hand.
+import { api, csrfHeaders, toApiError, unwrap, type Schemas } from "./client";
 
-export interface PublicConfig {
-  version: string;
-  signup_open: boolean;
-  max_upload_bytes: number;
-  session_cookie: string;
-}
-
-export interface Diagnostic {
-  line: number;
-  column: number;
+export type PublicConfig = Schemas["ConfigPublic"];
+export type CheckAnswer = Schemas["BedCheckPublic"];
+/** A diagnostic; `end_*` may be absent (older servers), then the word at the position is marked. */
+export type Diagnostic = Omit<Schemas["DiagnosticPublic"], "end_line" | "end_column" | "severity"> & {
   end_line: number | null;
   end_column: number | null;
-  severity: "error" | "warning" | "info" | string;
-  message: string;
-  hint: string | null;
-}
-
-export interface CheckAnswer {
-  ok: boolean;
-  diagnostics: Diagnostic[];
-  spec: Record<string, unknown> | null;
-}
+  severity: string;
+};
 
 export interface SessionAnswer {
   csrf_token: string;
@@ -87,9 +74,9 @@ export async function call<T>(
   return parsed as T;
 }
 
-export const getConfig = () => call<PublicConfig>("GET", "/api/v1/config");
+export const getConfig = () => unwrap(api.GET("/api/v1/config"));
 export const checkBed = (text: string, filename = "bed.bed") =>
-  call<CheckAnswer>("POST", "/api/v1/beds/check", { text, filename });
+  unwrap(api.POST("/api/v1/beds/check", { body: { text, filename } }));
 export const signIn = (username: string, password: string) =>
   call<SessionAnswer>("POST", "/api/v1/login/session", undefined, { username, password });
 export const signOut = () => call<null>("DELETE", "/api/v1/login/session");

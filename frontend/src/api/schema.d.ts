@@ -4,6 +4,51 @@
  */
 
 export interface paths {
+    "/api/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Config
+         * @description The server's public configuration (no sign-in needed): whether sign-up is open, the
+         *     largest upload, that browsers sign in with a session cookie.
+         */
+        get: operations["read_config_api_v1_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/beds/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Bed
+         * @description Check `.bed` text without storing anything: every diagnostic ``bedflow check`` prints
+         *     for it (syntax, validation, the packing engine's and solver's own checks, warnings), each
+         *     at its line and column, and the normalized spec (SI units) when it has no error.
+         *
+         *     A text with errors answers 200 with ``ok: false``; only a malformed request is a 4xx.
+         */
+        post: operations["check_bed_api_v1_beds_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/login/access-token": {
         parameters: {
             query?: never;
@@ -1245,6 +1290,31 @@ export interface components {
             count: number;
         };
         /**
+         * BedCheck
+         * @description `.bed` source to check; ``filename`` only names it in the messages.
+         */
+        BedCheck: {
+            /** Text */
+            text: string;
+            /** Filename */
+            filename?: string | null;
+        };
+        /**
+         * BedCheckPublic
+         * @description Every diagnostic ``bedflow check`` would print for the text, and the normalized spec
+         *     (SI units, defaults filled in) when nothing stops it.
+         */
+        BedCheckPublic: {
+            /** Ok */
+            ok: boolean;
+            /** Diagnostics */
+            diagnostics: components["schemas"]["DiagnosticPublic"][];
+            /** Spec */
+            spec: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
          * BedPublic
          * @description A bed and its main parameters (SI: m).
          */
@@ -1392,6 +1462,24 @@ export interface components {
             detail?: string;
         };
         /**
+         * ConfigPublic
+         * @description What the app needs to know before anyone signs in.
+         */
+        ConfigPublic: {
+            /** Version */
+            version: string;
+            /** Signup Open */
+            signup_open: boolean;
+            /** Max Upload Bytes */
+            max_upload_bytes: number;
+            /**
+             * Session Cookie
+             * @default true
+             * @constant
+             */
+            session_cookie?: true;
+        };
+        /**
          * CredentialCreate
          * @description A secret for an external service (stored encrypted, never shown again in full).
          */
@@ -1459,6 +1547,30 @@ export interface components {
             data: components["schemas"]["CredentialPublic"][];
             /** Count */
             count: number;
+        };
+        /**
+         * DiagnosticPublic
+         * @description One problem of the text, 1-based; ``line`` 0 when it has no position (a missing
+         *     section). ``end_column`` is exclusive: the underlined span is ``[column, end_column)``.
+         */
+        DiagnosticPublic: {
+            /** Line */
+            line: number;
+            /** Column */
+            column: number;
+            /** End Line */
+            end_line: number;
+            /** End Column */
+            end_column: number;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "note";
+            /** Message */
+            message: string;
+            /** Hint */
+            hint: string | null;
         };
         /**
          * EnginePublic
@@ -3051,6 +3163,77 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    read_config_api_v1_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigPublic"];
+                };
+            };
+        };
+    };
+    check_bed_api_v1_beds_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BedCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BedCheckPublic"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login_access_token_api_v1_login_access_token_post: {
         parameters: {
             query?: never;
