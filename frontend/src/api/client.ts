@@ -33,7 +33,12 @@ const csrf: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? "",
+  credentials: "same-origin",
+  // looked up on each call, so that tests can replace the global fetch
+  fetch: (request) => globalThis.fetch(request),
+});
 api.use(csrf);
 
 /** An API error in words, with the located problems a `.bed` 422 carries. */
