@@ -15,13 +15,14 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from bedflow.api._dbgate import gated_session, release_session
 from bedflow.api._errors import ApiError
 from bedflow.api._security import decode_access_token, issued_before_password_change
+from bedflow.api._session import SESSION_COOKIE, check_csrf
 from bedflow.api._state import AppState, app_state
 from bedflow.db import Bed, BedFile, Job, Project, Study, User, crud
 from bedflow.settings import Settings
@@ -49,6 +50,7 @@ __all__ = [
     "login_limited",
     "recheck_interval",
     "release_session",
+    "request_token",
     "user_for_token",
     "write_limited",
 ]
@@ -57,6 +59,11 @@ oauth2 = OAuth2PasswordBearer(
     tokenUrl="/api/v1/login/access-token",
     auto_error=False,
     description="A JWT from /login/access-token, or a personal API token (`bf_...`).",
+)
+session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="A browser's session from POST /login/session; writes also need X-CSRF-Token.",
 )
 
 
@@ -122,13 +129,30 @@ def user_for_token(session: Session, state: AppState, token: str) -> User | None
     return user
 
 
+async def request_token(
+    request: Request,
+    state: StateDep,
+    bearer: Annotated[str | None, Depends(oauth2)],
+    cookie: Annotated[str | None, Depends(session_cookie)],
+) -> str | None:
+    """The request's token: the bearer token, else the browser's session cookie (a write
+    signed in by the cookie must carry its CSRF token, else 403; see ``_session``)."""
+    if bearer:
+        return bearer
+    if cookie:
+        check_csrf(request, request.method, state.token_key, cookie)
+        return cookie
+    return None
+
+
 async def get_current_user(
     request: Request,
     state: StateDep,
     session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2)],
+    token: Annotated[str | None, Depends(request_token)],
 ) -> User:
-    """The active user of the bearer token (a JWT or a personal ``bf_`` token), else 401.
+    """The active user of the bearer token (a JWT or a personal ``bf_`` token) or of the
+    session cookie, else 401.
 
     A token seen in the last seconds is answered from ``state.identities`` on the event loop
     (a JWT's signature and expiry are still checked); otherwise the database is asked.
@@ -158,8 +182,9 @@ async def forget_identities(request: Request, state: StateDep) -> AsyncIterator[
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-BearerToken = Annotated[str | None, Depends(oauth2)]
-"""The raw bearer token of the request (for streams that check it again while they last)."""
+BearerToken = Annotated[str | None, Depends(request_token)]
+"""The raw token of the request, bearer or session cookie (for streams that check it again
+while they last)."""
 
 
 def recheck_interval(state: AppState) -> float:

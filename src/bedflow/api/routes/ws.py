@@ -10,7 +10,11 @@ The token travels in the ``Sec-WebSocket-Protocol`` header, out of URLs and thei
 client offers two subprotocols, ``bedflow`` and ``bearer.<token>`` (a JWT or ``bf_`` token is
 made of characters a subprotocol may hold), and the server accepts ``bedflow``, never echoing
 the secret one. Browsers: ``new WebSocket(url, ["bedflow", "bearer." + token])``. The
-``?token=`` parameter still works for older clients (it is masked in the logs). While the
+``?token=`` parameter still works for older clients (it is masked in the logs). A browser
+signed in with ``POST /login/session`` needs none of this: its ``bedflow_session`` cookie is
+taken, but only when the ``Origin`` header names the host the socket was opened on (a
+WebSocket is not bound by the same-origin policy: a page elsewhere could open one with the
+cookie; it is refused with 1008). While the
 socket is open its token is checked again every ``recheck_interval`` seconds; a revoked
 token, a password change or a deactivated user closes it with 1008 (policy violation).
 """
@@ -26,6 +30,7 @@ import anyio.to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from bedflow.api._jobs import EventHub, Subscription, event_hub, event_message
+from bedflow.api._session import SESSION_COOKIE, same_origin
 from bedflow.api._state import AppState, app_state
 from bedflow.api.deps import recheck_interval, user_for_token
 from bedflow.db import User, crud
@@ -109,6 +114,12 @@ async def job_events(
     hub = event_hub(websocket)
     offered, subprotocol = offered_token(websocket)
     token = offered or token
+    if not token and websocket.cookies.get(SESSION_COOKIE):
+        if not same_origin(websocket):
+            reason = "a session cookie from another origin"
+            await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=reason)
+            return
+        token = websocket.cookies[SESSION_COOKIE]
     user = await anyio.to_thread.run_sync(_authenticate, state, token)
     if user is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="invalid token")

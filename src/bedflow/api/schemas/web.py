@@ -98,7 +98,8 @@ class ParticlesPublic(BaseModel):
     orientations: str
     """count x 4 unit quaternions (x, y, z, w), as three.js takes them."""
     sizes: str
-    """count diameters, m (of the circumscribed sphere for non-spheres)."""
+    """count diameters, m: a sphere's own; for other shapes ``dimensions["diameter"]`` scaled
+    like the particle's circumscribed sphere (equal to it for particles of one size)."""
 
 
 class CorrelationPoint(BaseModel):
@@ -119,9 +120,10 @@ class CorrelationsPublic(BaseModel):
     """Pressure drop per length of the correlations over a range of velocities, for a bed."""
 
     porosity: float
-    porosity_from: Literal["result", "packing", "spec"]
-    """Where the porosity comes from: the bed's latest result, its packing's bulk porosity, or
-    the spec's target porosity (or a published correlation for its D/d)."""
+    porosity_from: Literal["result", "packing", "spec", "expected"]
+    """Where the porosity comes from: the bed's latest result, its newest packing's bulk
+    porosity, the spec's target porosity, or (none of those) what a random pour of the spec is
+    expected to reach (Dixon 1988 for spheres in a cylinder, a typical value otherwise)."""
     points: list[CorrelationPoint]
 
 

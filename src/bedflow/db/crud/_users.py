@@ -39,6 +39,7 @@ __all__ = [
     "list_users",
     "normalize_email",
     "revoke_api_token",
+    "revoke_token_value",
     "update_user",
     "user_for_token",
     "verify_password",
@@ -262,6 +263,19 @@ def revoke_api_token(session: Session, *, user: User, token_id: uuid.UUID) -> bo
     """Revoke one of the user's tokens; False when they have no such token."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    session.commit()
+    return True
+
+
+def revoke_token_value(session: Session, *, token: str) -> bool:
+    """Revoke the personal token whose plain value is ``token`` (a browser signing out);
+    False when there is no such token."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None:
+        session.rollback()
         return False
     if row.revoked_at is None:
         row.revoked_at = utcnow()
