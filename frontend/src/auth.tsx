@@ -1,7 +1,7 @@
 import { createContext, useContext, type ReactNode } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "./api/client";
-import { getConfig, signIn, signOut, type PublicConfig } from "./api/pending";
+import { getConfig, signIn, signOut, type PublicConfig } from "./api/web";
 
 interface Auth {
   user: Schemas["UserPublic"] | null;
@@ -26,21 +26,23 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     retry: false,
     staleTime: 60_000,
   });
+  // Another user's data must not show: drop every cached answer but the sign-in's own.
+  const forgetOthers = () => qc.removeQueries({ predicate: (q) => !["me", "config"].includes(String(q.queryKey[0])) });
   const value: Auth = {
     user: me.data ?? null,
     loading: me.isLoading,
     config: config.data,
     async login(email, password) {
       await signIn(email, password);
-      qc.clear();
+      forgetOthers();
       await me.refetch();
     },
     async logout() {
       try {
         await signOut();
       } finally {
-        qc.clear();
         qc.setQueryData(["me"], null);
+        forgetOthers();
       }
     },
   };

@@ -56,15 +56,15 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes, dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def built_app() -> Path:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`bedflow serve` on a fresh data directory and a random port; its URL.
+    ``BEDFLOW_WEB_URL`` points the tests at a server already running instead (for example
+    `npm run dev` or `vite preview` in front of one) and must then have an empty database."""
+    if os.environ.get("BEDFLOW_WEB_URL"):
+        yield os.environ["BEDFLOW_WEB_URL"].rstrip("/")
+        return
     if not (DIST / "index.html").exists():
         pytest.skip("the dashboard is not built: run `make web` (Node.js 20+) first")
-    return DIST
-
-
-@pytest.fixture(scope="session")
-def server(built_app: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`bedflow serve` on a fresh data directory and a random port; its URL."""
     data = tmp_path_factory.mktemp("web-data")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"BEDFLOW_DATABASE_URL", "DATABASE_URL"}}

@@ -75,6 +75,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/login/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login Session
+         * @description Sign a browser in: the same form as ``/login/access-token``; answers the CSRF token and
+         *     the user, and sets the cookies ``bedflow_session`` (httpOnly, SameSite=Strict, Path=/api:
+         *     the session, a token revoked by signing out, a password change or a deactivation) and
+         *     ``bedflow_csrf`` (readable by the app's scripts). Every write signed in by the cookie must
+         *     send ``X-CSRF-Token: <csrf_token>``.
+         */
+        post: operations["login_session_api_v1_login_session_post"];
+        /**
+         * Logout Session
+         * @description Sign the browser out: its session token is revoked at once and both cookies cleared
+         *     (with a bearer token, nothing is revoked: revoke personal tokens at ``/tokens``).
+         */
+        delete: operations["logout_session_api_v1_login_session_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/signup": {
         parameters: {
             query?: never;
@@ -358,6 +387,76 @@ export interface paths {
          * @description Queue the flow simulation of the bed (packing first when not cached).
          */
         post: operations["simulate_bed_api_v1_beds__bed_id__simulate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/beds/{bed_id}/particles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Particles
+         * @description The particles of the bed's newest packing, compact for an instanced 3D view: base64
+         *     of little-endian float32 arrays, ``positions`` (count x 3 centres, m), ``orientations``
+         *     (count x 4 quaternions x, y, z, w) and ``sizes`` (count diameters, m). 404 when the bed
+         *     was not packed yet. The exact surface (GLB, STL) is among the bed's files.
+         */
+        get: operations["read_particles_api_v1_beds__bed_id__particles_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/beds/{bed_id}/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Profiles
+         * @description The radial porosity profile (coaxial shells, against their mid radius from the axis)
+         *     and the axial one (horizontal slabs, against their mid height), from the newest
+         *     packing's metrics; 404 when the bed was not packed yet.
+         */
+        get: operations["read_profiles_api_v1_beds__bed_id__profiles_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/beds/{bed_id}/correlations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Correlations
+         * @description Pressure drop per length (Pa/m) of the Ergun, Carman-Kozeny and Eisfeld-Schnitzlein
+         *     correlations for this bed (its particle diameter, column, fluid) at ``n`` superficial
+         *     velocities from ``min_velocity`` to ``max_velocity`` (log-spaced when the lower end is
+         *     above 0), with the particle Reynolds number of each. The porosity is the bed's latest
+         *     result's, else its packing's, else the spec's target, else the expected one of a random
+         *     pour; ``porosity_from`` says which.
+         */
+        get: operations["read_correlations_api_v1_beds__bed_id__correlations_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1290,6 +1389,16 @@ export interface components {
             count: number;
         };
         /**
+         * AxialProfile
+         * @description Porosity of horizontal slabs against their mid height above the floor, m.
+         */
+        AxialProfile: {
+            /** Z */
+            z: number[];
+            /** Porosity */
+            porosity: (number | null)[];
+        };
+        /**
          * BedCheck
          * @description `.bed` source to check; ``filename`` only names it in the messages.
          */
@@ -1441,6 +1550,40 @@ export interface components {
              */
             client_secret?: string | null;
         };
+        /** Body_login_session_api_v1_login_session_post */
+        Body_login_session_api_v1_login_session_post: {
+            /** Grant Type */
+            grant_type?: string | null;
+            /** Username */
+            username: string;
+            /**
+             * Password
+             * Format: password
+             */
+            password: string;
+            /**
+             * Scope
+             * @default
+             */
+            scope?: string;
+            /** Client Id */
+            client_id?: string | null;
+            /**
+             * Client Secret
+             * Format: password
+             */
+            client_secret?: string | null;
+        };
+        /**
+         * BrowserSession
+         * @description A browser's sign-in: the session itself is the httpOnly ``bedflow_session`` cookie;
+         *     send ``csrf_token`` (also in the ``bedflow_csrf`` cookie) as ``X-CSRF-Token`` on writes.
+         */
+        BrowserSession: {
+            /** Csrf Token */
+            csrf_token: string;
+            user: components["schemas"]["UserPublic"];
+        };
         /**
          * CheckPublic
          * @description The state of one dependency.
@@ -1462,6 +1605,22 @@ export interface components {
             detail?: string;
         };
         /**
+         * ColumnPublic
+         * @description The inside of the column, m; its floor is z = 0 and its axis x = y = 0.
+         */
+        ColumnPublic: {
+            /** Shape */
+            shape: string;
+            /** Diameter */
+            diameter: number | null;
+            /** Width */
+            width: number | null;
+            /** Depth */
+            depth: number | null;
+            /** Height */
+            height: number;
+        };
+        /**
          * ConfigPublic
          * @description What the app needs to know before anyone signs in.
          */
@@ -1478,6 +1637,37 @@ export interface components {
              * @constant
              */
             session_cookie?: true;
+        };
+        /**
+         * CorrelationPoint
+         * @description The published correlations at one superficial velocity.
+         */
+        CorrelationPoint: {
+            /** Superficial Velocity */
+            superficial_velocity: number;
+            /** Particle Reynolds */
+            particle_reynolds: number;
+            /** Ergun */
+            ergun: number;
+            /** Carman Kozeny */
+            carman_kozeny: number;
+            /** Eisfeld Schnitzlein */
+            eisfeld_schnitzlein: number;
+        };
+        /**
+         * CorrelationsPublic
+         * @description Pressure drop per length of the correlations over a range of velocities, for a bed.
+         */
+        CorrelationsPublic: {
+            /** Porosity */
+            porosity: number;
+            /**
+             * Porosity From
+             * @enum {string}
+             */
+            porosity_from: "result" | "packing" | "spec" | "expected";
+            /** Points */
+            points: components["schemas"]["CorrelationPoint"][];
         };
         /**
          * CredentialCreate
@@ -2138,6 +2328,27 @@ export interface components {
             values: (number | null)[];
         };
         /**
+         * ParticlesPublic
+         * @description A packed bed as arrays for an instanced 3D view (base64 of little-endian float32).
+         */
+        ParticlesPublic: {
+            /** Count */
+            count: number;
+            /** Shape */
+            shape: string;
+            /** Dimensions */
+            dimensions: {
+                [key: string]: number | null;
+            };
+            column: components["schemas"]["ColumnPublic"];
+            /** Positions */
+            positions: string;
+            /** Orientations */
+            orientations: string;
+            /** Sizes */
+            sizes: string;
+        };
+        /**
          * PasswordUpdate
          * @description A new password, with the current one to prove it is the account's owner.
          */
@@ -2146,6 +2357,14 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * ProfilesPublic
+         * @description The porosity profiles of the bed's latest packing (None where it has none).
+         */
+        ProfilesPublic: {
+            radial: components["schemas"]["RadialProfile"] | null;
+            axial: components["schemas"]["AxialProfile"] | null;
         };
         /**
          * ProjectCreate
@@ -2213,6 +2432,16 @@ export interface components {
             data: components["schemas"]["ProjectPublic"][];
             /** Count */
             count: number;
+        };
+        /**
+         * RadialProfile
+         * @description Porosity of coaxial shells against their mid radius from the axis, m.
+         */
+        RadialProfile: {
+            /** R */
+            r: number[];
+            /** Porosity */
+            porosity: (number | null)[];
         };
         /**
          * ResultPublic
@@ -3285,6 +3514,84 @@ export interface operations {
             };
         };
     };
+    login_session_api_v1_login_session_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_login_session_api_v1_login_session_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSession"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_session_api_v1_login_session_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     register_api_v1_users_signup_post: {
         parameters: {
             query?: never;
@@ -4088,6 +4395,133 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_particles_api_v1_beds__bed_id__particles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bed_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticlesPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_profiles_api_v1_beds__bed_id__profiles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bed_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfilesPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_correlations_api_v1_beds__bed_id__correlations_get: {
+        parameters: {
+            query?: {
+                /** @description m/s; default the inlet's / 10 */
+                min_velocity?: number | null;
+                /** @description m/s; default the inlet's x 10 */
+                max_velocity?: number | null;
+                /** @description number of points */
+                n?: number;
+            };
+            header?: never;
+            path: {
+                bed_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrelationsPublic"];
                 };
             };
             /** @description Not Found */

@@ -5,7 +5,7 @@ import { useQueries } from "@tanstack/react-query";
 import { Group, SegmentedControl, Stack, Text } from "@mantine/core";
 import { CartesianGrid, ErrorBar, Legend, Line, ResponsiveContainer, Scatter, ComposedChart, Tooltip, XAxis, YAxis } from "recharts";
 import type { Schemas } from "../api/client";
-import { getCorrelations } from "../api/pending";
+import { getCorrelations } from "../api/web";
 import { num } from "../lib/format";
 
 export interface Series {

@@ -1,11 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { SimpleGrid, Stack, Text } from "@mantine/core";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { getProfiles } from "../api/pending";
+import { getProfiles } from "../api/web";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { num } from "../lib/format";
 
-function Profile({ title, xs, ys, xLabel }: { title: string; xs: number[]; ys: number[]; xLabel: string }) {
+function Profile({ title, xs, ys, xLabel }: { title: string; xs: number[]; ys: (number | null)[]; xLabel: string }) {
   const data = xs.map((x, i) => ({ x: x * 1000, y: ys[i] }));
   return (
     <Stack gap={4}>

@@ -7,7 +7,7 @@ import { syntaxHighlighting, defaultHighlightStyle, bracketMatching } from "@cod
 import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
 import { linter, lintGutter, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
 import { useComputedColorScheme } from "@mantine/core";
-import { checkBed, type CheckAnswer } from "../api/pending";
+import { checkBed, type CheckAnswer } from "../api/web";
 import { toRanges } from "./diagnostics";
 import { bedCompletion, bedLanguage, vocabularyFromOpenapi, type BedVocabulary } from "./language";
 

@@ -1,6 +1,6 @@
 // The server's .bed diagnostics (1-based line and column, optional end) as CodeMirror
 // ranges (0-based character offsets into the text the check was made for).
-import type { Diagnostic } from "../api/pending";
+import type { Diagnostic } from "../api/web";
 
 export interface Range {
   from: number;

@@ -1,9 +1,9 @@
 import { lazy, Suspense, useState, type DragEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Group, List, Paper, Select, Stack, Text, Title } from "@mantine/core";
+import { Alert, Button, FileButton, Group, List, Paper, Select, Stack, Text, Title } from "@mantine/core";
 import { api, unwrap } from "../api/client";
-import type { CheckAnswer } from "../api/pending";
+import type { CheckAnswer } from "../api/web";
 import { ErrorMessage, Loading } from "../components/States";
 
 const BedEditor = lazy(() => import("../editor/BedEditor"));
@@ -25,13 +25,15 @@ export default function BedNew() {
   const navigate = useNavigate();
   const qc = useQueryClient();
 
-  const onDrop = async (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const file = e.dataTransfer.files[0];
+  const load = async (file: File | null) => {
     if (!file) return;
     setFilename(file.name);
     setText(await file.text());
+  };
+  const onDrop = async (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    await load(e.dataTransfer.files[0] ?? null);
   };
   const create = async () => {
     setBusy(true);
@@ -51,6 +53,10 @@ export default function BedNew() {
     <Stack onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
       <Group justify="space-between">
         <Title order={2}>New bed</Title>
+        <Group align="end">
+        <FileButton onChange={load} accept=".bed,text/plain">
+          {(props) => <Button variant="default" {...props}>Open a .bed file</Button>}
+        </FileButton>
         <Select
           label="Template"
           aria-label="Template"
@@ -59,6 +65,7 @@ export default function BedNew() {
           onChange={(v) => v && (setText(TEMPLATES[v]), setFilename(`${v}.bed`))}
           w={220}
         />
+        </Group>
       </Group>
       <Text size="sm" c="dimmed">
         Write the bed in the .bed language (Ctrl-Space completes sections, keys and units), or drop a .bed file on this page.

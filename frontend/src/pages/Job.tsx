@@ -115,7 +115,7 @@ export default function Job() {
         </Group>
         <ScrollArea h={320} type="auto">
           <pre data-testid="job-log" style={{ margin: 0, fontSize: 12, whiteSpace: "pre-wrap" }}>
-            {shown.map((e) => `${new Date(e.created_at).toLocaleTimeString()} [${e.level}] [${e.stage.toUpperCase()}] ${e.message}`).join("\n") || "No log lines yet."}
+            {shown.map((e) => `${new Date(e.created_at).toLocaleTimeString()} [${e.level}] [${e.stage.toUpperCase()}] ${e.message.replace(/^\[\w+\] \[\w+\] /, "")}`).join("\n") || "No log lines yet."}
           </pre>
         </ScrollArea>
       </Paper>

@@ -7,7 +7,7 @@ import { OrbitControls } from "@react-three/drei";
 import * as THREE from "three";
 import { useQuery } from "@tanstack/react-query";
 import { Group, SegmentedControl, Slider, Stack, Text } from "@mantine/core";
-import { decodeFloat32, getParticles, type ParticlesAnswer } from "../api/pending";
+import { decodeFloat32, getParticles, type ParticlesAnswer } from "../api/web";
 import { ErrorMessage, Loading } from "../components/States";
 import { instanceColors, particleGeometry } from "./instances";
 
@@ -58,10 +58,11 @@ function Particles({ data, colourBy, plane }: { data: ParticlesAnswer; colourBy:
 
 function Wall({ column }: { column: ParticlesAnswer["column"] }) {
   const geometry = useMemo(() => {
+    const d = column.diameter ?? column.width ?? 0.05;
     if (column.shape === "box") {
-      return new THREE.BoxGeometry(column.width ?? column.diameter, column.depth ?? column.diameter, column.height);
+      return new THREE.BoxGeometry(column.width ?? d, column.depth ?? d, column.height);
     }
-    const g = new THREE.CylinderGeometry(column.diameter / 2, column.diameter / 2, column.height, 64, 1, true);
+    const g = new THREE.CylinderGeometry(d / 2, d / 2, column.height, 64, 1, true);
     g.rotateX(Math.PI / 2); // three's cylinder axis is y; the bed's is z
     return g;
   }, [column]);
@@ -94,13 +95,13 @@ export default function BedViewer({ bedId }: { bedId: string }) {
   const [cut, setCut] = useState(100);
   const plane = useMemo(() => new THREE.Plane(new THREE.Vector3(-1, 0, 0), 0), []);
   const data = particles.data;
-  const half = data ? (data.column.width ?? data.column.diameter) / 2 : 1;
+  const half = data ? (data.column.width ?? data.column.diameter ?? 0.05) / 2 : 1;
   plane.constant = -half + (2 * half * cut) / 100 + 1e-6;
   if (particles.isLoading) return <Loading label="Loading particles" />;
   if (particles.error) return <ErrorMessage error={particles.error} />;
   if (!data) return null;
   const h = data.column.height;
-  const span = Math.max(h, data.column.diameter);
+  const span = Math.max(h, data.column.diameter ?? data.column.width ?? h);
   return (
     <Stack>
       <Group wrap="wrap" align="end">

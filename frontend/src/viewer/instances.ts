@@ -1,7 +1,7 @@
 import * as THREE from "three";
 
 /** One particle's geometry at its reference size (dimensions in m), axis along z. */
-export function particleGeometry(shape: string, dims: Record<string, number>): THREE.BufferGeometry {
+export function particleGeometry(shape: string, dims: Record<string, number | null>): THREE.BufferGeometry {
   const d = dims.diameter ?? 0.005;
   if (shape === "cylinder") {
     const g = new THREE.CylinderGeometry(d / 2, d / 2, dims.length ?? d, 20);
