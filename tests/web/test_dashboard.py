@@ -55,6 +55,11 @@ SLOW = TINY.replace("count = 30;", "count = 60;").replace(
     "solver = correlation;", "solver = lbm;\n    cells_per_dp = 40;\n    max_iterations = 200000;"
 )
 JOB_TIMEOUT_MS = 300_000
+#: The serious and critical axe-core violations of a page, with up to three nodes each.
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ') ' + v.nodes.slice(0, 3)
+    .map(n => n.target.join(' ') + ' ' + (n.any[0]?.message ?? '')).join(' / '))"""
 #: Users unique to the run, so that a rerun against one server (BEDFLOW_WEB_URL) starts clean.
 RUN = uuid.uuid4().hex[:8]
 ALICE = f"alice-{RUN}@example.com"
@@ -73,11 +78,7 @@ class Shots:
         page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
         if AXE.exists():
             page.add_script_tag(content=AXE.read_text())
-            result = page.evaluate(
-                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                ".map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')"
-            )
+            result = page.evaluate(AXE_RUN)
             if result:
                 self.violations[name] = result
 

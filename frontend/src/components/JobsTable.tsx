@@ -9,7 +9,7 @@ export const STATUS_COLOR: Record<string, string> = {
   running: "blue",
   succeeded: "teal",
   failed: "red",
-  cancelled: "orange",
+  cancelled: "grape",
 };
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);

@@ -45,7 +45,7 @@ export function LoginPage() {
           <Button type="submit" loading={busy}>Sign in</Button>
           {config?.signup_open && (
             <Text size="sm">
-              No account? <Anchor component={Link} to="/signup">Sign up</Anchor>
+              No account? <Anchor component={Link} to="/signup" underline="always">Sign up</Anchor>
             </Text>
           )}
           {config && <Text size="xs" c="dimmed">bedflow {config.version}</Text>}
@@ -67,7 +67,7 @@ export function SignupPage() {
     return (
       <Frame title="Sign up">
         <Text>This server does not take sign-ups; ask an administrator for an account.</Text>
-        <Anchor component={Link} to="/login">Sign in</Anchor>
+        <Anchor component={Link} to="/login" underline="always">Sign in</Anchor>
       </Frame>
     );
   }
@@ -95,7 +95,7 @@ export function SignupPage() {
           <PasswordInput label="Password" description="At least 8 characters" autoComplete="new-password" required minLength={8} value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
           <Button type="submit" loading={busy}>Sign up</Button>
           <Text size="sm">
-            Have an account? <Anchor component={Link} to="/login">Sign in</Anchor>
+            Have an account? <Anchor component={Link} to="/login" underline="always">Sign in</Anchor>
           </Text>
         </Stack>
       </form>

@@ -122,6 +122,7 @@ export default function BedViewer({ bedId }: { bedId: string }) {
           camera={{ position: [span * 1.2, -span * 1.2, h * 0.9], up: [0, 0, 1], near: span / 1000, far: span * 50, fov: 45 }}
           gl={{ localClippingEnabled: true, preserveDrawingBuffer: true, antialias: true }}
           onCreated={({ gl }) => gl.setClearColor("#1d2733")}
+          role="img"
           aria-label={`3D view of ${data.count} particles`}
         >
           <ambientLight intensity={0.6} />
