@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check
+.PHONY: demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,8 +42,36 @@ lock-upgrade: | $(UV)
 lock-check: | $(UV)
 	$(UV) lock --check --python $(PYTHON)
 
-## demo: install, check and compile every example, run the reference bed end to end (pack, export, LBM)
-demo: $(VENV)/.demo
+## web: build the web dashboard (npm ci, npm run build in frontend/; Node.js 20 or newer) into frontend/dist, and copy it into the package (src/bedflow/_web) for wheels
+web:
+	@if [ ! -f frontend/package.json ]; then \
+		echo "web: no frontend/package.json, nothing to build"; \
+	else \
+		(cd frontend && npm ci && npm run build) && \
+		rm -rf src/bedflow/_web && cp -R frontend/dist src/bedflow/_web && \
+		echo "web: built frontend/dist; bedflow serve serves it at /"; \
+	fi
+
+# Build the dashboard when it is missing or older than its sources and Node.js 20+ is there;
+# otherwise say how to get Node.js and go on (the API works without the dashboard).
+web-if-needed:
+	@if [ ! -f frontend/package.json ]; then exit 0; fi; \
+	if [ -f frontend/dist/index.html ] && [ -z "$$(find frontend \( -path frontend/node_modules \
+		-o -path frontend/dist \) -prune -o -type f -newer frontend/dist/index.html -print \
+		| head -n 1)" ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null 2>&1 || \
+		! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+		>/dev/null 2>&1; then \
+		echo "web: the dashboard is not built and Node.js 20 or newer is not installed;" \
+			"get it from https://nodejs.org (or e.g. apt install nodejs npm), then run make web." \
+			"Going on without it: bedflow serve answers / with how to build it."; \
+		exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory web || \
+		echo "web: the dashboard's build failed (above); going on without it"
+
+## demo: install, check and compile every example, run the reference bed end to end (pack, export, LBM); builds the dashboard when Node.js is there
+demo: $(VENV)/.demo web-if-needed
 	@mkdir -p $(OUT)
 	$(BIN)/bedflow check examples/*.bed
 	@for f in examples/*.bed; do \
@@ -88,6 +116,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_lbm_openfoam.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_web_particles.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -28,6 +29,7 @@ from bedflow.api._middleware import RequestMiddleware
 from bedflow.api._ratelimit import RateLimiter
 from bedflow.api._security import signing_key
 from bedflow.api._state import AppState
+from bedflow.api._web import WebApp, find_web_dir
 from bedflow.api.routes import api_router
 from bedflow.api.schemas import BedCreate
 from bedflow.db import make_engine, make_sessionmaker, pool_options, writing_engine
@@ -46,14 +48,19 @@ and results, projects shared between users (who join by accepting an invitation)
 
 Sign in with `POST /api/v1/login/access-token` (email and password, the OAuth2 password flow,
 also the **Authorize** button here), or create a personal token at `POST /api/v1/tokens` and
-send `Authorization: Bearer bf_...`. Everything is visible only to its owner, the members of
+send `Authorization: Bearer bf_...`. A browser signs in with `POST /api/v1/login/session`
+instead: an httpOnly session cookie, and its CSRF token sent as `X-CSRF-Token` on writes.
+Everything is visible only to its owner, the members of
 its project, and admins; another user's object answers 404. Errors have the body
 `{"error": {"code", "message", "details"}}`.
 """
 
 
-def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAPI:
-    """The bedflow API for ``settings``.
+def create_app(
+    settings: Settings, *, config: ApiConfig | None = None, web_dir: Path | None = None
+) -> FastAPI:
+    """The bedflow API for ``settings``, and the web dashboard at ``/`` from ``web_dir``
+    (default: ``frontend/dist`` of the checkout, else the wheel's built app; see ``_web``).
 
     On start it migrates the embedded (SQLite) database and, when no user exists, creates a
     local admin and logs how to sign in.
@@ -123,6 +130,7 @@ def create_app(settings: Settings, *, config: ApiConfig | None = None) -> FastAP
     app.state.bedflow = state
     app.state.event_hub = hub
     app.include_router(api_router, prefix=API_PREFIX)
+    app.router.default = WebApp(find_web_dir(web_dir), app.router.default)
     install_error_handlers(app)
     # Added last is outermost: the security headers cover even RequestMiddleware's own 413
     # and 500, and OPTIONS is answered inside it, with a request id and an access-log line.

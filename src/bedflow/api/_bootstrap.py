@@ -20,7 +20,13 @@ from bedflow.api._config import ApiConfig
 from bedflow.db import crud, upgrade
 from bedflow.settings import Settings
 
-__all__ = ["ADMIN_PASSWORD_FILE", "ensure_admin", "is_embedded", "prepare_database"]
+__all__ = [
+    "ADMIN_PASSWORD_ENV",
+    "ADMIN_PASSWORD_FILE",
+    "ensure_admin",
+    "is_embedded",
+    "prepare_database",
+]
 
 log = logging.getLogger(__name__)
 

@@ -133,7 +133,11 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     Called by ``bedflow serve``; the app alone leaves the handlers of its host untouched.
     """
     configure_structlog()
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED,
         processors=[

@@ -5,6 +5,7 @@ Run ``bedflow --help`` for the commands; ``docs/cli.md`` is generated from that 
 
 from bedflow.cli import _db as _db  # registers `bedflow db` on the app
 from bedflow.cli import _new as _new  # registers `bedflow new` on the app
+from bedflow.cli import _openapi as _openapi  # registers `bedflow openapi`
 from bedflow.cli import _pack as _pack  # registers `bedflow pack`
 from bedflow.cli import _remote as _remote  # registers `bedflow submit`, `jobs`, `cancel`
 from bedflow.cli import _run as _run  # registers `bedflow run`

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Annotated
+import sys
+from typing import Annotated, Literal
 
 import typer
 
 from bedflow._exceptions import BedflowError
-from bedflow.cli._app import app, err
+from bedflow.cli._app import app, err, out
+from bedflow.cli._banner import banner
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -53,12 +55,22 @@ def serve(
         ),
     ] = False,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    log_format: Annotated[
+        Literal["auto", "json", "text"],
+        typer.Option(
+            help="Log lines as JSON objects or as text for people; auto: text (after a short "
+            "banner) when standard error is a terminal, JSON otherwise."
+        ),
+    ] = "auto",
 ) -> None:
-    """Run the HTTP API (docs at /docs, API under /api/v1) with uvicorn.
+    """Run the web dashboard (at /, when built: make web) and the HTTP API (docs at /docs,
+    API under /api/v1) with uvicorn.
 
     On the embedded default it migrates the SQLite database first and, on the very first
     start, creates an admin and logs where its password is. A non-loopback --host needs
-    BEDFLOW_ENVIRONMENT=production or --allow-remote.
+    BEDFLOW_ENVIRONMENT=production or --allow-remote. In a terminal it starts with a short
+    banner (the dashboard's URL, how the first admin signs in, where the data lives) and logs
+    text lines; otherwise, or with --log-format json, one JSON object per line.
     """
     from bedflow.settings import get_settings
 
@@ -76,6 +88,7 @@ def serve(
         raise typer.Exit(2)
 
     from bedflow.api import (
+        LOG_FORMAT_ENV,
         LOG_LEVEL_ENV,
         ApiConfig,
         configure_logging,
@@ -85,8 +98,10 @@ def serve(
     )
     from bedflow.db import make_engine, make_sessionmaker
 
+    text = log_format == "text" or (log_format == "auto" and sys.stderr.isatty())
     os.environ[LOG_LEVEL_ENV] = log_level
-    configure_logging(log_level.upper())
+    os.environ[LOG_FORMAT_ENV] = "text" if text else "json"
+    configure_logging(log_level.upper(), json=not text)
     # Once, here, before the workers start: they would otherwise race to migrate.
     engine = make_engine(settings.database_url)
     try:
@@ -97,6 +112,11 @@ def serve(
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
+    if text:
+        from bedflow.api import find_web_dir
+
+        for line in banner(settings, host=host, port=port, app_built=find_web_dir() is not None):
+            out.print(line, markup=False)
     run_server(
         "bedflow.api:make_app",
         host=host,

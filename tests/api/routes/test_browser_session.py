@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from bedflow.api import create_app
 from bedflow.db import crud
-from tests.utils.api import Api
+from tests.utils.api import CONFIG, Api, make_settings
 from tests.utils.db import PASSWORD
 from tests.utils.jobs import job_bed
 from tests.utils.sse import parse_sse
@@ -74,6 +76,25 @@ def test_cookie_is_secure_over_https(browser: Api) -> None:
     cookies = _set_cookies(r.headers.get_list("set-cookie"))
     assert "secure" in cookies["bedflow_session"].lower()
     assert "secure" in cookies["bedflow_csrf"].lower()
+
+
+@pytest.mark.parametrize(("peer", "secure"), [("10.0.0.1", True), ("10.0.0.2", False)])
+def test_cookie_is_secure_behind_a_trusted_https_proxy_only(
+    browser: Api, tmp_path: Path, peer: str, secure: bool
+) -> None:
+    """Behind a proxy that ends TLS the request reaches the server as http: its
+    X-Forwarded-Proto is believed from a proxy in BEDFLOW_TRUSTED_PROXIES only."""
+    user, _ = browser.user()
+    settings = make_settings(tmp_path, browser.engine, trusted_proxies="10.0.0.1")
+    with TestClient(create_app(settings, config=CONFIG), client=(peer, 40000)) as client:
+        r = client.post(
+            SESSION,
+            data={"username": user.email, "password": PASSWORD},
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+        )
+    assert r.status_code == 200, r.text
+    cookies = _set_cookies(r.headers.get_list("set-cookie"))
+    assert ("secure" in cookies["bedflow_session"].lower()) is secure
 
 
 def test_writes_by_cookie_need_the_csrf_header(browser: Api) -> None:
@@ -139,6 +160,20 @@ def test_a_password_change_or_deactivation_revokes_the_session(browser: Api, cha
         crud.update_user(browser.session, user=user, is_active=False)
     browser.app.state.bedflow.identities.forget_all()  # as another process would see it
     assert browser.client.get("/api/v1/users/me").status_code == 401
+
+
+def test_changing_the_password_through_the_session_ends_it(browser: Api) -> None:
+    user, _ = browser.user()
+    csrf = _sign_in(browser.client, user.email)
+    body = {"current_password": PASSWORD, "new_password": "a brand new secret"}
+    assert browser.client.put("/api/v1/users/me/password", json=body).status_code == 403
+    r = browser.client.put("/api/v1/users/me/password", json=body, headers=csrf)
+    assert r.status_code == 204, r.text
+    assert browser.client.get("/api/v1/users/me").status_code == 401
+    r = browser.client.post(
+        SESSION, data={"username": user.email, "password": body["new_password"]}
+    )
+    assert r.status_code == 200 and browser.client.get("/api/v1/users/me").status_code == 200
 
 
 def test_websocket_takes_the_cookie_from_its_own_origin_only(browser: Api) -> None:
