@@ -31,7 +31,7 @@ export function ResultsTable({ results, sims }: { results: Schemas["ResultPublic
               <Table.Tr key={r.id}>
                 <Table.Td>
                   <Tooltip label={prov} multiline w={320}>
-                    <span tabIndex={0}>{sim?.solver ?? "—"} ⓘ</span>
+                    <span tabIndex={0} style={{ textDecoration: "underline dotted", cursor: "help" }}>{sim?.solver ?? "—"}</span>
                   </Tooltip>
                 </Table.Td>
                 <Table.Td>{num(r.superficial_velocity)}</Table.Td>
