@@ -17,10 +17,11 @@ afterEach(() => {
 
 describe("LoginPage", () => {
   it("posts the form to the session endpoint and shows a refusal in words", async () => {
-    const calls: { url: string; init?: RequestInit }[] = [];
+    const calls: { url: string; method: string; body: string }[] = [];
     vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      calls.push({ url, init });
+      const request = new Request(input, init);
+      const url = request.url;
+      calls.push({ url, method: request.method, body: await request.text() });
       if (url.endsWith("/api/v1/config")) return answer(200, { version: "1", signup_open: true, max_upload_bytes: 1, session_cookie: "s" });
       if (url.endsWith("/api/v1/users/me")) return answer(401, { error: { code: "unauthorized", message: "not signed in" } });
       if (url.endsWith("/api/v1/login/session")) return answer(400, { error: { code: "bad_credentials", message: "Incorrect email or password" } });
@@ -43,7 +44,7 @@ describe("LoginPage", () => {
     fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
     await waitFor(() => expect(screen.getByRole("alert").textContent).toBe("Incorrect email or password"));
     const post = calls.find((c) => c.url.endsWith("/login/session"))!;
-    expect(post.init?.method).toBe("POST");
-    expect(String(post.init?.body)).toBe("username=a%40example.com&password=secret-pass");
+    expect(post.method).toBe("POST");
+    expect(post.body).toBe("username=a%40example.com&password=secret-pass");
   });
 });
