@@ -4,11 +4,12 @@ here: the browser holds no physics)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from bedflow.api._errors import ApiError
@@ -36,15 +37,26 @@ from bedflow.storage import Storage
 router = APIRouter(prefix="/beds", tags=["beds"], responses={404: {"model": ErrorBody}})
 
 
-@router.get("/{bed_id}/particles")
-def read_particles(session: SessionDep, storage: StorageDep, bed: OwnedBed) -> ParticlesPublic:
+@router.get("/{bed_id}/particles", response_model=ParticlesPublic, responses={304: {}})
+def read_particles(
+    request: Request, response: Response, session: SessionDep, storage: StorageDep, bed: OwnedBed
+) -> ParticlesPublic | Response:
     """The particles of the bed's newest packing, compact for an instanced 3D view: base64
     of little-endian float32 arrays, ``positions`` (count x 3 centres, m), ``orientations``
     (count x 4 quaternions x, y, z, w) and ``sizes`` (count diameters, m). 404 when the bed
-    was not packed yet. The exact surface (GLB, STL) is among the bed's files."""
+    was not packed yet. The exact surface (GLB, STL) is among the bed's files.
+
+    The answer carries an ``ETag`` (a packing's files never change: a new packing has new
+    ones); a request with ``If-None-Match`` of the same packing answers 304 with no body."""
     files = latest_packing(session, bed)
     if files is None:
         raise not_packed()
+    digest = hashlib.sha256(f"{files.header}\n{files.arrays}".encode()).hexdigest()[:32]
+    etag = f'"{digest}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
     return ParticlesPublic.model_validate(particle_arrays(load_packed(storage, files)))
 
 
