@@ -228,7 +228,7 @@ def time_table(page: Any, data: Path, n: int) -> None:
     fill_beds(data, me["id"], n)
     full = first_rows()
     start = time.perf_counter()
-    page.get_by_role("button", name="2 page").click()
+    page.get_by_role("button", name="2", exact=True).click()
     page.get_by_role("link", name="bench-00025").wait_for()
     nxt = time.perf_counter() - start
     print(

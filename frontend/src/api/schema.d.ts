@@ -406,6 +406,9 @@ export interface paths {
          *     of little-endian float32 arrays, ``positions`` (count x 3 centres, m), ``orientations``
          *     (count x 4 quaternions x, y, z, w) and ``sizes`` (count diameters, m). 404 when the bed
          *     was not packed yet. The exact surface (GLB, STL) is among the bed's files.
+         *
+         *     The answer carries an ``ETag`` (a packing's files never change: a new packing has new
+         *     ones); a request with ``If-None-Match`` of the same packing answers 304 with no body.
          */
         get: operations["read_particles_api_v1_beds__bed_id__particles_get"];
         put?: never;
@@ -4436,6 +4439,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ParticlesPublic"];
                 };
+            };
+            /** @description Not Modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not Found */
             404: {
