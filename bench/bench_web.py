@@ -164,8 +164,8 @@ def time_3d(page: Any, count: int) -> None:
     before = page.evaluate("[window.__bedflowViewer.frames, performance.now()]")
     page.mouse.move(cx, cy)
     page.mouse.down()
-    for i in range(60):  # orbit: a slow drag across the canvas
-        page.mouse.move(cx + 4 * i, cy + i, steps=1)
+    for i in range(10):  # orbit: a drag across the canvas, one render per move (on demand)
+        page.mouse.move(cx + 20 * i, cy + 5 * i, steps=1)
         page.wait_for_timeout(30)
     page.mouse.up()
     after = page.evaluate("[window.__bedflowViewer.frames, performance.now()]")
