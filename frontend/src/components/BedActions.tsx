@@ -1,0 +1,55 @@
+import { useState } from "react";
+import { useNavigate } from "react-router-dom";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Button, Group, NumberInput, Select } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { api, errorText, unwrap } from "../api/client";
+
+/** Generate (pack) and simulate buttons; a resolution other than the bed's runs as a one-point study. */
+export function BedActions({ bedId }: { bedId: string }) {
+  const [solver, setSolver] = useState<string | null>(null);
+  const [cells, setCells] = useState<number | string>("");
+  const [busy, setBusy] = useState<string | null>(null);
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const engines = useQuery({
+    queryKey: ["engines"],
+    queryFn: () => unwrap(api.GET("/api/v1/settings/engines")),
+    retry: false,
+  });
+  const solvers = (engines.data?.data ?? []).filter((e) => e.kind === "solver" && e.enabled).map((e) => e.name);
+  const run = async (what: "generate" | "simulate") => {
+    setBusy(what);
+    try {
+      if (what === "simulate" && cells !== "") {
+        const study = await unwrap(
+          api.POST("/api/v1/studies", {
+            body: { bed_id: bedId, name: `cells_per_dp=${cells}`, grid: { "cfd.cells_per_dp": [String(cells)] }, solver: solver ?? undefined },
+          }),
+        );
+        navigate(`/studies/${study.id}`);
+        return;
+      }
+      const body = { solver: what === "simulate" ? solver : undefined };
+      const job =
+        what === "generate"
+          ? await unwrap(api.POST("/api/v1/beds/{bed_id}/generate", { params: { path: { bed_id: bedId } }, body }))
+          : await unwrap(api.POST("/api/v1/beds/{bed_id}/simulate", { params: { path: { bed_id: bedId } }, body }));
+      await qc.invalidateQueries({ queryKey: ["jobs"] });
+      notifications.show({ message: `${what === "generate" ? "Packing" : "Simulation"} queued`, color: "blue" });
+      navigate(`/jobs/${job.id}`);
+    } catch (e) {
+      notifications.show({ title: "Could not start", message: errorText(e), color: "red" });
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <Group align="end" wrap="wrap">
+      <Button onClick={() => run("generate")} loading={busy === "generate"} variant="light">Generate (pack)</Button>
+      <Select label="Solver" placeholder="the bed's" clearable data={solvers.length ? solvers : ["lbm", "correlation", "openfoam"]} value={solver} onChange={setSolver} w={150} />
+      <NumberInput label="Cells per particle diameter" placeholder="the bed's" min={4} max={64} value={cells} onChange={setCells} w={200} />
+      <Button onClick={() => run("simulate")} loading={busy === "simulate"}>Simulate</Button>
+    </Group>
+  );
+}
