@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed deploy-check
+.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed web-test deploy-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -84,7 +84,7 @@ demo: $(VENV)/.demo web-if-needed
 	@echo "demo: examples compiled to $(OUT)/*.json; spheres-d10 run end to end (pack, export, LBM) in $(OUT)/spheres-d10/, the LBM at 8 cells per particle diameter instead of the default 12 to keep the demo short (dp/L about 8% lower than at 12 cells/d; docs/flow.md)"
 
 ## test: install with dev tools, then lint, type-check and run the whole test suite
-test: lock-check lint typecheck unit
+test: lock-check lint typecheck web-test unit
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
@@ -93,9 +93,18 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-# The cluster fault tests need s3rver (npm); without npm they skip and say so.
-unit: $(VENV)/.dev $(if $(shell command -v npm),$(S3RVER))
+# The cluster fault tests need s3rver (npm), the browser tests a built dashboard; without npm
+# they skip and say so.
+unit: $(VENV)/.dev $(if $(shell command -v npm),$(S3RVER) web-if-needed)
 	$(BIN)/pytest
+
+## web-test: the dashboard's type check and component tests (Vitest), when npm is there
+web-test:
+	@if [ ! -f frontend/package.json ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+		echo "web-test: npm is not installed; the dashboard's own tests are skipped"; exit 0; fi; \
+	if [ ! -d frontend/node_modules ]; then (cd frontend && npm ci --no-audit --no-fund); fi; \
+	cd frontend && npm run --silent typecheck && npm test --silent
 
 ## test-fast: the tests that need no service and are not slow (under a minute), while editing
 test-fast: $(VENV)/.dev
