@@ -3,8 +3,9 @@
 - Correlations (SI units, broadcast over arrays): :func:`ergun_pressure_gradient`,
   :func:`carman_kozeny_pressure_gradient`, :func:`eisfeld_schnitzlein_pressure_gradient`,
   :func:`particle_reynolds_number`, :func:`darcy_permeability`, :func:`ergun_friction_factor`.
-- Lattice Boltzmann (D3Q19, TRT, halfway bounce-back, periodic, body-force driven):
-  :func:`solve_periodic` on a voxel mask, :func:`permeability_from_voxels` in SI units.
+- Lattice Boltzmann (D3Q19, TRT, periodic, body-force driven; halfway bounce-back, or
+  interpolated bounce-back on exact :class:`LatticeSurfaces`): :func:`solve_periodic` on a
+  voxel mask, :func:`permeability_from_voxels` in SI units.
 - Export: :func:`write_vti` (VTK ImageData for ParaView).
 - OpenFOAM: :func:`write_openfoam_case`, :func:`run_openfoam_case`, :func:`simulate_openfoam`
   (snappyHexMesh + simpleFoam/foamRun cases of a packed bed, Δp/L next to Ergun).
@@ -33,6 +34,7 @@ from bedflow.cfd._lbm import (
     permeability_from_voxels,
     solve_periodic,
 )
+from bedflow.cfd._lbm_walls import LatticeSurfaces
 from bedflow.cfd._openfoam import (
     OpenFoamCase,
     OpenFoamError,
@@ -56,6 +58,7 @@ __all__ = [
     "FlowResult",
     "GridConvergence",
     "LatticeStabilityError",
+    "LatticeSurfaces",
     "LbmResult",
     "OpenFoamCase",
     "OpenFoamError",
