@@ -3,6 +3,7 @@
     python bench/bench_verification.py            # LBM tables (~10 min on 2 cores)
     python bench/bench_verification.py --quick    # coarser subsets (~2 min)
     python bench/bench_verification.py --only poiseuille tube arrays
+    python bench/bench_verification.py --only interpolated   # halfway vs CLI vs Bouzidi
     python bench/bench_verification.py --only openfoam   # needs simpleFoam on PATH
 
 Prints, for the built-in LBM (geometry and references in tests/cfd/_verification.py):
@@ -17,6 +18,11 @@ Prints, for the built-in LBM (geometry and references in tests/cfd/_verification
    close packing; BCC and FCC arrays at close packing (touching spheres: contact points) as a
    self-convergence study (observed order, Richardson extrapolation, GCI), for want of their
    published table at hand.
+
+4. (``interpolated``) Halfway bounce-back against interpolated bounce-back on the exact
+   surfaces (``cfd.lbm_boundary = cli`` and ``bouzidi``), side by side: Hagen-Poiseuille in
+   the column and Zick & Homsy's SC arrays at c = 0.125, 0.343, 0.45, a = 8, 12, 16, with
+   the observed order of each.
 
 With ``--only openfoam``: Hagen-Poiseuille through the openfoam solver's meshing path (see
 bench_openfoam_verification.py).
@@ -139,14 +145,50 @@ def arrays(quick: bool) -> None:
         print(f"| {c} | {ref} | {cells} | {order:.2f} |", flush=True)
 
 
+def interpolated(quick: bool) -> None:
+    schemes = ("halfway", "cli", "bouzidi")
+    print("\n## Halfway vs interpolated bounce-back: Hagen-Poiseuille in the column")
+    print("| D (cells) | " + " | ".join(f"{b}, solver's reading" for b in schemes) + " |")
+    print("|---|" + "---|" * len(schemes))
+    sizes = [8, 12, 16, 24] if quick else [8, 12, 16, 20, 24, 32, 48, 64]
+    errs: dict[str, list[float]] = {b: [] for b in schemes}
+    for n in sizes:
+        for b in schemes:
+            errs[b].append(hagen_poiseuille(n, boundary=b).solver_error)
+        print(f"| {n} | " + " | ".join(f"{errs[b][-1]:+.2%}" for b in schemes) + " |", flush=True)
+    h = [1.0 / n for n in sizes]
+    print(
+        "\nfitted order |err| ~ (1/D)^p: "
+        + ", ".join(f"{b} p = {fitted_order(h, errs[b]):.2f}" for b in schemes)
+    )
+    radii = (8.0, 12.0) if quick else (8.0, 12.0, 16.0)
+    print("\n## Halfway vs interpolated bounce-back: SC arrays vs Zick & Homsy (tau 1.5, f32)")
+    print("| c | K (Z&H) | scheme | " + " | ".join(f"a = {a:g}" for a in radii) + " | order |")
+    print("|---|---|---|" + "---|" * len(radii) + "---|")
+    for c in (0.125, 0.343, 0.45):
+        ref = ZICK_HOMSY_SC[c]
+        for b in schemes:
+            e = [array_drag("sc", c, a, boundary=b)[0] / ref - 1.0 for a in radii]
+            order = math.nan
+            if len(e) == 3:
+                order = observed_order(
+                    (1 / radii[0], 1 / radii[1], 1 / radii[2]), (e[0], e[1], e[2])
+                )
+            cells = " | ".join(f"{x:+.2%}" for x in e)
+            print(f"| {c} | {ref} | {b} | {cells} | {order:.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
-        "--only", nargs="+", choices=["poiseuille", "tube", "arrays", "openfoam"], default=None
+        "--only",
+        nargs="+",
+        choices=["poiseuille", "tube", "arrays", "interpolated", "openfoam"],
+        default=None,
     )
     args = parser.parse_args()
-    only = args.only or ["poiseuille", "tube", "arrays"]
+    only = args.only or ["poiseuille", "tube", "arrays", "interpolated"]
     print(f"# Verification, {datetime.date.today().isoformat()}, `{' '.join(sys.argv)}`")
     t0 = time.perf_counter()
     if "poiseuille" in only:
@@ -155,6 +197,8 @@ def main() -> None:
         tube(args.quick)
     if "arrays" in only:
         arrays(args.quick)
+    if "interpolated" in only:
+        interpolated(args.quick)
     if "openfoam" in only:
         from bench.bench_openfoam_verification import main as foam_main
 

@@ -258,17 +258,48 @@ def bounce_back(ind: str, odd: bool, post: bool) -> list[str]:
     ``ghost``, and before the row in the next step (not ``post``) puts it back into the slot
     of that step's parity. Both happen in the row's own iteration: race-free.
 
+    Interpolated bounce-back (``scheme`` 1 or 2) puts the wall at a fraction q of the link
+    from n to m and adds two post-collision (primed) terms of the same step: f_q'(n), the
+    population n sends away from the wall, and f_qbar'(n + c_q), the one the next node sends
+    towards it. With one coefficient kappa per link:
+
+        scheme 1, Bouzidi, Firdaouss & Lallemand (2001), Phys. Fluids 13, 3452 (BFL):
+          q < 1/2, kappa = -(1 - 2q):    f_q(n) = 2q f_qbar'(n) + (1 - 2q) f_qbar'(n + c_q)
+          q >= 1/2, kappa = (2q-1)/(2q): f_q(n) = f_qbar'(n) / (2q) + (2q - 1)/(2q) f_q'(n)
+        scheme 2, central linear interpolation, Ginzburg, Verhaeghe & d'Humieres (2008),
+          Commun. Comput. Phys. 3, 427 (CLI), kappa = (1 - 2q) / (1 + 2q):
+          f_q(n) = f_qbar'(n) + kappa (f_qbar'(n + c_q) - f_q'(n))
+
+    kappa = 0 is halfway in both. The post hook adds the f_q'(n) term (n wrote it in this
+    step, in the row just done) and the pre hook of the next step the f_qbar'(n + c_q) term
+    (n + c_q wrote it in the previous step, maybe in another row; in this step only n touches
+    that slot, so it is intact until n's row). The slot of either term is ``far_even`` /
+    ``far_odd``: (qbar, n) and (q, n + c_q), where the AA pattern keeps f_q'(n) after an even
+    / odd step and f_qbar'(n + c_q) after an odd / even one.
+
     One loop over all the row's links, through their flat indices in ``f`` (``slot_even`` /
     ``slot_odd``): one loop per direction and view, 18 short loops per row, made the packed-bed
     case of bench/bench_lbm.py markedly slower (docs/flow.md, "Why our own kernel").
     Indexing ``f`` itself here, outside the x loop, leaves that loop vectorized (its assembly
     still works on ymm registers)."""
     index = "slot_odd" if odd else "slot_even"
-    out = [f"{ind}for k in range(link_ptr[r], link_ptr[r + 1]):"]
+    far = "far_odd" if odd else "far_even"
+    loop = "for k in range(link_ptr[r], link_ptr[r + 1]):"
     if post:
-        out.append(f"{ind}    ghost[k] = f[{index}[k]]")
+        cli = [f"ghost[k] = fb - kq * f[{far}[k]]"]
+        bfl = [f"ghost[k] = fb + (max(kq, zero) * f[{far}[k]] - abs(kq) * fb)"]
+        plain = f"ghost[k] = f[{index}[k]]"
+        head = ["kq = kappa[k]", f"fb = f[{index}[k]]"]
     else:
-        out.append(f"{ind}    f[{index}[k]] = ghost[k]")
+        cli = [f"f[{index}[k]] = ghost[k] + kq * f[{far}[k]]"]
+        bfl = [f"f[{index}[k]] = ghost[k] + max(-kq, zero) * f[{far}[k]]"]
+        plain = f"f[{index}[k]] = ghost[k]"
+        head = ["kq = kappa[k]"]
+    out = []
+    for cond, body in (("if scheme == 2:", cli), ("elif scheme == 1:", bfl)):
+        out += [f"{ind}{cond}", f"{ind}    {loop}"]
+        out += [f"{ind}        {line}" for line in head + body]
+    out += [f"{ind}else:", f"{ind}    {loop}", f"{ind}        {plain}"]
     return out
 
 
@@ -318,6 +349,7 @@ __all__ = [
     "CY",
     "CZ",
     "OPPOSITE",
+    "SCHEMES",
     "WEIGHTS",
     "Q",
     "fill_ghosts",
@@ -338,13 +370,23 @@ W1 = 1.0 / 18.0
 W2 = 1.0 / 36.0
 '''
 
-SIG_LINKS = "link_ptr: _Index, slot_even: _Index, slot_odd: _Index, ghost: _Float"
+SIG_LINKS = (
+    "link_ptr: _Index, slot_even: _Index, slot_odd: _Index, ghost: _Float, far_even: _Index, "
+    "far_odd: _Index, kappa: _Float, scheme: int"
+)
 DOC_LINKS = """    link_ptr : (nz ny + 1,) int, the boundary links of row r = z ny + y are
         ``link_ptr[r]:link_ptr[r + 1]``
     slot_even, slot_odd : (n_links,) int, flat index in ``f`` of the slot a link fills
         before an even step, q s + n (fluid node n), and before an odd one, qbar s + m
         (its solid neighbour m = n - c_q)
-    ghost : (n_links,) float, the bounce-back population of each link (zero at rest)"""
+    ghost : (n_links,) float, the bounce-back population of each link (zero at rest)
+    far_even, far_odd : (n_links,) int, flat index in ``f`` of the slot of the second term of
+        the interpolated bounce-back in an even / odd step: qbar s + n and q s + (n + c_q)
+    kappa : (n_links,) float in the storage precision, the link's interpolation coefficient
+        (0: halfway)
+    scheme : 0 halfway bounce-back on every link (reads neither ``far_*`` nor ``kappa``),
+        1 Bouzidi-Firdaouss-Lallemand, 2 central linear interpolation (see ``bounce_back`` in
+        the generator)"""
 
 
 def zloop(lines: list[str], body: list[str]) -> None:
@@ -364,6 +406,8 @@ def module() -> str:
     add(f"OPPOSITE = np.array({OPP}, dtype=np.int64)")
     add("WEIGHTS = np.array([W0] + [W1] * 3 + [W2] * 6 + [W1] * 3 + [W2] * 6)")
     add(f"CHUNK = {CHUNK}  # nodes per chunk of the vectorized x loop: one AVX2 float32 vector")
+    add("#: The ``scheme`` argument of the kernels for each bounce-back name.")
+    add('SCHEMES = {"halfway": 0, "bouzidi": 1, "cli": 2}')
     add("")
     add("# No 'nnan'/'ninf': the driver detects divergence from NaN in the moments; the numpy")
     add("# error model lets 1/rho give inf instead of raising, which keeps the loops branch-free.")
@@ -420,11 +464,12 @@ def module() -> str:
     # --- fill_ghosts ---
     add('@njit(parallel=True, cache=True, error_model="numpy")')
     add("def fill_ghosts(")
-    add(f"    f: _Float, s: int, nz: int, ny: int, odd: bool, {SIG_LINKS}")
+    add(f"    f: _Float, s: int, nz: int, ny: int, odd: bool, {SIG_LINKS}, p: _Float")
     add(") -> None:")
     add('''    """The bounce-back slots that :func:`stream_collide` would fill before its next step
     (``odd`` is that step's parity), so that :func:`moments` and :func:`macroscopic` see the
     incoming populations."""''')
+    lines.extend(unpack_params("    ", ("zero",)))
     for odd in (False, True):
         add("    if odd:" if odd else "    if not odd:")
         add("        for r in prange(nz * ny):")

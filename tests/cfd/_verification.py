@@ -23,8 +23,9 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from bedflow.cfd import solve_periodic
-from bedflow.geometry import PackedBed, voxelize
+from bedflow.cfd import LatticeSurfaces, solve_periodic
+from bedflow.cfd._lbm_walls import bed_surfaces
+from bedflow.geometry import PackedBed, Voxels, voxelize
 from tests.utils.beds import sphere_bed
 
 # Zick, A. A. & Homsy, G. M. (1982), Stokes flow through periodic arrays of spheres,
@@ -80,6 +81,16 @@ def _bed(diameter: float, length: float, d: float, centers: NDArray[np.float64])
     return sphere_bed(centers, 0.5 * d, d, diameter, length)
 
 
+def _column(cells_across: int, length: int, sphere_cells: int) -> tuple[PackedBed, Voxels]:
+    dx = 1.0
+    if sphere_cells > 0:
+        centers = np.array([[0.0, 0.0, 0.5 * length]])
+        packed = _bed(float(cells_across), float(length), float(sphere_cells), centers)
+        return packed, voxelize(packed, cells_per_dp=sphere_cells)
+    packed = _bed(float(cells_across), float(length), dx, np.zeros((0, 3)))
+    return packed, voxelize(packed, cells_per_dp=1)
+
+
 def column_lattice(
     cells_across: int, length: int, sphere_cells: int = 0
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
@@ -90,17 +101,21 @@ def column_lattice(
     The grid spacing is 1: the column's radius is ``cells_across / 2`` lattice units and the
     axis lies on the centre of the grid (between nodes for an even width).
     """
-    dx = 1.0
-    if sphere_cells > 0:
-        centers = np.array([[0.0, 0.0, 0.5 * length]])
-        packed = _bed(float(cells_across), float(length), float(sphere_cells), centers)
-        vox = voxelize(packed, cells_per_dp=sphere_cells)
-    else:
-        packed = _bed(float(cells_across), float(length), dx, np.zeros((0, 3)))
-        vox = voxelize(packed, cells_per_dp=1)
+    _, vox = _column(cells_across, length, sphere_cells)
     solid = np.pad(vox.solid, ((0, 0), (1, 1), (1, 1)), constant_values=True)
     inside = np.pad(vox.inside, ((0, 0), (1, 1), (1, 1)), constant_values=False)
     return solid, inside
+
+
+def column_surfaces(
+    cells_across: int, length: int, sphere_cells: int = 0, boundary: str = "cli"
+) -> LatticeSurfaces | None:
+    """The exact surfaces of :func:`column_lattice`'s lattice (periodic along z, not
+    mirrored), as the `lbm` solver computes them; None for ``boundary="halfway"``."""
+    if boundary == "halfway":
+        return None
+    packed, vox = _column(cells_across, length, sphere_cells)
+    return bed_surfaces(packed, vox, pad=1, mirrored=False)
 
 
 @dataclass(frozen=True)
@@ -114,23 +129,36 @@ class PoiseuilleError:
     iterations: int
 
 
-def hagen_poiseuille(cells: int, *, tau: float = 1.5, tolerance: float = 1e-9) -> PoiseuilleError:
+def hagen_poiseuille(
+    cells: int, *, tau: float = 1.5, tolerance: float = 1e-9, boundary: str = "halfway"
+) -> PoiseuilleError:
     """Body-force-driven flow through the empty column, periodic along z (4 layers).
 
-    The exact mean velocity is U = g R^2 / (8 nu) with R = cells / 2. ``solver_error`` divides
-    the flow rate by the number of cells whose centre lies inside the column, as
-    :func:`~bedflow.cfd._solvers.lbm.lbm_flow` computes the superficial velocity; the
-    solver's dp/L at a given velocity is then off by 1 / (1 + solver_error) - 1.
+    The exact mean velocity is U = g R^2 / (8 nu) with R = cells / 2. ``solver_error`` is the
+    error of the superficial velocity as :func:`~bedflow.cfd._solvers.lbm.lbm_flow` computes
+    it: the flow rate over the number of cells whose centre lies inside the column with
+    halfway bounce-back (the staircase wall), over the exact area pi R^2 with interpolated
+    bounce-back; the solver's dp/L at a given velocity is then off by
+    1 / (1 + solver_error) - 1.
     """
     solid, inside = column_lattice(cells, 4)
     g = 1e-6
-    res = solve_periodic(solid, tau=tau, body_force=g, tolerance=tolerance, dtype=np.float64)
+    res = solve_periodic(
+        solid,
+        tau=tau,
+        body_force=g,
+        tolerance=tolerance,
+        dtype=np.float64,
+        surfaces=column_surfaces(cells, 4, boundary=boundary),
+        boundary=boundary,
+    )
     flux = float(res.velocity[2].sum()) / solid.shape[0]
     radius = 0.5 * cells
     exact = g * radius**2 / (8.0 * res.viscosity)
     by_area = flux / (math.pi * radius**2) / exact - 1.0
     by_cells = flux / float(inside[0].sum()) / exact - 1.0
-    return PoiseuilleError(cells, by_area, by_cells, 1.0 / (1.0 + by_cells) - 1.0, res.iterations)
+    solver = by_cells if boundary == "halfway" else by_area
+    return PoiseuilleError(cells, by_area, solver, 1.0 / (1.0 + solver) - 1.0, res.iterations)
 
 
 @dataclass(frozen=True)
@@ -169,6 +197,7 @@ def sphere_in_tube(
     tau: float = 1.5,
     tolerance: float = 1e-8,
     surface: float = 0.5,
+    boundary: str = "halfway",
 ) -> SphereInTube:
     """Drag on a sphere (d = ``ratio`` D) held on the axis of the column, periodic along z
     with spacing ``periods`` D, against :func:`haberman_sayre_fixed_sphere`.
@@ -194,7 +223,15 @@ def sphere_in_tube(
     wall, _ = column_lattice(cells_across, length)
     voxels = int(np.count_nonzero(solid & ~wall))
     g = 1e-6
-    res = solve_periodic(solid, tau=tau, body_force=g, tolerance=tolerance, dtype=np.float64)
+    res = solve_periodic(
+        solid,
+        tau=tau,
+        body_force=g,
+        tolerance=tolerance,
+        dtype=np.float64,
+        surfaces=column_surfaces(cells_across, length, sphere_cells, boundary),
+        boundary=boundary,
+    )
     mu = res.viscosity  # rho0 = 1
     big_r, a = 0.5 * cells_across, 0.5 * sphere_cells
     r_c = a + surface * (big_r - a)
@@ -215,7 +252,7 @@ def sphere_in_tube(
     flux = float(uz.sum()) / length
     v_centre = 2.0 * flux / (math.pi * big_r**2)
     k = force / (6.0 * math.pi * mu * a * v_centre)
-    r_eff = effective_radius(cells_across, tau=tau)
+    r_eff = effective_radius(cells_across, tau=tau, boundary=boundary)
     k_eff = force / (6.0 * math.pi * mu * a * 2.0 * flux / (math.pi * r_eff**2))
     return SphereInTube(
         ratio,
@@ -230,12 +267,20 @@ def sphere_in_tube(
 
 
 @lru_cache(maxsize=16)
-def effective_radius(cells: int, *, tau: float = 1.5) -> float:
+def effective_radius(cells: int, *, tau: float = 1.5, boundary: str = "halfway") -> float:
     """Radius (cells) of the circular tube that passes the flow rate of the voxelized column
     ``cells`` wide at the same force: Q = pi g R^4 / (8 nu)."""
     solid, _ = column_lattice(cells, 4)
     g = 1e-6
-    res = solve_periodic(solid, tau=tau, body_force=g, tolerance=1e-9, dtype=np.float64)
+    res = solve_periodic(
+        solid,
+        tau=tau,
+        body_force=g,
+        tolerance=1e-9,
+        dtype=np.float64,
+        surfaces=column_surfaces(cells, 4, boundary=boundary),
+        boundary=boundary,
+    )
     flux = float(res.velocity[2].sum()) / solid.shape[0]
     return float((8.0 * res.viscosity * flux / (math.pi * g)) ** 0.25)
 
@@ -269,11 +314,9 @@ def cubic_array(
     """
     centres, _ = LATTICES[lattice]
     m = len(centres)
-    edge = radius_cells * (4.0 * math.pi * m / (3.0 * solid_fraction)) ** (1.0 / 3.0)
-    n = max(round(edge), 4)
-    radius = n * (3.0 * solid_fraction / (4.0 * math.pi * m)) ** (1.0 / 3.0)
+    n, radius = _array_cell(lattice, solid_fraction, radius_cells)
     x = np.arange(n) + 0.5
-    shift = np.array([0.13, 0.29, 0.41])
+    shift = _ARRAY_SHIFT
     per_sphere = round(solid_fraction * n**3 / m)
     best = np.full((n, n, n), np.inf)
     owner = np.full((n, n, n), -1)
@@ -302,6 +345,26 @@ def cubic_array(
     return solid, float(radius)
 
 
+_ARRAY_SHIFT = np.array([0.13, 0.29, 0.41])  # sphere centres off the nodes: distinct distances
+
+
+def _array_cell(lattice: str, solid_fraction: float, radius_cells: float) -> tuple[int, float]:
+    """Edge (whole cells) and sphere radius of the cubic cell of :func:`cubic_array`."""
+    m = len(LATTICES[lattice][0])
+    edge = radius_cells * (4.0 * math.pi * m / (3.0 * solid_fraction)) ** (1.0 / 3.0)
+    n = max(round(edge), 4)
+    return n, n * (3.0 * solid_fraction / (4.0 * math.pi * m)) ** (1.0 / 3.0)
+
+
+def array_surfaces(lattice: str, solid_fraction: float, radius_cells: float) -> LatticeSurfaces:
+    """The exact spheres of :func:`cubic_array` (with their periodic images), lattice units
+    (node i at x = i; :func:`cubic_array` puts it at i + 1/2)."""
+    n, radius = _array_cell(lattice, solid_fraction, radius_cells)
+    centres = np.asarray(LATTICES[lattice][0]) * n + n / 2 + _ARRAY_SHIFT - 0.5
+    surfaces = LatticeSurfaces(centres, np.full(len(centres), radius))
+    return surfaces.periodic_images((n, n, n))
+
+
 def array_drag(
     lattice: str,
     solid_fraction: float,
@@ -311,6 +374,7 @@ def array_drag(
     tolerance: float = 1e-6,
     dtype: type = np.float32,
     rule: str = "volume",
+    boundary: str = "halfway",
 ) -> tuple[float, int]:
     """Zick & Homsy's K = F / (6 pi mu a U) of the array, and the cell edge in cells.
 
@@ -318,12 +382,27 @@ def array_drag(
     Zick & Homsy's force is the gradient times the cell volume), U the superficial velocity.
     The default tolerance suits float32: its mean velocity wanders by ~1e-7 between checks,
     so a tighter one may never be met.
+
+    ``boundary`` other than halfway: interpolated bounce-back on the exact spheres, on the
+    voxels whose centre lies in a sphere (``rule`` is then ignored).
     """
+    surfaces = None
+    if boundary != "halfway":
+        rule = "centre"
+        surfaces = array_surfaces(lattice, solid_fraction, radius_cells)
     solid, radius = cubic_array(lattice, solid_fraction, radius_cells, rule=rule)
     n = solid.shape[0]
     m = len(LATTICES[lattice][0])
     g = 1e-5 / max(radius_cells / 8.0, 1.0) ** 2
-    res = solve_periodic(solid, tau=tau, body_force=g, tolerance=tolerance, dtype=dtype)
+    res = solve_periodic(
+        solid,
+        tau=tau,
+        body_force=g,
+        tolerance=tolerance,
+        dtype=dtype,
+        surfaces=surfaces,
+        boundary=boundary,
+    )
     force = res.body_force * n**3 / m
     return force / (6.0 * math.pi * res.viscosity * radius * res.mean_velocity), n
 

@@ -119,6 +119,7 @@ def specs(draw: st.DrawFn) -> BedSpec:
             convergence_criteria=st.floats(1e-12, 0.5),
             write_fields=st.booleans(),
             cells_per_dp=st.integers(2, 200),
+            lbm_boundary=st.sampled_from(["cli", "bouzidi", "halfway"]),
             yplus_target=positive,
             mesh_levels=optional(walls=st.integers(0, 10), particles=st.integers(0, 10)),
             mesh_layers=st.integers(0, 10),

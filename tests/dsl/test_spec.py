@@ -194,6 +194,16 @@ def test_mesh_layers_warn_unless_openfoam_meshes() -> None:
     assert any("mesh_layers" in m for m in errors_of(bed_text(extra="cfd { mesh_layers = 11 }")))
 
 
+def test_lbm_boundary_warns_unless_the_lbm_solver_runs() -> None:
+    lbm = parse_with_diagnostics(bed_text(extra="cfd { lbm_boundary = cli }"))
+    assert lbm.spec.cfd.lbm_boundary == "cli"
+    assert not lbm.warnings
+    assert parse(bed_text()).cfd.lbm_boundary == "halfway"
+    foam = parse_with_diagnostics(bed_text(extra="cfd { solver = openfoam; lbm_boundary = cli }"))
+    assert any("the openfoam solver ignores it" in w.message for w in foam.warnings)
+    assert any("lbm_boundary" in m for m in errors_of(bed_text(extra="cfd { lbm_boundary = x }")))
+
+
 def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     # Computed before cfd.mesh_layers existed (commit 2adc536): a spec that leaves a later key
     # at its default keeps that hash, so stored beds still find their cached artifacts.
@@ -210,6 +220,10 @@ def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     fine = parse(bed_text(extra="export { chord_error = 0.001 }"))
     default = parse(bed_text(extra="export { chord_error = 0.005 }"))
     assert spec_hash(default) == spec_hash(parse(bed_text())) != spec_hash(fine)
+    # and cfd.lbm_boundary
+    cli = parse(bed_text(extra="cfd { lbm_boundary = cli }"))
+    halfway = parse(bed_text(extra="cfd { lbm_boundary = halfway }"))
+    assert spec_hash(halfway) == spec_hash(parse(bed_text())) != spec_hash(cli)
 
 
 def test_spec_validates_when_built_from_python_or_json() -> None:

@@ -3,8 +3,9 @@
 - Correlations (SI units, broadcast over arrays): :func:`ergun_pressure_gradient`,
   :func:`carman_kozeny_pressure_gradient`, :func:`eisfeld_schnitzlein_pressure_gradient`,
   :func:`particle_reynolds_number`, :func:`darcy_permeability`, :func:`ergun_friction_factor`.
-- Lattice Boltzmann (D3Q19, TRT, halfway bounce-back, periodic, body-force driven):
-  :func:`solve_periodic` on a voxel mask, :func:`permeability_from_voxels` in SI units.
+- Lattice Boltzmann (D3Q19, TRT, periodic, body-force driven; halfway bounce-back, or
+  interpolated bounce-back on exact :class:`LatticeSurfaces`): :func:`solve_periodic` on a
+  voxel mask, :func:`permeability_from_voxels` in SI units.
 - Grid convergence: :func:`grid_convergence` (Roache's GCI from three runs, Celik et al.
   2008) into a :class:`GridConvergence`, :func:`grid_levels` (the three resolutions of a
   study), :func:`pressure_drop_text` (``dp/L = X ± U Pa/m (GCI, 3 grids)``).
@@ -53,6 +54,7 @@ from bedflow.cfd._lbm import (
     permeability_from_voxels,
     solve_periodic,
 )
+from bedflow.cfd._lbm_walls import LatticeSurfaces
 from bedflow.cfd._openfoam import (
     OpenFoamCase,
     OpenFoamError,
@@ -77,6 +79,7 @@ __all__ = [
     "FlowResult",
     "GridConvergence",
     "LatticeStabilityError",
+    "LatticeSurfaces",
     "LbmResult",
     "MeasuredRegion",
     "OpenFoamCase",

@@ -24,8 +24,9 @@ class FlowDomain(TypedDict, total=False):
 
     lbm: ``slab_m`` (z of the measured slab, m), ``slab_from`` (bulk band, ...),
     ``buffer_m`` (bed simulated beyond each end), ``simulated_m``, ``cells`` (nz, ny, nx),
-    ``cells_per_dp``, ``voxel_porosity``, ``geometric_porosity``, ``tau``,
-    ``lattice_velocity``, ``simulated_velocity`` (m/s) and
+    ``cells_per_dp``, ``voxel_porosity``, ``geometric_porosity``, ``tau``, ``boundary``
+    (``cfd.lbm_boundary``), ``boundary_links`` and ``interpolated_links`` (of them, those whose
+    wall is not halfway between nodes), ``lattice_velocity``, ``simulated_velocity`` (m/s) and
     ``pressure_drop_per_length_at_simulated_velocity`` (Pa/m). openfoam: ``cells`` (count),
     ``mesh_check``, ``planes_m`` (z of the pressure planes), ``porosity_mesh``,
     ``porosity_geometric``, ``meshed_particle_diameter`` (m), ``patch_faces``,
@@ -41,6 +42,9 @@ class FlowDomain(TypedDict, total=False):
     voxel_porosity: float
     geometric_porosity: float
     tau: float
+    boundary: str
+    boundary_links: int
+    interpolated_links: int
     lattice_velocity: float
     simulated_velocity: float
     pressure_drop_per_length_at_simulated_velocity: float

@@ -44,6 +44,7 @@ __all__ = [
     "CY",
     "CZ",
     "OPPOSITE",
+    "SCHEMES",
     "WEIGHTS",
     "Q",
     "fill_ghosts",
@@ -71,6 +72,8 @@ OPPOSITE = np.array(
 )
 WEIGHTS = np.array([W0] + [W1] * 3 + [W2] * 6 + [W1] * 3 + [W2] * 6)
 CHUNK = 8  # nodes per chunk of the vectorized x loop: one AVX2 float32 vector
+#: The ``scheme`` argument of the kernels for each bounce-back name.
+SCHEMES = {"halfway": 0, "bouzidi": 1, "cli": 2}
 
 # No 'nnan'/'ninf': the driver detects divergence from NaN in the moments; the numpy
 # error model lets 1/rho give inf instead of raising, which keeps the loops branch-free.
@@ -125,6 +128,10 @@ def stream_collide(
     slot_even: _Index,
     slot_odd: _Index,
     ghost: _Float,
+    far_even: _Index,
+    far_odd: _Index,
+    kappa: _Float,
+    scheme: int,
     p: _Float,
 ) -> None:
     """One fused stream + TRT collision step in place, even (local) or odd (streaming).
@@ -138,6 +145,13 @@ def stream_collide(
         before an even step, q s + n (fluid node n), and before an odd one, qbar s + m
         (its solid neighbour m = n - c_q)
     ghost : (n_links,) float, the bounce-back population of each link (zero at rest)
+    far_even, far_odd : (n_links,) int, flat index in ``f`` of the slot of the second term of
+        the interpolated bounce-back in an even / odd step: qbar s + n and q s + (n + c_q)
+    kappa : (n_links,) float in the storage precision, the link's interpolation coefficient
+        (0: halfway)
+    scheme : 0 halfway bounce-back on every link (reads neither ``far_*`` nor ``kappa``),
+        1 Bouzidi-Firdaouss-Lallemand, 2 central linear interpolation (see ``bounce_back`` in
+        the generator)
     p : (22,) float in the storage precision, :func:`kernel_params`
     """
     one = p[0]
@@ -198,8 +212,17 @@ def stream_collide(
                 rp0 = (z * ny + yp) * nx
                 rpp = (zp * ny + yp) * nx
                 r = z * ny + y
-                for k in range(link_ptr[r], link_ptr[r + 1]):
-                    f[slot_even[k]] = ghost[k]
+                if scheme == 2:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        f[slot_even[k]] = ghost[k] + kq * f[far_even[k]]
+                elif scheme == 1:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        f[slot_even[k]] = ghost[k] + max(-kq, zero) * f[far_even[k]]
+                else:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        f[slot_even[k]] = ghost[k]
                 for seg in range(3):
                     if seg == 0:
                         lo, hi, wl, wh = 0, 1, nx, (-nx if nx == 1 else 0)
@@ -440,8 +463,19 @@ def stream_collide(
                             asym = mh * d9 + (pa2 * rcu - fo2)
                             v18[e0 + iu] = sym + asym if fresh else f18
                             v9[e0 + iu] = sym - asym if fresh else f9
-                for k in range(link_ptr[r], link_ptr[r + 1]):
-                    ghost[k] = f[slot_even[k]]
+                if scheme == 2:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        fb = f[slot_even[k]]
+                        ghost[k] = fb - kq * f[far_even[k]]
+                elif scheme == 1:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        fb = f[slot_even[k]]
+                        ghost[k] = fb + (max(kq, zero) * f[far_even[k]] - abs(kq) * fb)
+                else:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        ghost[k] = f[slot_even[k]]
     if odd:
         for z in prange(nz):
             zm = z - 1 if z > 0 else nz - 1
@@ -459,8 +493,17 @@ def stream_collide(
                 rp0 = (z * ny + yp) * nx
                 rpp = (zp * ny + yp) * nx
                 r = z * ny + y
-                for k in range(link_ptr[r], link_ptr[r + 1]):
-                    f[slot_odd[k]] = ghost[k]
+                if scheme == 2:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        f[slot_odd[k]] = ghost[k] + kq * f[far_odd[k]]
+                elif scheme == 1:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        f[slot_odd[k]] = ghost[k] + max(-kq, zero) * f[far_odd[k]]
+                else:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        f[slot_odd[k]] = ghost[k]
                 for seg in range(3):
                     if seg == 0:
                         lo, hi, wl, wh = 0, 1, nx, (-nx if nx == 1 else 0)
@@ -719,8 +762,19 @@ def stream_collide(
                             asym = mh * d9 + (pa2 * rcu - fo2)
                             v9[e9 + iu] = sym + asym if fresh else f18
                             v18[e18 + iu] = sym - asym if fresh else f9
-                for k in range(link_ptr[r], link_ptr[r + 1]):
-                    ghost[k] = f[slot_odd[k]]
+                if scheme == 2:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        fb = f[slot_odd[k]]
+                        ghost[k] = fb - kq * f[far_odd[k]]
+                elif scheme == 1:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        kq = kappa[k]
+                        fb = f[slot_odd[k]]
+                        ghost[k] = fb + (max(kq, zero) * f[far_odd[k]] - abs(kq) * fb)
+                else:
+                    for k in range(link_ptr[r], link_ptr[r + 1]):
+                        ghost[k] = f[slot_odd[k]]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -734,18 +788,42 @@ def fill_ghosts(
     slot_even: _Index,
     slot_odd: _Index,
     ghost: _Float,
+    far_even: _Index,
+    far_odd: _Index,
+    kappa: _Float,
+    scheme: int,
+    p: _Float,
 ) -> None:
     """The bounce-back slots that :func:`stream_collide` would fill before its next step
     (``odd`` is that step's parity), so that :func:`moments` and :func:`macroscopic` see the
     incoming populations."""
+    zero = p[1]
     if not odd:
         for r in prange(nz * ny):
-            for k in range(link_ptr[r], link_ptr[r + 1]):
-                f[slot_even[k]] = ghost[k]
+            if scheme == 2:
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    kq = kappa[k]
+                    f[slot_even[k]] = ghost[k] + kq * f[far_even[k]]
+            elif scheme == 1:
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    kq = kappa[k]
+                    f[slot_even[k]] = ghost[k] + max(-kq, zero) * f[far_even[k]]
+            else:
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    f[slot_even[k]] = ghost[k]
     if odd:
         for r in prange(nz * ny):
-            for k in range(link_ptr[r], link_ptr[r + 1]):
-                f[slot_odd[k]] = ghost[k]
+            if scheme == 2:
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    kq = kappa[k]
+                    f[slot_odd[k]] = ghost[k] + kq * f[far_odd[k]]
+            elif scheme == 1:
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    kq = kappa[k]
+                    f[slot_odd[k]] = ghost[k] + max(-kq, zero) * f[far_odd[k]]
+            else:
+                for k in range(link_ptr[r], link_ptr[r + 1]):
+                    f[slot_odd[k]] = ghost[k]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

@@ -3,6 +3,7 @@ population stride (see the layout section of :mod:`bedflow.cfd._lbm_kernels`).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,39 +13,80 @@ from bedflow.cfd import _lbm_kernels as kernels
 from bedflow.cfd._constants import CACHE_PAGE_BYTES, CACHE_STREAM_OFFSET_BYTES
 from bedflow.cfd._types import BoolArray
 
-__all__ = ["boundary_links", "padded_stride"]
+__all__ = ["BoundaryLinks", "boundary_links", "padded_stride"]
+
+_Index = NDArray[np.integer[Any]]
 
 
-def boundary_links(
-    solid: BoolArray, stride: int
-) -> tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]], NDArray[np.integer[Any]]]:
-    """Halfway bounce-back links for the kernels, grouped by row.
+@dataclass(frozen=True, eq=False)
+class BoundaryLinks:
+    """The bounce-back links of a voxel mask for the kernels, grouped by row.
 
-    A link is a fluid node n whose neighbour m = n - c_q (periodic) is solid. Returns
-    ``link_ptr`` (nz ny + 1,): the links of row r = n // nx are ``link_ptr[r]:link_ptr[r + 1]``
-    (by direction, then x); and ``slot_even``, ``slot_odd`` (n_links,): the flat index, in the
-    population buffer of stride ``stride``, of the slot the link fills before an even step
-    (q stride + n) and before an odd one (qbar stride + m). int32 where they fit: half the
-    index traffic.
+    A link is a fluid node n whose neighbour m = n - c_q (periodic) is solid. The links of
+    row r = n // nx are ``ptr[r]:ptr[r + 1]`` (by direction, then x). Flat indices into the
+    population buffer of stride s (int32 where they fit: half the index traffic):
+
+    slot_even, slot_odd : the slot the link fills before an even step, q s + n, and before an
+        odd one, qbar s + m
+    far_even, far_odd : the slot of the second term of interpolated bounce-back in an even /
+        odd step, qbar s + n and q s + (n + c_q) (see ``bounce_back`` in
+        ``tools/gen_lbm_kernels.py``)
+    node : (n_links,) int64, n; direction : (n_links,) int8, q
+    beyond_fluid : (n_links,) bool, whether n + c_q (the next node away from the wall) is
+        fluid, which interpolation for a wall nearer than half a link needs
     """
+
+    ptr: _Index
+    slot_even: _Index
+    slot_odd: _Index
+    far_even: _Index
+    far_odd: _Index
+    node: NDArray[np.int64]
+    direction: NDArray[np.int8]
+    beyond_fluid: NDArray[np.bool_]
+
+    @property
+    def size(self) -> int:
+        return int(self.node.size)
+
+
+def boundary_links(solid: BoolArray, stride: int) -> BoundaryLinks:
+    """The :class:`BoundaryLinks` of ``solid`` (nz, ny, nx) for a population stride ``stride``."""
     nz, ny, nx = solid.shape
     fluid = ~solid
+    flat_fluid = fluid.reshape(-1)
     index = np.int32 if kernels.Q * stride < 2**31 else np.int64
-    keys, evens, odds = [], [], []
+    keys, nodes, dirs, evens, odds, far_e, far_o, beyond = [], [], [], [], [], [], [], []
     for q in range(1, kernels.Q):
         c = (int(kernels.CZ[q]), int(kernels.CY[q]), int(kernels.CX[q]))
+        qbar = int(kernels.OPPOSITE[q])
         n = np.flatnonzero(fluid & np.roll(solid, c, axis=(0, 1, 2)))
         z, rest = np.divmod(n, ny * nx)
         y, x = np.divmod(rest, nx)
         m = (((z - c[0]) % nz) * ny + (y - c[1]) % ny) * nx + (x - c[2]) % nx
+        p = (((z + c[0]) % nz) * ny + (y + c[1]) % ny) * nx + (x + c[2]) % nx
         keys.append(n // nx * (kernels.Q - 1) + (q - 1))
+        nodes.append(n)
+        dirs.append(np.full(n.size, q, dtype=np.int8))
         evens.append((q * stride + n).astype(index))
-        odds.append((int(kernels.OPPOSITE[q]) * stride + m).astype(index))
+        odds.append((qbar * stride + m).astype(index))
+        far_e.append((qbar * stride + n).astype(index))
+        far_o.append((q * stride + p).astype(index))
+        beyond.append(flat_fluid[p])
     key = np.concatenate(keys)
     order = np.argsort(key, kind="stable")  # by row and direction, then x
-    link_ptr = np.zeros(nz * ny + 1, dtype=index)
-    np.cumsum(np.bincount(key // (kernels.Q - 1), minlength=nz * ny), out=link_ptr[1:])
-    return link_ptr, np.concatenate(evens)[order], np.concatenate(odds)[order]
+    ptr = np.zeros(nz * ny + 1, dtype=index)
+    np.cumsum(np.bincount(key // (kernels.Q - 1), minlength=nz * ny), out=ptr[1:])
+    return BoundaryLinks(
+        ptr=ptr,
+        slot_even=np.concatenate(evens)[order],
+        slot_odd=np.concatenate(odds)[order],
+        far_even=np.concatenate(far_e)[order],
+        far_odd=np.concatenate(far_o)[order],
+        node=np.concatenate(nodes).astype(np.int64)[order],
+        direction=np.concatenate(dirs)[order],
+        beyond_fluid=np.concatenate(beyond).astype(bool)[order],
+    )
 
 
 def padded_stride(n_nodes: int, itemsize: int) -> int:

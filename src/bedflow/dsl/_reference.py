@@ -164,7 +164,8 @@ has the wrong dimension for its key (a diameter in `kg/m3`) is an error.
 - `dem`, `hexagonal_3d` and `spherical_packing` pack spheres only; `lbm` is laminar only; a
   turbulence model needs `regime = turbulent_rans`.
 - Warnings: `count` and `target_porosity` both given (`count` decides); laminar flow at a
-  particle Reynolds number above 300; `mesh_layers` with a solver other than `openfoam`.
+  particle Reynolds number above 300; `mesh_layers` with a solver other than `openfoam`;
+  `lbm_boundary` with a solver other than `lbm`.
 - Checking stops after {max_errors} errors, with one last line saying so, as compilers do.
 
 ## Engines and solvers check the bed too
@@ -316,9 +317,9 @@ templates) are read with these conventions:
 
 A key left out takes bedflow's default, which for these keys differs from the original's; give
 the key to keep the original's value. Keys bedflow added (`shape`, `width`, `depth`, `length`,
-`solver`, `turbulence_model`, `cells_per_dp`, `yplus_target`, `mesh_levels`, `mesh_layers`)
-have no default there, and the keys of the original that bedflow does not know (`visibility`,
-`gap`, `slice`, ...) are errors.
+`solver`, `turbulence_model`, `cells_per_dp`, `lbm_boundary`, `yplus_target`, `mesh_levels`,
+`mesh_layers`) have no default there, and the keys of the original that bedflow does not know
+(`visibility`, `gap`, `slice`, ...) are errors.
 
 | key | original default | bedflow default | why |
 |---|---|---|---|

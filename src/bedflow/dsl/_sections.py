@@ -455,6 +455,17 @@ class CfdSpec(_Section):
         ge=2,
         le=200,
     )
+    lbm_boundary: Literal["halfway", "cli", "bouzidi"] = Field(
+        "halfway",
+        description="How the `lbm` solver places walls. `halfway` (default): the staircase of "
+        "voxels (halfway bounce-back, first order). `cli`: each sphere and the column wall "
+        "where they cut the lattice (central linear interpolated bounce-back; second order on "
+        "curved walls, independent of the viscosity), but it can diverge at small lattice "
+        "viscosities (tau near 0.51: fast flow at few cells per diameter). `bouzidi`: the "
+        "same by Bouzidi-Firdaouss-Lallemand's interpolation, whose result depends on the "
+        "viscosity. Non-spherical particles are always staircase. See docs/flow.md, "
+        "Verification.",
+    )
     yplus_target: float = Field(
         1.0,
         description="Deprecated, has no effect: `mesh_layers` and `mesh_levels` size the "

@@ -280,6 +280,14 @@ class BedSpec(BaseModel):
                     "solver ignores it",
                 )
             )
+        if "lbm_boundary" in self.cfd.model_fields_set and self.cfd.solver != "lbm":
+            out.append(
+                SpecProblem(
+                    path=("cfd", "lbm_boundary"),
+                    message=f"lbm_boundary places the walls of the lbm solver only; the "
+                    f"{self.cfd.solver} solver ignores it",
+                )
+            )
         return out
 
 
@@ -322,6 +330,7 @@ def canonical_json(spec: BedSpec) -> str:
 
 _HASHED_WHEN_SET: dict[tuple[str, str], Any] = {
     ("cfd", "mesh_layers"): 0,
+    ("cfd", "lbm_boundary"): "halfway",
     ("export", "chord_error"): 0.005,
 }
 """Keys added after hashes were first stored, with the default that leaves them out of the

@@ -34,13 +34,15 @@ from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
+from bedflow.cfd._lbm_walls import bed_surfaces
 from bedflow.cfd._solvers import COMPILING, CancelFn, FlowProgress, ProgressFn
 from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed, voxelize
 
 #: Bumped when the same inputs give other figures, so cached results of the old method are not
 #: served (the pipeline keys its simulate stage on the solver's version). 2: dp/L between planes
-#: with bed beyond them, not from the force on the mirrored band alone.
+#: with bed beyond them, not from the force on the mirrored band alone. (``cfd.lbm_boundary``
+#: is part of the spec, so its interpolated schemes need no bump of their own.)
 LBM_METHOD = 2
 
 
@@ -152,6 +154,8 @@ def lbm_flow(
     inside = np.pad(vox.inside, ((0, 0), (1, 1), (1, 1)), constant_values=False)
     solid = np.concatenate([solid, solid[::-1]])
     inside = np.concatenate([inside, inside[::-1]])
+    interpolated = cfd.lbm_boundary != "halfway"
+    surfaces = bed_surfaces(packed, vox, pad=1, mirrored=True) if interpolated else None
     t_vox = time.perf_counter() - t0
 
     # Lattice units: dx = d / cells_per_dp; nu_lu from tau; dt follows from the fluid's nu.
@@ -196,8 +200,15 @@ def lbm_flow(
         tolerance=cfd.convergence_criteria,
         progress=report,
         cancel=cancel,
+        surfaces=surfaces,
+        boundary=cfd.lbm_boundary,
     )
-    u_sim_lu = float(res.velocity[2][inside].sum()) / max(int(inside.sum()), 1)
+    if interpolated:  # the wall where it is: the flow rate over the exact cross-section
+        col = packed.column
+        area = math.pi * col.diameter**2 / 4 if col.shape == "cylinder" else col.width * col.depth
+        u_sim_lu = float(res.velocity[2].sum()) / (solid.shape[0] * area / (dx * dx))
+    else:  # the staircase wall: over the cells inside the column
+        u_sim_lu = float(res.velocity[2][inside].sum()) / max(int(inside.sum()), 1)
     if not u_sim_lu > 0.0:
         raise CfdInputError("no flow through the bed: the voxelized pores do not connect")
     u_sim = u_sim_lu * c
@@ -274,6 +285,9 @@ def lbm_flow(
             "voxel_porosity": slab.porosity,
             "geometric_porosity": slab_porosity,
             "tau": tau,
+            "boundary": res.boundary,
+            "boundary_links": res.links,
+            "interpolated_links": res.interpolated_links,
             "lattice_velocity": u_sim_lu,
             "simulated_velocity": u_sim,
             "pressure_drop_per_length_at_simulated_velocity": dpdl_sim,
