@@ -59,6 +59,13 @@ class FlowDomainRecord(_Record):
     voxel_porosity: Figure = None
     geometric_porosity: Figure = None
     tau: Figure = Field(None, description="lbm: relaxation time")
+    boundary: str | None = Field(
+        None, description="lbm: the wall scheme, cfd.lbm_boundary (halfway, cli, bouzidi)"
+    )
+    boundary_links: int | None = Field(None, description="lbm: fluid-solid links")
+    interpolated_links: int | None = Field(
+        None, description="lbm: of them, those whose wall is not halfway between nodes"
+    )
     lattice_velocity: Figure = None
     simulated_velocity: Figure = Field(None, description="m/s")
     pressure_drop_per_length_at_simulated_velocity: Figure = Field(None, description="Pa/m")
