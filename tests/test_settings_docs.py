@@ -28,8 +28,10 @@ def test_every_setting_has_a_description() -> None:
 
 
 # The remote CLI's own variables (`bedflow remote`, cli/_remote.py): where the client finds a
-# server and its token, read by the client on the user's machine; no server reads them.
-CLIENT_VARIABLES = frozenset({"BEDFLOW_SERVER", "BEDFLOW_TOKEN"})
+# server and its token, read by the client on the user's machine; no server reads them. And
+# `bedflow cluster`'s (cli/_cluster.py): where the test cluster's S3 server program is, read
+# by the tool that starts the cluster, never by a bedflow server.
+CLIENT_VARIABLES = frozenset({"BEDFLOW_SERVER", "BEDFLOW_TOKEN", "BEDFLOW_CLUSTER_S3RVER"})
 
 
 def _source_files() -> list[Path]:
