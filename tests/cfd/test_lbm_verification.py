@@ -27,6 +27,7 @@ from ._verification import (
 )
 
 
+@pytest.mark.slow
 def test_hagen_poiseuille_in_the_voxelized_column() -> None:
     """Empty column 32 cells across (the solver's voxelizer and padding), periodic along z:
     mean velocity against U = g R^2 / (8 nu) (Hagen-Poiseuille).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ LBM = (
 )
 
 
+@pytest.mark.slow
 def test_a_converge_job_runs_three_grids_and_stores_each_run(
     session: Session, tmp_path: Path
 ) -> None:
