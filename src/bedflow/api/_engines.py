@@ -27,7 +27,6 @@ from bedflow._exceptions import (
 )
 from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, unknown_name
 from bedflow.api._errors import ApiError
-from bedflow.cfd import grid_study_specs
 from bedflow.db import Bed, crud
 from bedflow.dsl import BedSpec, parse_with_diagnostics
 
@@ -140,6 +139,8 @@ def check_job(
             diagnostics = [Diagnostic(p.message, path=p.path) for p in problems]
         raise BedValidationError(diagnostics)
     if simulate and converge:
+        from bedflow.cfd import grid_study_specs  # numerics: only when a study is asked for
+
         try:
             grid_study_specs(spec, solver)
         except UsageError as exc:
