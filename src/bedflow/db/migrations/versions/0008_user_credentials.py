@@ -34,9 +34,7 @@ _CREDENTIALS = sa.table(
 def upgrade() -> None:
     with op.batch_alter_table("credentials") as batch:
         batch.drop_constraint(op.f("uq_credentials_name"), type_="unique")
-        batch.create_unique_constraint(
-            "uq_credentials_created_by_name", ["created_by_id", "name"]
-        )
+        batch.create_unique_constraint("uq_credentials_created_by_name", ["created_by_id", "name"])
 
 
 def downgrade() -> None:
