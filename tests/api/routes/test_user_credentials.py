@@ -193,3 +193,22 @@ def _assert_no_secret_in_logs(
     if capture is not None and capture.is_globally_capturing():
         assert "exported" in workers  # and the workers' runs
     assert SECRET_KEY not in logged
+
+
+def test_the_routes_are_documented_with_examples(api: Api) -> None:
+    schema = api.client.get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    for path, method in (
+        (URL, "post"),
+        (f"{URL}/{{credential_id}}", "put"),
+        ("/api/v1/beds/{bed_id}/export", "post"),
+        ("/api/v1/studies/{study_id}/export", "post"),
+    ):
+        assert paths[path][method]["requestBody"]
+    components = schema["components"]["schemas"]
+    for name, field in (
+        ("CredentialCreate", "secret"),
+        ("CredentialUpdate", "secret"),
+        ("ExportDestination", "bucket"),
+    ):
+        assert components[name]["properties"][field]["examples"]
