@@ -123,6 +123,28 @@ def test_an_export_with_an_endpoint_no_longer_allowed_is_refused(api: Api) -> No
         )  # fmt: skip
 
 
+def test_a_reader_exports_a_bed_to_their_own_bucket(api: Api) -> None:
+    """A viewer of a project may export its beds, with a credential of their own; the
+    queued job's params name the credential by id and hold no secret."""
+    alice, _ = api.user()
+    bob, h_bob = api.user()
+    project = crud.create_project(api.session, owner=alice, name="shared")
+    crud.add_member(api.session, project=project, user=bob, role="viewer")
+    bed = api.bed(alice, project=project)
+    r = api.client.post(
+        URL, json={"name": "b", "service": "s3", "secret": _secret(EXPORT_ENDPOINT)}, headers=h_bob
+    )
+    body = {"credential_id": r.json()["id"], "bucket": "bobs-bucket", "prefix": "from-alice"}
+    r = api.client.post(f"/api/v1/beds/{bed.id}/export", json=body, headers=h_bob)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert (job["type"], job["status"], job["bed_id"]) == ("s3-export", "queued", str(bed.id))
+    assert SECRET_KEY not in r.text
+    row = api.session.get(Job, uuid.UUID(job["id"]))
+    assert row is not None and row.params["destination"] == body
+    assert row.params["bed_id"] == str(bed.id) and SECRET_KEY not in json.dumps(row.params)
+
+
 def _export(api: Api, url: str, body: dict[str, str], headers: dict[str, str]) -> Job:
     r = api.client.post(url, json=body, headers=headers)
     assert r.status_code == 202, r.text
