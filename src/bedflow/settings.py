@@ -18,6 +18,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -143,6 +144,13 @@ class Settings(_SettingsBase):
         "the reverse proxies in front of the API: only from them are X-Forwarded-For and "
         "X-Forwarded-Proto believed. Empty (the default): none; the peer is the client.",
     )
+    export_s3_endpoints: str = Field(
+        "",
+        description="S3 endpoints (comma-separated URLs, e.g. https://minio.example.org) that "
+        "users' stored credentials may name as `endpoint_url` for their exports. Empty (the "
+        "default): AWS only, and a credential with an `endpoint_url` is refused; the server "
+        "is never pointed at an address nobody listed.",
+    )
     job_stale_seconds: float = Field(
         120.0,
         gt=0,
@@ -227,8 +235,17 @@ class Settings(_SettingsBase):
         """``trusted_proxies`` as a list of addresses and networks (checked when read)."""
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
+    @property
+    def export_s3_endpoint_list(self) -> list[str]:
+        """``export_s3_endpoints`` as a list of URLs, each without a trailing slash."""
+        return [e.strip().rstrip("/") for e in self.export_s3_endpoints.split(",") if e.strip()]
+
     @model_validator(mode="after")
     def _fill_and_check(self) -> Settings:
+        for endpoint in self.export_s3_endpoint_list:
+            parsed = urlsplit(endpoint)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ValueError(f"BEDFLOW_EXPORT_S3_ENDPOINTS: {endpoint!r} is not an http(s) URL")
         for proxy in self.trusted_proxy_list:
             try:
                 ipaddress.ip_network(proxy, strict=False)

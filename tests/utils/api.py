@@ -40,6 +40,10 @@ def database_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+EXPORT_ENDPOINT = "https://s3.export.example.org"
+"""The export endpoint the plain test app allows (a name no test connects to)."""
+
+
 def make_settings(data_dir: Path, engine: Engine, **overrides: Any) -> Settings:
     """Settings of a test installation on the database of ``engine``."""
     return Settings(
@@ -92,8 +96,12 @@ def _client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def api_app(db_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    """The app on the session's database (one per backend), local object store."""
-    return create_app(make_settings(tmp_path_factory.mktemp("data"), db_engine), config=CONFIG)
+    """The app on the session's database (one per backend), local object store; users'
+    export credentials may name EXPORT_ENDPOINT (never connected to by these tests)."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("data"), db_engine, export_s3_endpoints=EXPORT_ENDPOINT
+    )
+    return create_app(settings, config=CONFIG)
 
 
 @pytest.fixture(scope="session")
@@ -169,10 +177,15 @@ def worker_engine(
 
 
 @pytest.fixture(scope="session")
-def worker_app(worker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    """An app whose lifespan starts two embedded worker processes."""
+def worker_app(
+    worker_engine: Engine, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> FastAPI:
+    """An app whose lifespan starts two embedded worker processes; users may export to the
+    loopback S3 server (``BEDFLOW_EXPORT_S3_ENDPOINTS``)."""
     config = dataclasses.replace(CONFIG, workers=2, event_poll_s=0.05)
-    settings = make_settings(tmp_path_factory.mktemp("data-w"), worker_engine)
+    settings = make_settings(
+        tmp_path_factory.mktemp("data-w"), worker_engine, export_s3_endpoints=s3_endpoint
+    )
     return create_app(settings, config=config)
 
 

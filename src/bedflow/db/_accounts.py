@@ -137,11 +137,17 @@ class InstallationSetting(Base):
 
 
 class Credential(IdMixin, CreatedMixin, Base):
-    """A secret for an external service, Fernet-encrypted; only a masked hint is ever shown."""
+    """A secret for an external service, Fernet-encrypted; only a masked hint is ever shown.
+    It belongs to the user who created it (``created_by_id``): users keep their own, for
+    destinations they own; admins' are the ones the settings page lists."""
 
     __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("created_by_id", "name", name="uq_credentials_created_by_name"),
+    )
 
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    """Unique among its owner's credentials (``created_by_id``)."""
     service: Mapped[str] = mapped_column(String(64))
     secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     hint: Mapped[str] = mapped_column(String(8), default="")

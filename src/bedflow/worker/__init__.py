@@ -14,7 +14,13 @@ import importlib
 import typing
 
 from bedflow.worker._dispatch import Dispatcher, EmbeddedDispatcher, make_dispatcher
-from bedflow.worker._export import EXPORT_JOB, ExportDestination, S3Secret
+from bedflow.worker._export import (
+    EXPORT_JOB,
+    ExportDestination,
+    S3Secret,
+    check_endpoint,
+    parse_s3_secret,
+)
 from bedflow.worker._pool import WorkerPool, recover_jobs, worker_name
 from bedflow.worker._queues import events_channel, queue_for
 
@@ -31,10 +37,12 @@ __all__ = [
     "S3Secret",
     "WorkerPool",
     "backoff_s",
+    "check_endpoint",
     "events_channel",
     "execute_job",
     "job_stages",
     "make_dispatcher",
+    "parse_s3_secret",
     "queue_for",
     "recover_jobs",
     "worker_name",

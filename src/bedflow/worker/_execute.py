@@ -351,6 +351,7 @@ def _export(
             raw_params=raw_params,
             source=storage,
             secret_key=settings.secret_key.get_secret_value(),
+            allowed_endpoints=settings.export_s3_endpoint_list,
         )
     with sessions() as session:
         if not crud.finish_job(session, job_id=job_id, status="succeeded", worker=recorder.worker):

@@ -1,13 +1,17 @@
-"""Export a study's results and its bed's files to a bucket the user owns, with a stored
-credential (issue 14 §2): what an ``s3-export`` job runs.
+"""Export a study's results, or a bed, with its files to a bucket the user owns, with a
+stored credential of theirs (issue 14 §2): what an ``s3-export`` job runs.
 
 The installation's own object store stays configured by environment variables; a stored
 credential names only the user's destination. Its secret (``service = "s3"``) is JSON:
 ``{"access_key_id": ..., "secret_access_key": ..., "endpoint_url": ..., "region": ...}``
-(``endpoint_url`` and ``region`` optional: AWS when absent).
+(``endpoint_url`` and ``region`` optional: AWS when absent). An ``endpoint_url`` must be one
+the installation lists in ``BEDFLOW_EXPORT_S3_ENDPOINTS`` (:func:`check_endpoint`): checked
+when the credential is saved and again before the worker connects, so that no user points
+the server at an internal address.
 
-What lands under ``prefix`` in the bucket: ``study.json`` (the study, each point's settings
-and its flow result as the API gives it) and every file of the bed, under its own object key.
+What lands under ``prefix`` in the bucket: every file of the bed, under its own object key,
+then ``study.json`` (the study, each point's settings and its flow result as the API gives
+it) or ``bed.json`` (the bed, its spec and the files' list).
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bedflow._exceptions import RequestError
-from bedflow.db import BedFile, Credential, Result, Study, crud
+from bedflow.db import Bed, BedFile, Credential, Result, Study, crud
 from bedflow.pipeline import JobParams
 from bedflow.storage import S3Storage, Storage, validate_key
 
@@ -30,8 +35,11 @@ __all__ = [
     "EXPORT_JOB",
     "ExportDestination",
     "S3Secret",
+    "check_endpoint",
     "destination_store",
+    "export_bed",
     "export_study",
+    "parse_s3_secret",
     "run_export",
 ]
 
@@ -65,21 +73,50 @@ class S3Secret(BaseModel):
 
     access_key_id: str = Field(min_length=1)
     secret_access_key: SecretStr
-    endpoint_url: str | None = None
-    region: str = "us-east-1"
+    endpoint_url: str | None = Field(None, max_length=500)
+    region: str = Field("us-east-1", pattern=r"^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$")
 
 
-def destination_store(credential: Credential, secret: str, bucket: str) -> S3Storage:
-    """The user's bucket, reached with ``credential`` (its revealed ``secret``)."""
+def parse_s3_secret(name: str, secret: str) -> S3Secret:
+    """The secret of the credential ``name`` as an :class:`S3Secret`; a RequestError that
+    names the fields (never the secret's text) when it is not one."""
+    try:
+        return S3Secret.model_validate_json(secret)
+    except ValidationError as exc:  # never echo the secret itself
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "(the JSON)" for e in exc.errors()})
+        raise RequestError(
+            f"credential {name!r} is not an s3 secret (JSON with access_key_id and "
+            f"secret_access_key, optional endpoint_url and region); check: {', '.join(fields)}"
+        ) from None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}{parts.path.rstrip('/')}"
+
+
+def check_endpoint(endpoint_url: str | None, allowed: list[str]) -> None:
+    """Refuse (RequestError) an ``endpoint_url`` that is not one of ``allowed`` (the
+    installation's ``BEDFLOW_EXPORT_S3_ENDPOINTS``); None (AWS) is always allowed."""
+    if endpoint_url is None:
+        return
+    if _origin(endpoint_url) not in {_origin(a) for a in allowed}:
+        listed = ", ".join(allowed) if allowed else "none: AWS only, leave endpoint_url out"
+        raise RequestError(
+            f"endpoint_url {endpoint_url!r} is not an export endpoint this installation "
+            f"allows (BEDFLOW_EXPORT_S3_ENDPOINTS: {listed})"
+        )
+
+
+def destination_store(
+    credential: Credential, secret: str, bucket: str, *, allowed: list[str]
+) -> S3Storage:
+    """The user's bucket, reached with ``credential`` (its revealed ``secret``), whose
+    endpoint must be one of ``allowed``."""
     if credential.service != "s3":
         raise RequestError(f"credential {credential.name!r} is for {credential.service!r}, not s3")
-    try:
-        parsed = S3Secret.model_validate_json(secret)
-    except ValidationError as exc:  # never echo the secret itself
-        raise RequestError(
-            f"credential {credential.name!r} is not an s3 secret "
-            "(JSON with access_key_id and secret_access_key)"
-        ) from exc
+    parsed = parse_s3_secret(credential.name, secret)
+    check_endpoint(parsed.endpoint_url, allowed)
     return S3Storage(
         bucket,
         endpoint_url=parsed.endpoint_url,
@@ -121,18 +158,17 @@ def _key(prefix: str, name: str) -> str:
     return validate_key(f"{prefix}/{name}" if prefix else name)
 
 
-def export_study(
-    session: Session, *, study: Study, source: Storage, target: Storage, prefix: str
-) -> list[str]:
-    """Copy the study's results (``study.json``) and its bed's files from ``source`` (the
-    installation's store) to ``target``; returns the keys written, ``study.json`` last."""
+def _copy_files(
+    session: Session, *, bed_id: uuid.UUID, source: Storage, target: Storage, prefix: str
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Copy the bed's files; the keys written and the files' manifest entries."""
     written: list[str] = []
     files = list(
         session.scalars(
-            select(BedFile).where(BedFile.bed_id == study.bed_id).order_by(BedFile.object_key)
+            select(BedFile).where(BedFile.bed_id == bed_id).order_by(BedFile.object_key)
         )
     )
-    listed = []
+    listed: list[dict[str, Any]] = []
     for f in files:
         key = _key(prefix, f.object_key)
         target.put_stream(
@@ -142,6 +178,23 @@ def export_study(
         listed.append(
             {"key": key, "filename": f.filename, "kind": f.kind, "size": f.size, "sha256": f.sha256}
         )
+    return written, listed
+
+
+def _put_json(target: Storage, key: str, manifest: dict[str, Any]) -> str:
+    body = json.dumps(manifest, indent=2).encode("utf-8")
+    target.put_stream(key, _Chunks(iter([body])), content_type="application/json")
+    return key
+
+
+def export_study(
+    session: Session, *, study: Study, source: Storage, target: Storage, prefix: str
+) -> list[str]:
+    """Copy the study's results (``study.json``) and its bed's files from ``source`` (the
+    installation's store) to ``target``; returns the keys written, ``study.json`` last."""
+    written, listed = _copy_files(
+        session, bed_id=study.bed_id, source=source, target=target, prefix=prefix
+    )
     points: list[dict[str, Any]] = []
     for job, result in crud.study_rows(session, study=study):
         params = JobParams.model_validate(job.params)
@@ -163,30 +216,55 @@ def export_study(
         "points": points,
         "files": listed,
     }
-    body = json.dumps(manifest, indent=2).encode("utf-8")
-    key = _key(prefix, "study.json")
-    target.put_stream(key, _Chunks(iter([body])), content_type="application/json")
-    written.append(key)
+    written.append(_put_json(target, _key(prefix, "study.json"), manifest))
+    return written
+
+
+def export_bed(
+    session: Session, *, bed: Bed, source: Storage, target: Storage, prefix: str
+) -> list[str]:
+    """Copy the bed's files from ``source`` to ``target``, then ``bed.json`` (the bed, its
+    spec and the files); returns the keys written, ``bed.json`` last."""
+    written, listed = _copy_files(
+        session, bed_id=bed.id, source=source, target=target, prefix=prefix
+    )
+    manifest = {
+        "bed": {"id": str(bed.id), "name": bed.name, "spec": bed.spec},
+        "files": listed,
+    }
+    written.append(_put_json(target, _key(prefix, "bed.json"), manifest))
     return written
 
 
 def run_export(
-    session: Session, *, raw_params: dict[str, Any], source: Storage, secret_key: str
+    session: Session,
+    *,
+    raw_params: dict[str, Any],
+    source: Storage,
+    secret_key: str,
+    allowed_endpoints: list[str],
 ) -> list[str]:
-    """Run the export a job's params describe (``study_id`` and ``destination``)."""
+    """Run the export a job's params describe (``destination``, and ``study_id`` or
+    ``bed_id``); the credential's endpoint must be one of ``allowed_endpoints``."""
     try:
         destination = ExportDestination.model_validate(raw_params.get("destination"))
-        study_id = uuid.UUID(str(raw_params.get("study_id")))
+        study_id = raw_params.get("study_id")
+        subject = uuid.UUID(str(study_id if study_id is not None else raw_params.get("bed_id")))
     except (ValidationError, ValueError) as exc:
         raise RequestError(f"the export job's params are not an export: {exc}") from exc
-    study = session.get(Study, study_id)
     credential = session.get(Credential, destination.credential_id)
-    if study is None:
-        raise RequestError("the study to export was deleted")
     if credential is None:
         raise RequestError("the credential of the export was deleted")
     secret = crud.reveal_credential(credential, secret_key=secret_key)
-    target = destination_store(credential, secret, destination.bucket)
-    return export_study(
-        session, study=study, source=source, target=target, prefix=destination.prefix
-    )
+    target = destination_store(credential, secret, destination.bucket, allowed=allowed_endpoints)
+    if study_id is not None:
+        study = session.get(Study, subject)
+        if study is None:
+            raise RequestError("the study to export was deleted")
+        return export_study(
+            session, study=study, source=source, target=target, prefix=destination.prefix
+        )
+    bed = session.get(Bed, subject)
+    if bed is None:
+        raise RequestError("the bed to export was deleted")
+    return export_bed(session, bed=bed, source=source, target=target, prefix=destination.prefix)

@@ -4,6 +4,7 @@ import fastapi
 
 from bedflow.api.routes import (
     beds,
+    credentials,
     files,
     health,
     invitations,
@@ -28,6 +29,7 @@ api_router = fastapi.APIRouter()
 for _module in (
     web,  # before beds: POST /beds/check
     login,
+    credentials,  # before users: /users/me/credentials
     users,
     tokens,
     beds,

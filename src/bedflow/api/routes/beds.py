@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bedflow.api._bodies import BED_BODY_OPENAPI, read_spec, spec_from_text
 from bedflow.api._download import content_disposition
 from bedflow.api._errors import ApiError
+from bedflow.api._exports import queue_export
 from bedflow.api._jobs import submit_job
 from bedflow.api._state import AppState
 from bedflow.api.deps import (
@@ -28,6 +29,7 @@ from bedflow.api.schemas.beds import BedListQuery
 from bedflow.db import Bed, User, crud
 from bedflow.dsl import BedSpec, canonical_json
 from bedflow.pipeline import JobParams
+from bedflow.worker import ExportDestination
 
 router = APIRouter(
     prefix="/beds",
@@ -245,6 +247,23 @@ def download_spec(bed: OwnedBed, download: bool = False) -> Response:
     return Response(
         canonical_json(crud.bed_spec(bed)), media_type="application/json", headers=headers
     )
+
+
+@router.post(
+    "/{bed_id}/export",
+    status_code=202,
+    responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def export_bed(
+    session: SessionDep, state: StateDep, user: CurrentUser, bed: OwnedBed, body: ExportDestination
+) -> JobPublic:
+    """Copy the bed's files and ``bed.json`` (the bed and its spec) to the user's own S3
+    bucket, with one of their stored credentials (service ``s3``), as a job. Whoever may
+    read the bed may export it, to their own bucket only."""
+    job = queue_export(
+        session, state, user=user, bed=bed, destination=body, subject_type="bed", subject_id=bed.id
+    )
+    return JobPublic.model_validate(job)
 
 
 @router.post("/{bed_id}/generate", status_code=202, responses={403: {"model": ErrorBody}})

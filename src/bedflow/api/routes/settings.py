@@ -81,8 +81,10 @@ def _credential(row: Credential) -> CredentialPublic:
 
 @router.get("/credentials")
 def list_credentials(session: SessionDep, _: AdminUser) -> CredentialsPublic:
-    """Every credential, its secret masked (dots and at most its last four characters)."""
-    rows = crud.list_credentials(session)
+    """The installation's credentials (made by admins), each secret masked (dots and at
+    most its last four characters). Users' own credentials are theirs alone
+    (``/users/me/credentials``)."""
+    rows = crud.list_installation_credentials(session)
     return CredentialsPublic(data=[_credential(r) for r in rows], count=len(rows))
 
 
@@ -90,7 +92,8 @@ def list_credentials(session: SessionDep, _: AdminUser) -> CredentialsPublic:
 def create_credential(
     session: SessionDep, admin: AdminUser, settings: SettingsDep, body: CredentialCreate
 ) -> CredentialPublic:
-    """Save a secret for an external service; it is encrypted and never shown again in full."""
+    """Save a secret for an external service; it is encrypted and never shown again in full.
+    Names are unique among the credentials of the admin who saves them."""
     row = crud.create_credential(
         session,
         name=body.name,
@@ -119,7 +122,7 @@ def update_credential(
 ) -> CredentialPublic:
     """Replace a credential's secret."""
     row = crud.get_credential(session, credential_id=credential_id)
-    if row is None:
+    if row is None or not crud.is_installation_credential(session, row):
         raise ApiError(404, "credential not found")
     crud.update_credential(
         session,
@@ -141,7 +144,7 @@ def update_credential(
 def delete_credential(session: SessionDep, admin: AdminUser, credential_id: uuid.UUID) -> None:
     """Forget a credential."""
     row = crud.get_credential(session, credential_id=credential_id)
-    if row is None:
+    if row is None or not crud.is_installation_credential(session, row):
         raise ApiError(404, "credential not found")
     crud.delete_credential(session, credential=row)
     crud.record_activity(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bedflow._exceptions import BedInputError
 from bedflow.api._engines import check_job
 from bedflow.api._errors import ApiError
+from bedflow.api._exports import queue_export
 from bedflow.api._jobs import lost_before
 from bedflow.api.deps import CurrentUser, OwnedStudy, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import (
@@ -23,9 +24,9 @@ from bedflow.api.schemas import (
     StudyPoint,
     StudyPublic,
 )
-from bedflow.db import Credential, JobStatus, Study, User, crud
+from bedflow.db import JobStatus, Study, User, crud
 from bedflow.pipeline import JobParams, check_grid
-from bedflow.worker import EXPORT_JOB, ExportDestination
+from bedflow.worker import ExportDestination
 
 router = APIRouter(
     prefix="/studies",
@@ -206,28 +207,19 @@ def export_study(
     bucket, with one of their stored credentials (service ``s3``), as a job.
 
     The credential's secret is JSON (``access_key_id``, ``secret_access_key``, optional
-    ``endpoint_url`` and ``region``); it is read by the worker only, never returned.
+    ``endpoint_url`` and ``region``); it is read by the worker only, never returned. An
+    ``endpoint_url`` must be one of ``BEDFLOW_EXPORT_S3_ENDPOINTS`` (422 otherwise).
     """
-    credential = session.get(Credential, body.credential_id)
-    if credential is None or credential.created_by_id != user.id:
-        raise ApiError(404, "credential not found")
-    if credential.service != "s3":
-        raise ApiError(422, f"credential {credential.name!r} is for {credential.service!r}, not s3")
     bed = crud.get_bed(session, user=user, bed_id=study.bed_id)
     if bed is None:
         raise ApiError(404, "bed not found")
-    session.commit()  # end the request's reads: SQLite cannot upgrade a stale read to a write
-    job = crud.create_job(
+    job = queue_export(
         session,
+        state,
         user=user,
-        type=EXPORT_JOB,
         bed=bed,
-        max_attempts=2,
-        more={"study_id": str(study.id), "destination": body.model_dump(mode="json")},
+        destination=body,
+        subject_type="study",
+        subject_id=study.id,
     )
-    crud.record_activity(
-        session, user=user, action="study.export", subject_type="study", subject_id=study.id
-    )
-    if state.dispatcher is not None:
-        state.dispatcher.submit(job)
     return JobPublic.model_validate(job)

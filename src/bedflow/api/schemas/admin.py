@@ -69,7 +69,14 @@ class CredentialCreate(BaseModel):
     service: Annotated[
         str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     ] = Field(examples=["s3"])
-    secret: Secret = Field(examples=["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"])
+    secret: Secret = Field(
+        description="for service s3: JSON with access_key_id, secret_access_key, optional "
+        "region and endpoint_url (one of BEDFLOW_EXPORT_S3_ENDPOINTS)",
+        examples=[
+            '{"access_key_id": "AKIAIOSFODNN7EXAMPLE", '
+            '"secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}'
+        ],
+    )
 
 
 class CredentialUpdate(BaseModel):
@@ -77,7 +84,12 @@ class CredentialUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    secret: Secret
+    secret: Secret = Field(
+        examples=[
+            '{"access_key_id": "AKIAIOSFODNN7EXAMPLE", '
+            '"secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}'
+        ]
+    )
 
 
 class CredentialPublic(Public):
@@ -86,7 +98,7 @@ class CredentialPublic(Public):
     id: uuid.UUID
     name: str
     service: str
-    masked: str = Field(examples=["••••EKEY"])
+    masked: str = Field(examples=["••••MPLE"])
     created_at: datetime
     updated_at: datetime
 

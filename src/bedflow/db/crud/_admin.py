@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
@@ -22,8 +23,10 @@ __all__ = [
     "delete_credential",
     "get_credential",
     "get_setting",
+    "is_installation_credential",
     "list_activity",
     "list_credentials",
+    "list_installation_credentials",
     "list_settings",
     "masked",
     "record_activity",
@@ -50,6 +53,15 @@ def masked(secret: str) -> str:
 
 
 def _hint(secret: str) -> str:
+    """The last four characters a masked secret shows. A JSON secret (an s3 one) shows its
+    ``access_key_id``'s, never those of the JSON text, which end in the secret key."""
+    if secret.lstrip().startswith("{"):
+        try:
+            value = json.loads(secret)
+        except ValueError:
+            return ""
+        key = value.get("access_key_id") if isinstance(value, dict) else None
+        return key[-4:] if isinstance(key, str) and len(key) >= 12 else ""
     return secret[-4:] if len(secret) >= 12 else ""
 
 
@@ -62,7 +74,17 @@ def create_credential(
     secret_key: str,
     created_by: User | None = None,
 ) -> Credential:
-    """Store ``secret`` encrypted with a key derived from ``secret_key``."""
+    """Store ``secret`` encrypted with a key derived from ``secret_key``, owned by
+    ``created_by``; a name is unique among one owner's credentials."""
+    owner_id = created_by.id if created_by else None
+    same = select(Credential.id).where(
+        Credential.name == name,
+        Credential.created_by_id.is_(None)
+        if owner_id is None
+        else Credential.created_by_id == owner_id,
+    )
+    if session.scalar(same) is not None:  # NULL owners are not unique to the constraint
+        raise ConflictError(f"a credential named {name!r} exists already")
     row = Credential(
         name=name,
         service=service,
@@ -99,9 +121,25 @@ def reveal_credential(credential: Credential, *, secret_key: str) -> str:
         ) from exc
 
 
-def list_credentials(session: Session) -> list[Credential]:
-    """Every credential, by name (show ``masked``, never the secret)."""
-    return list(session.scalars(select(Credential).order_by(Credential.name)))
+def list_credentials(session: Session, *, owner: User | None = None) -> list[Credential]:
+    """The credentials of ``owner`` (every one when None), by name (show ``masked``, never
+    the secret)."""
+    query = select(Credential).order_by(Credential.name, Credential.id)
+    if owner is not None:
+        query = query.where(Credential.created_by_id == owner.id)
+    return list(session.scalars(query))
+
+
+def list_installation_credentials(session: Session) -> list[Credential]:
+    """The installation's credentials, those the admins' settings page manages: made by an
+    admin, or left without an owner; users' own are theirs alone."""
+    query = (
+        select(Credential)
+        .outerjoin(User, User.id == Credential.created_by_id)
+        .where((User.id.is_(None)) | (User.role == "admin"))
+        .order_by(Credential.name, Credential.id)
+    )
+    return list(session.scalars(query))
 
 
 def delete_credential(session: Session, *, credential: Credential) -> None:
@@ -182,6 +220,19 @@ def list_activity(
     )
 
 
-def get_credential(session: Session, *, credential_id: uuid.UUID) -> Credential | None:
-    """The credential with this id, or None."""
-    return session.get(Credential, credential_id)
+def get_credential(
+    session: Session, *, credential_id: uuid.UUID, owner: User | None = None
+) -> Credential | None:
+    """The credential with this id (of ``owner``, when given), or None."""
+    row = session.get(Credential, credential_id)
+    if row is None or (owner is not None and row.created_by_id != owner.id):
+        return None
+    return row
+
+
+def is_installation_credential(session: Session, credential: Credential) -> bool:
+    """Whether ``credential`` is the installation's (an admin's, or nobody's)."""
+    if credential.created_by_id is None:
+        return True
+    owner = session.get(User, credential.created_by_id)
+    return owner is None or owner.role == "admin"
