@@ -105,17 +105,18 @@ collection of ~2300 data points for beds of spheres."""
 LBM_MAX_SLAB_DIAMETERS: Final = 6.0
 #: Bed the built-in solver simulates beyond each end of its slab, in particle diameters, so the
 #: planes it measures between see bed on both sides and not the seams of the periodic mirror
-#: (the spheres cut by the domain's ends meet their own reflections there). Measured: on
-#: examples/quick-test.bed the mirrored band alone read 8% below the planes with 0.5 d of bed
-#: around them, on examples/spheres-d10.bed 4%; 1 d instead of 0.5 d changed dp/L by 0.3%.
+#: (the spheres cut by the domain's ends meet their own reflections there): the mirrored band
+#: alone reads several per cent low, and a full diameter changes dp/L little more than half a
+#: one. bench/bench_lbm_openfoam.py --buffer prints dp/L for a buffer; the figures are in
+#: docs/benchmarks.md.
 LBM_BUFFER_DIAMETERS: Final = 0.5
 #: Symmetric relaxation time of packed-bed runs; with TRT's magic 3/16 the wall position and
 #: permeability do not depend on it, and tau = 1 converges fastest per cell update.
 LBM_TAU: Final = 1.0
 #: Superficial lattice velocity not to exceed when matching the Reynolds number. What binds is
-#: the steady peak pore velocity, not the start-up: in random beds it is 15-20 times the
-#: superficial velocity (measured: 0.053 on examples/quick-test.bed and 0.087 on
-#: examples/spheres-d10.bed, both at 12 cells/d and this target; at 0.02 the quick-test peak is
-#: 0.24), and it must stay below the Mach guard MAX_LATTICE_VELOCITY = 0.1. The approach to
-#: steady state is monotone at this target (no overshoot), so ramping the force gains nothing.
+#: the steady peak pore velocity, not the start-up: in random beds it is an order of magnitude
+#: above the superficial velocity (the peaks read on the example beds are in
+#: docs/benchmarks.md), and it must stay below the Mach guard MAX_LATTICE_VELOCITY = 0.1. The
+#: approach to steady state is monotone at this target (no overshoot), so ramping the force
+#: gains nothing.
 LBM_MAX_LATTICE_VELOCITY_TARGET: Final = 0.005

@@ -29,8 +29,9 @@ is the usual choice in packed-bed CFD (Dixon & Nijemeisland 2001; Eppinger et al
 Chem. Eng. J. 166, 324-331) and shifts the porosity by ~3 % of the solid fraction."""
 
 MIN_CELLS_PER_DP: Final = 8
-"""Below about 8 cells per particle diameter the castellated mesh closes pores (mesh porosity
-7 % low, pressure drop 35 % high) or loses the outlet (measured with v1912, issue 4)."""
+"""Below about 8 cells per particle diameter the castellated mesh closes pores (the mesh
+porosity reads low and the pressure drop far too high) or loses the outlet (issue 4;
+bench/bench_openfoam.py prints both per resolution, docs/benchmarks.md has the figures)."""
 
 PLANE_BOTTOM_OFFSET: Final = 1.0
 """The lower pressure plane lies this many particle diameters above the floor: the first

@@ -124,9 +124,9 @@ def lbm_flow(
     fluid's cross-section mean pressure plus the driving force: the way OpenFOAM measures
     between its planes. Without (0, the default) the slab alone is simulated and its driving
     force is dp/L; the mirror image that makes it periodic puts the spheres cut by its ends
-    against their own reflections, which on the 2.3 d slab of bench_lbm_openfoam.py read
-    about 9% below the measurement between the same planes with 0.5 d of bed around them
-    (on other beds they may read above). The solver itself simulates
+    against their own reflections, which read off the measurement between the same planes
+    with bed around them, low or high depending on the bed (bench/bench_lbm_openfoam.py
+    --buffer 0 prints the difference; docs/benchmarks.md). The solver itself simulates
     ``LBM_BUFFER_DIAMETERS`` of buffer.
     """
     name, version = LbmSolver.name, LbmSolver().version()

@@ -3,9 +3,9 @@
 The filtered bed listing counts every match and pages through them in the sort order. With
 this index, PostgreSQL reads the matches from the index alone, already in particle-count
 order (its INCLUDE columns hold what the range and access filters read), instead of scanning
-the table (whose rows carry the spec and `.bed` text) and sorting: 5.8 -> 3.3 ms per listing
-on bench/bench_api.py's 10,000 beds, timed in a psycopg loop; in the benchmark itself
-PostgreSQL's CPU per listing went from 10.3 to 3.8 ms. SQLite gets the same keys without INCLUDE.
+the table (whose rows carry the spec and `.bed` text) and sorting, which took about half
+the time per listing on bench/bench_api.py's 10,000 beds (the figures are in
+docs/benchmarks.md). SQLite gets the same keys without INCLUDE.
 
 Revision ID: 0005
 Revises: 0004
