@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Checkbox, Group, NumberInput, Select } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { api, errorText, unwrap } from "../api/client";
+import { useBedChoices } from "../api/bedSchema";
 
 /** Generate (pack) and simulate buttons; a resolution other than the bed's runs as a one-point
  * study; "grid convergence study" simulates at three resolutions for dp/L ± U (not for the
@@ -20,7 +21,10 @@ export function BedActions({ bedId, bedSolver }: { bedId: string; bedSolver?: st
     queryFn: () => unwrap(api.GET("/api/v1/settings/engines")),
     retry: false,
   });
-  const solvers = (engines.data?.data ?? []).filter((e) => e.kind === "solver" && e.enabled).map((e) => e.name);
+  const choices = useBedChoices();
+  // the enabled solvers (the engines endpoint answers admins), else every solver the bed schema allows
+  const enabled = (engines.data?.data ?? []).filter((e) => e.kind === "solver" && e.enabled).map((e) => e.name);
+  const solvers = enabled.length ? enabled : (choices.data?.solvers ?? []);
   const gridless = (solver ?? bedSolver) === "correlation";
   const run = async (what: "generate" | "simulate") => {
     setBusy(what);
@@ -51,7 +55,7 @@ export function BedActions({ bedId, bedSolver }: { bedId: string; bedSolver?: st
   return (
     <Group align="end" wrap="wrap">
       <Button onClick={() => run("generate")} loading={busy === "generate"} variant="light">Generate (pack)</Button>
-      <Select label="Solver" placeholder="the bed's" clearable data={solvers.length ? solvers : ["lbm", "correlation", "openfoam"]} value={solver} onChange={setSolver} w={150} />
+      <Select label="Solver" placeholder="the bed's" clearable data={solvers} value={solver} onChange={setSolver} w={150} />
       <NumberInput label="Cells per particle diameter" placeholder="the bed's" min={4} max={64} value={cells} onChange={setCells} w={200} />
       <Checkbox
         label="grid convergence study (3 resolutions)"
