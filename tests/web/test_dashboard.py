@@ -54,6 +54,10 @@ cfd {{
 SLOW = TINY.replace("count = 30;", "count = 60;").replace(
     "solver = correlation;", "solver = lbm;\n    cells_per_dp = 40;\n    max_iterations = 200000;"
 )
+#: A grid convergence study that costs little: three coarse LBM grids on the tiny bed.
+COARSE_LBM = TINY.replace(
+    "solver = correlation;", "solver = lbm;\n    cells_per_dp = 6;\n    max_iterations = 20000;"
+)
 JOB_TIMEOUT_MS = 300_000
 #: The serious and critical axe-core violations of a page, with up to three nodes each.
 AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -218,6 +222,24 @@ def test_the_pipeline_runs_live_to_100_percent_and_dp_sits_beside_ergun(
     assert float(page.get_by_test_id("ergun").first.inner_text()) > 0
     page.get_by_test_id("pressure-chart").locator(".recharts-line").first.wait_for()
     shots.take(page, "08-bed-results")
+
+
+def test_a_grid_convergence_study_shows_dp_with_its_uncertainty(page: Any, shots: Shots) -> None:
+    bed_id = create_bed(page, COARSE_LBM.format(name="alice-converge", velocity="2 mm/s"))
+    page.get_by_role("checkbox", name="grid convergence study (3 resolutions)").check()
+    page.get_by_role("button", name="Simulate").click()
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
+    wait_succeeded(page)
+    page.goto(f"/beds/{bed_id}")
+    dpdl = page.get_by_test_id("dpdl-text").first
+    dpdl.wait_for()
+    text = dpdl.inner_text()
+    assert re.fullmatch(r"\S+ ± \S+ Pa/m \(GCI, 3 grids(, not converging: a bound)?\)", text), text
+    dpdl.hover()
+    tip = page.get_by_role("tooltip")
+    tip.wait_for()
+    assert "observed order" in tip.inner_text() and "safety factor" in tip.inner_text()
+    shots.take(page, "08b-bed-converged")
 
 
 def test_the_3d_view_renders_the_bed(page: Any, shots: Shots) -> None:
