@@ -1105,7 +1105,7 @@ export interface paths {
         };
         /**
          * Read Stats
-         * @description Runs today, success rate and mean duration, by solver and by user.
+         * @description Runs today, success rate and mean duration, by solver and by user, and runs per day.
          *
          *     An admin sees every run; a user sees the runs of their own beds.
          */
@@ -1787,6 +1787,20 @@ export interface components {
             data: components["schemas"]["CredentialPublic"][];
             /** Count */
             count: number;
+        };
+        /**
+         * DayCount
+         * @description The runs created on one UTC day.
+         */
+        DayCount: {
+            /**
+             * Day
+             * Format: date
+             * @example 2026-12-05
+             */
+            day: string;
+            /** Runs */
+            runs: number;
         };
         /**
          * DiagnosticPublic
@@ -3041,6 +3055,11 @@ export interface components {
             jobs_by_status: {
                 [key: string]: number;
             };
+            /**
+             * Runs Per Day
+             * @description runs created on each UTC day of the window, oldest first, today last
+             */
+            runs_per_day: components["schemas"]["DayCount"][];
         };
         /**
          * StudiesPublic
