@@ -28,13 +28,19 @@ export function choicesFrom(doc: unknown): BedChoices {
   return { kinds: enumOf(d, PARTICLE_SPEC, "kind"), methods: enumOf(d, PACKING_SPEC, "method"), solvers: enumOf(d, CFD_SPEC, "solver") };
 }
 
-export async function getBedChoices(): Promise<BedChoices> {
+export async function getServerSchema(): Promise<unknown> {
   const r = await fetch("/api/v1/openapi.json", { credentials: "same-origin" });
   if (!r.ok) throw new Error(`The server's schema could not be loaded (${r.status}).`);
-  return choicesFrom(await r.json());
+  return r.json();
 }
 
-/** The server's bed choices, fetched once per page load. */
+/** The server's OpenAPI document, fetched once per page load. */
+export function useServerSchema() {
+  return useQuery({ queryKey: ["openapi"], queryFn: getServerSchema, staleTime: Infinity, retry: false });
+}
+
+/** The server's bed choices. */
 export function useBedChoices() {
-  return useQuery({ queryKey: ["bed-choices"], queryFn: getBedChoices, staleTime: Infinity, retry: false });
+  const doc = useServerSchema();
+  return { ...doc, data: doc.data === undefined ? undefined : choicesFrom(doc.data) };
 }
