@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { Button, Fieldset, Group, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useServerSchema } from "../api/bedSchema";
-import { bedText, fieldId, fieldProblem, formFields, type FormField } from "../lib/bedForm";
+import { bedText, fieldId, fieldProblem, formFields, placeholder, type FormField } from "../lib/bedForm";
 import { ErrorMessage, Loading } from "./States";
 
 function Field({ f, value, onChange }: { f: FormField; value: string; onChange: (v: string) => void }) {
@@ -10,10 +10,9 @@ function Field({ f, value, onChange }: { f: FormField; value: string; onChange: 
   const common = { label, description: f.help, w: "100%" };
   if (f.kind === "choice" || f.kind === "boolean") {
     const data = f.kind === "boolean" ? ["true", "false"] : (f.choices ?? []);
-    return <Select {...common} data={data} value={value || null} onChange={(v) => onChange(v ?? "")} clearable placeholder={f.default ? `default ${f.default}` : "default"} />;
+    return <Select {...common} data={data} value={value || null} onChange={(v) => onChange(v ?? "")} clearable placeholder={placeholder(f)} />;
   }
-  const hint = f.kind === "number" ? "with its unit, e.g. 5 mm" : f.default ? `default ${f.default}` : "";
-  return <TextInput {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} placeholder={hint} error={problem} />;
+  return <TextInput {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} placeholder={placeholder(f)} error={problem} />;
 }
 
 /** The bed as a form generated from the server's bed schema; it writes .bed text, which the
@@ -30,7 +29,7 @@ export function BedForm({ onText }: { onText: (text: string) => void }) {
     <Stack data-testid="bed-form">
       <Text size="sm" c="dimmed">Empty fields keep the server's defaults. Numbers take their unit as text: 25 mm, 2 cm/s, 1.2 kg/m3.</Text>
       {sections.map((s) => (
-        <Fieldset key={s || "top"} legend={s || "bed"}>
+        <Fieldset key={s || "top"} legend={s || "name and description"}>
           <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
             {fields.filter((f) => f.section === s).map((f) => (
               <Field key={fieldId(f)} f={f} value={values[fieldId(f)] ?? ""} onChange={(v) => setValues((o) => ({ ...o, [fieldId(f)]: v }))} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bedText, fieldProblem, formFields } from "./bedForm";
+import { bedText, fieldProblem, formFields, placeholder } from "./bedForm";
 
 // the shape of the server's document: BedSpec's sections are $refs to their schemas
 const doc = {
@@ -12,7 +12,7 @@ const doc = {
           particles: { $ref: "#/components/schemas/ParticleSpec" },
         },
       },
-      ColumnSpec: { properties: { diameter: { type: "number", default: 0.025 }, tags: { type: "array" } } },
+      ColumnSpec: { properties: { diameter: { type: "number", default: 0.025, unit: "m" }, tags: { type: "array" } } },
       ParticleSpec: {
         properties: {
           kind: { type: "string", enum: ["sphere", "cylinder", "cube"], default: "sphere" },
@@ -30,6 +30,8 @@ describe("the bed form from the bed schema", () => {
       ".name:text", "bed.diameter:number", "particles.kind:choice", "particles.count:integer",
     ]);
     expect(fields[2].choices).toEqual(["sphere", "cylinder", "cube"]);
+    expect(placeholder(fields[1])).toBe("default 0.025 m");
+    expect(placeholder(fields[2])).toBe("default sphere");
   });
   it("writes .bed text with units as typed; empty fields keep the defaults", () => {
     const text = bedText(fields, { name: "my bed", "bed.diameter": "25 mm", "particles.count": "100", "particles.kind": "" });

@@ -11,6 +11,7 @@ type JsonSchema = {
   enum?: unknown[];
   anyOf?: JsonSchema[];
   default?: unknown;
+  unit?: string;
 };
 type Doc = { components?: { schemas?: Record<string, JsonSchema> } };
 
@@ -21,6 +22,7 @@ export interface FormField {
   choices?: string[];
   help: string;
   default?: string;
+  unit?: string; // the SI unit the schema states; any unit of its dimension may be written
 }
 
 /** The scalar keys of the type a property allows (a nullable one: its non-null type). */
@@ -28,11 +30,18 @@ function fieldOf(section: string, key: string, p: JsonSchema): FormField | null 
   const alt = p.anyOf?.find((a) => a.type && a.type !== "null") ?? p;
   const choices = (p.enum ?? alt.enum)?.filter((v): v is string => typeof v === "string");
   const def = p.default == null || typeof p.default === "object" ? undefined : String(p.default);
-  const base = { section, key, help: p.description ?? "", default: def };
+  const unit = p.unit ?? alt.unit;
+  const base = { section, key, help: p.description ?? "", default: def === undefined ? undefined : unit ? `${def} ${unit}` : def, unit };
   if (choices?.length) return { ...base, kind: "choice", choices };
   if (alt.type === "number" || alt.type === "integer" || alt.type === "boolean") return { ...base, kind: alt.type };
   if (alt.type === "string") return { ...base, kind: "text" };
   return null; // arrays and nested records: the editor writes those
+}
+
+/** A field's placeholder: its default, in SI with its unit (any unit of that dimension may be written). */
+export function placeholder(f: FormField): string {
+  if (f.default) return `default ${f.default}`;
+  return f.unit ? `default; in ${f.unit} or another unit of it` : "default";
 }
 
 /** The form's fields, section by section, in the schema's order. */
