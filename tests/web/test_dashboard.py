@@ -85,9 +85,9 @@ class Shots:
             lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None,
         )
 
-    def take(self, page: Any, name: str) -> None:
+    def take(self, page: Any, name: str, *, full_page: bool = True) -> None:
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=full_page)
         if AXE.exists():
             # through the DevTools protocol: the app's CSP (rightly) refuses inline scripts
             page.evaluate("() => {" + AXE.read_text() + "\n}")
@@ -200,6 +200,30 @@ def test_a_bed_error_is_shown_at_its_line_then_fixed(page: Any, shots: Shots) ->
     page.get_by_role("heading", name="alice-tiny").wait_for()
 
 
+def test_the_bed_form_from_the_schema_writes_text_the_server_checks(
+    page: Any, shots: Shots
+) -> None:
+    page.goto("/beds/new")
+    page.get_by_role("button", name=re.compile("Fill in a form")).click()
+    form = page.get_by_test_id("bed-form")
+    form.get_by_role("textbox", name="name", exact=True).fill("alice-form")
+    column = form.get_by_role("group", name="bed", exact=True)
+    column.get_by_role("textbox", name="diameter", exact=True).fill("20 mm")
+    particles = form.get_by_role("group", name="particles", exact=True)
+    particles.get_by_role("textbox", name="diameter", exact=True).fill("4 kg")
+    particles.get_by_role("textbox", name="count", exact=True).fill("30")
+    form.get_by_role("button", name="Write into the editor").click()
+    # a length in kilograms: the server's diagnostic, at the line the form wrote it on
+    diagnostics = page.get_by_test_id("diagnostics")
+    diagnostics.get_by_text(re.compile(r"bed\.bed:\d+:\d+")).first.wait_for(timeout=60_000)
+    assert "kg" in diagnostics.inner_text()
+    particles.get_by_role("textbox", name="diameter", exact=True).fill("4 mm")
+    form.get_by_role("button", name="Write into the editor").click()
+    page.get_by_text("No problems found.").wait_for(timeout=60_000)
+    assert "diameter = 4 mm;" in page.locator(".cm-content").inner_text()
+    shots.take(page, "05b-bed-form")
+
+
 def test_the_pipeline_runs_live_to_100_percent_and_dp_sits_beside_ergun(
     page: Any, shots: Shots
 ) -> None:
@@ -239,7 +263,8 @@ def test_a_grid_convergence_study_shows_dp_with_its_uncertainty(page: Any, shots
     tip = page.get_by_role("tooltip")
     tip.wait_for()
     assert "observed order" in tip.inner_text() and "safety factor" in tip.inner_text()
-    shots.take(page, "08b-bed-converged")
+    # the window only, the study's details showing: README's picture of the bed page
+    shots.take(page, "08b-bed-converged", full_page=False)
 
 
 def test_the_3d_view_renders_the_bed(page: Any, shots: Shots) -> None:
