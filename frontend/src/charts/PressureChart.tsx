@@ -7,7 +7,7 @@ import { CartesianGrid, ErrorBar, Legend, Line, ResponsiveContainer, Scatter, Co
 import type { Schemas } from "../api/client";
 import { getCorrelations } from "../api/web";
 import { num } from "../lib/format";
-import { errorBar } from "../lib/uncertainty";
+import { logErrorBar } from "../lib/uncertainty";
 
 export interface Series {
   bedId: string;
@@ -84,7 +84,7 @@ export default function PressureChart({ series }: { series: Series[] }) {
                   .map((r) => ({
                     x: x === "superficial_velocity" ? r.superficial_velocity : (r.particle_reynolds ?? reOf(i, r.superficial_velocity!)),
                     y: r.pressure_drop_per_length,
-                    err: errorBar(r.uncertainty),
+                    err: logErrorBar(r.pressure_drop_per_length!, r.uncertainty),
                   }))}
                 fill={COLOURS[i % COLOURS.length]}
                 isAnimationActive={false}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dpdlText, errorBar, studyLines, UNKNOWN, type GridStudy } from "./uncertainty";
+import { dpdlText, errorBar, logErrorBar, studyLines, UNKNOWN, type GridStudy } from "./uncertainty";
 
 const study: GridStudy = {
   cells_per_dp: [8, 12, 18],
@@ -17,6 +17,11 @@ describe("dp/L with its uncertainty", () => {
   it("shows ± U and the study where one ran", () => {
     expect(dpdlText(152, study)).toBe("152 ± 1.5 Pa/m (GCI, 3 grids)");
     expect(errorBar(study)).toBe(1.52);
+  });
+  it("keeps a log axis' error bar above zero", () => {
+    expect(logErrorBar(152, study)).toEqual([1.52, 1.52]);
+    expect(logErrorBar(1, study)).toEqual([0.99, 1.52]);
+    expect(logErrorBar(1, null)).toBeUndefined();
   });
   it("says unknown, not zero, for a single grid", () => {
     expect(dpdlText(152, null)).toBe(`152 Pa/m, ${UNKNOWN}`);

@@ -32,3 +32,10 @@ export function studyLines(u: GridStudy): string[] {
 export function errorBar(u: GridStudy | null | undefined): number | undefined {
   return u?.uncertainty ?? undefined;
 }
+
+/** The error bar on a logarithmic axis: [below, above], the part below kept above zero (a
+ * bound wider than the value itself would reach zero or below, which a log axis cannot draw). */
+export function logErrorBar(y: number, u: GridStudy | null | undefined): [number, number] | undefined {
+  const e = errorBar(u);
+  return e === undefined ? undefined : [Math.min(e, 0.99 * y), e];
+}
