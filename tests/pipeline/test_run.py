@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,17 @@ def test_every_stage_runs_in_order_and_reports(tmp_path: Path) -> None:
     assert summary["solver"] == "correlation" and summary["pressure_drop_per_length"] > 0
 
 
-def test_unchanged_stages_are_reused_and_changed_ones_rerun(tmp_path: Path) -> None:
+def test_unchanged_stages_are_reused_and_changed_ones_rerun(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     first, _ = run(BED, tmp_path)
-    again, _ = run(BED, tmp_path)
+    with caplog.at_level(logging.DEBUG, logger="bedflow.pipeline._run"):
+        again, events = run(BED, tmp_path)
+    # the log a job's user sees says "reused", never where the server keeps its cache
+    lines = [e.line for e in events if e.kind == "log"]
+    assert any("inputs unchanged: reused from the cache" in line for line in lines), lines
+    assert not any(str(tmp_path) in line for line in lines), lines
+    assert str(tmp_path) in caplog.text  # the folders stay in the server's debug log
     assert {k: v.status for k, v in again.stages.items()} == {  # type: ignore[attr-defined]
         "compile": "ran",
         "pack": "reused",
@@ -113,6 +122,8 @@ def test_later_stages_take_a_cached_packing(tmp_path: Path) -> None:
     first, _ = run(BED, tmp_path, stages=("compile", "pack"))
     result, events = run(BED, tmp_path, stages=("compile", "simulate"))
     assert list(result.stages) == ["compile", "pack", "simulate"]  # type: ignore[attr-defined]
+    lines = [e.line for e in events if e.kind == "log"]
+    assert any("the pack stage: reused from the cache" in line for line in lines), lines
     pack = result.stages["pack"]  # type: ignore[attr-defined]
     assert (pack.status, pack.directory) == ("reused", first.stages["pack"].directory)  # type: ignore[attr-defined]
     assert [e.stage for e in events if e.kind == "stage_complete"] == ["compile", "simulate"]

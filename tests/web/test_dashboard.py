@@ -54,6 +54,10 @@ cfd {{
 SLOW = TINY.replace("count = 30;", "count = 60;").replace(
     "solver = correlation;", "solver = lbm;\n    cells_per_dp = 40;\n    max_iterations = 200000;"
 )
+#: A grid convergence study that costs little: three coarse LBM grids on the tiny bed.
+COARSE_LBM = TINY.replace(
+    "solver = correlation;", "solver = lbm;\n    cells_per_dp = 6;\n    max_iterations = 20000;"
+)
 JOB_TIMEOUT_MS = 300_000
 #: The serious and critical axe-core violations of a page, with up to three nodes each.
 AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -81,9 +85,9 @@ class Shots:
             lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None,
         )
 
-    def take(self, page: Any, name: str) -> None:
+    def take(self, page: Any, name: str, *, full_page: bool = True) -> None:
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=full_page)
         if AXE.exists():
             # through the DevTools protocol: the app's CSP (rightly) refuses inline scripts
             page.evaluate("() => {" + AXE.read_text() + "\n}")
@@ -196,6 +200,30 @@ def test_a_bed_error_is_shown_at_its_line_then_fixed(page: Any, shots: Shots) ->
     page.get_by_role("heading", name="alice-tiny").wait_for()
 
 
+def test_the_bed_form_from_the_schema_writes_text_the_server_checks(
+    page: Any, shots: Shots
+) -> None:
+    page.goto("/beds/new")
+    page.get_by_role("button", name=re.compile("Fill in a form")).click()
+    form = page.get_by_test_id("bed-form")
+    form.get_by_role("textbox", name="name", exact=True).fill("alice-form")
+    column = form.get_by_role("group", name="bed", exact=True)
+    column.get_by_role("textbox", name="diameter", exact=True).fill("20 mm")
+    particles = form.get_by_role("group", name="particles", exact=True)
+    particles.get_by_role("textbox", name="diameter", exact=True).fill("4 kg")
+    particles.get_by_role("textbox", name="count", exact=True).fill("30")
+    form.get_by_role("button", name="Write into the editor").click()
+    # a length in kilograms: the server's diagnostic, at the line the form wrote it on
+    diagnostics = page.get_by_test_id("diagnostics")
+    diagnostics.get_by_text(re.compile(r"bed\.bed:\d+:\d+")).first.wait_for(timeout=60_000)
+    assert "kg" in diagnostics.inner_text()
+    particles.get_by_role("textbox", name="diameter", exact=True).fill("4 mm")
+    form.get_by_role("button", name="Write into the editor").click()
+    page.get_by_text("No problems found.").wait_for(timeout=60_000)
+    assert "diameter = 4 mm;" in page.locator(".cm-content").inner_text()
+    shots.take(page, "05b-bed-form")
+
+
 def test_the_pipeline_runs_live_to_100_percent_and_dp_sits_beside_ergun(
     page: Any, shots: Shots
 ) -> None:
@@ -211,10 +239,32 @@ def test_the_pipeline_runs_live_to_100_percent_and_dp_sits_beside_ergun(
     page.goto(f"/beds/{bed_id}")
     dpdl = page.get_by_test_id("dpdl").first
     dpdl.wait_for()
-    assert float(dpdl.inner_text()) > 0
+    text = dpdl.inner_text()
+    # a single-grid run: its numerical uncertainty is unknown, and the page says so
+    assert text.endswith("Pa/m, uncertainty unknown (single grid)"), text
+    assert float(text.split()[0]) > 0
     assert float(page.get_by_test_id("ergun").first.inner_text()) > 0
     page.get_by_test_id("pressure-chart").locator(".recharts-line").first.wait_for()
     shots.take(page, "08-bed-results")
+
+
+def test_a_grid_convergence_study_shows_dp_with_its_uncertainty(page: Any, shots: Shots) -> None:
+    bed_id = create_bed(page, COARSE_LBM.format(name="alice-converge", velocity="2 mm/s"))
+    page.get_by_role("checkbox", name="grid convergence study (3 resolutions)").check()
+    page.get_by_role("button", name="Simulate").click()
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
+    wait_succeeded(page)
+    page.goto(f"/beds/{bed_id}")
+    dpdl = page.get_by_test_id("dpdl-text").first
+    dpdl.wait_for()
+    text = dpdl.inner_text()
+    assert re.fullmatch(r"\S+ ± \S+ Pa/m \(GCI, 3 grids(, not converging: a bound)?\)", text), text
+    dpdl.hover()
+    tip = page.get_by_role("tooltip")
+    tip.wait_for()
+    assert "observed order" in tip.inner_text() and "safety factor" in tip.inner_text()
+    # the window only, the study's details showing: README's picture of the bed page
+    shots.take(page, "08b-bed-converged", full_page=False)
 
 
 def test_the_3d_view_renders_the_bed(page: Any, shots: Shots) -> None:

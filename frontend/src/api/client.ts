@@ -3,9 +3,13 @@
 // (docs/dashboard.md); every unsafe request carries the CSRF cookie's value back in
 // `X-CSRF-Token`, which a page of another origin cannot read and so cannot send.
 import createClient, { type Middleware } from "openapi-fetch";
+import type { Readable } from "openapi-typescript-helpers";
 import type { components, paths } from "./schema";
 
-export type Schemas = components["schemas"];
+/** The schemas as the client hands them back (openapi-fetch's `Readable`, which turns a
+ * tuple such as a result's `history` into a plain array), so that a page's props accept
+ * what a query returned. */
+export type Schemas = { [K in keyof components["schemas"]]: Readable<components["schemas"][K]> };
 
 export const CSRF_COOKIE = "bedflow_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

@@ -832,8 +832,9 @@ export interface paths {
          * Compare Results
          * @description Results side by side, in the order asked: ``/results/compare?ids=A&ids=B``.
          *
-         *     One row per metric (simulated pressure drop next to Ergun, Carman-Kozeny and
-         *     Eisfeld-Schnitzlein). 404 when any of them is not visible to the user.
+         *     One row per metric (simulated pressure drop and its uncertainty next to Ergun,
+         *     Carman-Kozeny and Eisfeld-Schnitzlein, and the ratios to them). 404 when any of them
+         *     is not visible to the user.
          */
         get: operations["compare_results_api_v1_results_compare_get"];
         put?: never;
@@ -1037,8 +1038,9 @@ export interface paths {
         };
         /**
          * Read Study
-         * @description The study, its status counts and its table: per point the settings, the status,
-         *     porosity, Reynolds number, pressure drop per length, Ergun's and their ratio.
+         * @description The study, its status counts and its table: per point the settings, the status and
+         *     the result's figures (porosity, Reynolds number, pressure drop per length, the
+         *     correlations', the ratios to them and the uncertainty).
          */
         get: operations["read_study_api_v1_studies__study_id__get"];
         put?: never;
@@ -1070,6 +1072,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/studies/{study_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export Study
+         * @description Copy the study's results (``study.json``) and its bed's files to the user's own S3
+         *     bucket, with one of their stored credentials (service ``s3``), as a job.
+         *
+         *     The credential's secret is JSON (``access_key_id``, ``secret_access_key``, optional
+         *     ``endpoint_url`` and ``region``); it is read by the worker only, never returned.
+         */
+        post: operations["export_study_api_v1_studies__study_id__export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats": {
         parameters: {
             query?: never;
@@ -1079,7 +1105,7 @@ export interface paths {
         };
         /**
          * Read Stats
-         * @description Runs today, success rate and mean duration, by solver and by user.
+         * @description Runs today, success rate and mean duration, by solver and by user, and runs per day.
          *
          *     An admin sees every run; a user sees the runs of their own beds.
          */
@@ -1658,6 +1684,27 @@ export interface components {
             eisfeld_schnitzlein: number;
         };
         /**
+         * Correlations
+         * @description One figure per correlation: the predicted dp/L (Pa/m), or a ratio to it.
+         */
+        Correlations: {
+            /**
+             * Ergun
+             * @description Ergun (1952)
+             */
+            ergun?: number | null;
+            /**
+             * Carman Kozeny
+             * @description Carman-Kozeny
+             */
+            carman_kozeny?: number | null;
+            /**
+             * Eisfeld Schnitzlein
+             * @description Eisfeld and Schnitzlein (2001), with the wall effect
+             */
+            eisfeld_schnitzlein?: number | null;
+        };
+        /**
          * CorrelationsPublic
          * @description Pressure drop per length of the correlations over a range of velocities, for a bed.
          */
@@ -1740,6 +1787,20 @@ export interface components {
             data: components["schemas"]["CredentialPublic"][];
             /** Count */
             count: number;
+        };
+        /**
+         * DayCount
+         * @description The runs created on one UTC day.
+         */
+        DayCount: {
+            /**
+             * Day
+             * Format: date
+             * @example 2026-12-05
+             */
+            day: string;
+            /** Runs */
+            runs: number;
         };
         /**
          * DiagnosticPublic
@@ -1847,6 +1908,29 @@ export interface components {
             }[];
         };
         /**
+         * ExportDestination
+         * @description Where an export goes: a bucket reached with a stored credential, and a key prefix.
+         */
+        ExportDestination: {
+            /**
+             * Credential Id
+             * Format: uuid
+             */
+            credential_id: string;
+            /**
+             * Bucket
+             * @example my-results
+             */
+            bucket: string;
+            /**
+             * Prefix
+             * @description key prefix in the bucket, without a trailing slash
+             * @default
+             * @example studies/sweep-1
+             */
+            prefix?: string;
+        };
+        /**
          * FilePublic
          * @description A stored file: ``filename`` is what the client called it, for display only.
          */
@@ -1898,6 +1982,143 @@ export interface components {
             data: components["schemas"]["FilePublic"][];
             /** Count */
             count: number;
+        };
+        /**
+         * FlowDomainRecord
+         * @description Where and how a solver measured (``bedflow.cfd.FlowDomain``; SI units). Each solver
+         *     fills its own keys, the others are null: lbm the slab and lattice, openfoam the mesh and
+         *     pressure planes, correlation ``porosity_from``.
+         */
+        FlowDomainRecord: {
+            /**
+             * Slab M
+             * @description lbm: z of the measured slab, m
+             */
+            slab_m?: number[] | null;
+            /**
+             * Slab From
+             * @description lbm: how the slab was chosen
+             */
+            slab_from?: string | null;
+            /**
+             * Buffer M
+             * @description lbm: bed simulated beyond each end, m
+             */
+            buffer_m?: number | null;
+            /**
+             * Simulated M
+             * @description lbm: z of the simulated domain
+             */
+            simulated_m?: number[] | null;
+            /**
+             * Cells
+             * @description lbm: (nz, ny, nx); openfoam: count
+             */
+            cells?: number | number[] | null;
+            /** Cells Per Dp */
+            cells_per_dp?: number | null;
+            /** Voxel Porosity */
+            voxel_porosity?: number | null;
+            /** Geometric Porosity */
+            geometric_porosity?: number | null;
+            /**
+             * Tau
+             * @description lbm: relaxation time
+             */
+            tau?: number | null;
+            /** Lattice Velocity */
+            lattice_velocity?: number | null;
+            /**
+             * Simulated Velocity
+             * @description m/s
+             */
+            simulated_velocity?: number | null;
+            /**
+             * Pressure Drop Per Length At Simulated Velocity
+             * @description Pa/m
+             */
+            pressure_drop_per_length_at_simulated_velocity?: number | null;
+            /**
+             * Mesh Check
+             * @description openfoam: checkMesh's verdict
+             */
+            mesh_check?: string | null;
+            /**
+             * Planes M
+             * @description openfoam: z of the pressure planes
+             */
+            planes_m?: number[] | null;
+            /** Porosity Mesh */
+            porosity_mesh?: number | null;
+            /** Porosity Geometric */
+            porosity_geometric?: number | null;
+            /**
+             * Meshed Particle Diameter
+             * @description m
+             */
+            meshed_particle_diameter?: number | null;
+            /** Patch Faces */
+            patch_faces?: {
+                [key: string]: number;
+            } | null;
+            /** Relative Change Of Dp */
+            relative_change_of_dp?: number | null;
+            /**
+             * Porosity From
+             * @description correlation: the porosity used
+             */
+            porosity_from?: string | null;
+        };
+        /**
+         * GridConvergenceRecord
+         * @description A three-grid convergence study (``bedflow.cfd.GridConvergence``): Roache's grid
+         *     convergence index by the ASME procedure (Celik et al. 2008), finest grid first.
+         */
+        GridConvergenceRecord: {
+            /** Cells Per Dp */
+            cells_per_dp: [
+                number | null,
+                number | null,
+                number | null
+            ];
+            /**
+             * Values
+             * @description dp/L of each grid, Pa/m
+             */
+            values: [
+                number | null,
+                number | null,
+                number | null
+            ];
+            /**
+             * Observed Order
+             * @description apparent order p
+             */
+            observed_order: number | null;
+            /**
+             * Extrapolated
+             * @description Richardson-extrapolated dp/L, Pa/m
+             */
+            extrapolated: number | null;
+            /**
+             * Gci
+             * @description fine-grid convergence index, a fraction of dp/L
+             */
+            gci: number | null;
+            /** Safety Factor */
+            safety_factor: number | null;
+            /**
+             * Uncertainty
+             * @description gci times the finest dp/L, Pa/m
+             */
+            uncertainty: number | null;
+            /**
+             * Converged
+             * @description false where the values do not converge monotonically: gci is then a bound (spread of the three, safety factor 3), not an estimate
+             */
+            converged: boolean;
+            /** Notes */
+            notes?: string[];
         };
         /**
          * GroupStats
@@ -2040,6 +2261,12 @@ export interface components {
              */
             solver?: string | null;
             /**
+             * Converge
+             * @description simulate as a grid convergence study: three resolutions, dp/L with its grid convergence index (lbm and openfoam)
+             * @default false
+             */
+            converge?: boolean;
+            /**
              * Bed Id
              * Format: uuid
              */
@@ -2103,7 +2330,7 @@ export interface components {
         };
         /**
          * JobOptions
-         * @description How to run: force recomputation, engine and solver overrides.
+         * @description How to run: force recomputation, engine and solver overrides, a grid study or not.
          */
         JobOptions: {
             /**
@@ -2122,11 +2349,17 @@ export interface components {
              * @example correlation
              */
             solver?: string | null;
+            /**
+             * Converge
+             * @description simulate as a grid convergence study: three resolutions, dp/L with its grid convergence index (lbm and openfoam)
+             * @default false
+             */
+            converge?: boolean;
         };
         /**
          * JobParams
          * @description The parameters of a job: which stages, recompute or not, engine and solver overrides,
-         *     and for a point of a parameter study its settings.
+         *     a grid convergence study or not, and for a point of a parameter study its settings.
          *
          *     ``point`` holds the study's settings as they were written (``{"cfd.inlet_velocity":
          *     "0.05 m/s"}``); ``values`` what the point changes of the bed's spec, compiled to SI
@@ -2157,6 +2390,12 @@ export interface components {
              */
             solver?: string | null;
             /**
+             * Converge
+             * @description simulate as a grid convergence study: three resolutions, the result with its grid convergence index (lbm and openfoam)
+             * @default false
+             */
+            converge?: boolean;
+            /**
              * Point Index
              * @description the point's index in its study
              */
@@ -2181,7 +2420,13 @@ export interface components {
              *     }
              */
             values?: {
-                [key: string]: unknown;
+                [key: string]: {
+                    [key: string]: boolean | number | string | number[] | string[] | {
+                        [key: string]: number;
+                    } | null;
+                } | boolean | number | string | number[] | string[] | {
+                    [key: string]: number;
+                } | null;
             } | null;
         };
         /**
@@ -2269,6 +2514,27 @@ export interface components {
             count: number;
         };
         /**
+         * MeasuredRegionRecord
+         * @description Where dp/L was measured (``bedflow.cfd.MeasuredRegion``).
+         */
+        MeasuredRegionRecord: {
+            /**
+             * Z Min
+             * @description m; null when the solver measured no region
+             */
+            z_min: number | null;
+            /**
+             * Z Max
+             * @description m
+             */
+            z_max: number | null;
+            /**
+             * Porosity From
+             * @description which porosity the correlations used
+             */
+            porosity_from: string;
+        };
+        /**
          * MemberPublic
          * @description A member of a project.
          */
@@ -2319,7 +2585,9 @@ export interface components {
         MetricRow: {
             /**
              * Metric
+             * @description the result's field, dotted into its parts
              * @example pressure_drop_per_length
+             * @example correlations.ergun
              */
             metric: string;
             /**
@@ -2447,25 +2715,35 @@ export interface components {
             porosity: (number | null)[];
         };
         /**
-         * ResultPublic
-         * @description The metrics of a simulation next to the correlations' predictions (SI units).
+         * ResultFigures
+         * @description A result's main figures (SI units), as a study's table shows them per point.
          */
-        ResultPublic: {
+        ResultFigures: {
             /**
-             * Id
+             * Result Id
              * Format: uuid
              */
-            id: string;
+            result_id: string;
             /**
-             * Simulation Id
-             * Format: uuid
+             * Solver
+             * @example lbm
              */
-            simulation_id: string;
+            solver: string;
             /**
              * Porosity
              * @example 0.41
              */
             porosity: number | null;
+            /**
+             * Superficial Velocity
+             * @description m/s
+             */
+            superficial_velocity: number | null;
+            /**
+             * Particle Reynolds
+             * @description rho u d / mu
+             */
+            particle_reynolds: number | null;
             /**
              * Pressure Drop Per Length
              * @description Pa/m
@@ -2478,34 +2756,134 @@ export interface components {
              * @example 2.1e-8
              */
             permeability: number | null;
-            /** Reynolds Number */
-            reynolds_number: number | null;
             /** Friction Factor */
             friction_factor: number | null;
+            /** @description dp/L each correlation predicts, Pa/m */
+            correlations: components["schemas"]["Correlations"];
+            /** @description pressure_drop_per_length over each correlation's */
+            ratio_to_correlations: components["schemas"]["Correlations"];
+            /** Converged */
+            converged: boolean | null;
+            /** @description the grid convergence study; null means the numerical uncertainty is unknown (a single-resolution run), not that it is zero */
+            uncertainty: components["schemas"]["GridConvergenceRecord"] | null;
+        };
+        /**
+         * ResultProvenance
+         * @description What produced a result, besides its solver and solver version.
+         */
+        ResultProvenance: {
+            /**
+             * Bedflow Version
+             * @description null: stored before bedflow recorded it
+             */
+            bedflow_version: string | null;
+            /**
+             * Spec Hash
+             * @description hash of the spec that ran (a study point's: the bed's with its values)
+             */
+            spec_hash: string | null;
+        };
+        /**
+         * ResultPublic
+         * @description A simulation's flow result (SI units): every figure the solver reported, next to
+         *     the correlations' predictions and their ratios, with where it was measured and what
+         *     produced it.
+         */
+        ResultPublic: {
+            /**
+             * Solver
+             * @example lbm
+             */
+            solver: string;
+            /**
+             * Solver Version
+             * @default
+             */
+            solver_version?: string;
             /**
              * Superficial Velocity
              * @description m/s
              */
-            superficial_velocity: number | null;
+            superficial_velocity?: number | null;
             /**
-             * Ergun Per Length
-             * @description Pa/m predicted by Ergun
+             * Particle Reynolds
+             * @description rho u d / mu
              */
-            ergun_per_length: number | null;
+            particle_reynolds?: number | null;
             /**
-             * Carman Kozeny Per Length
-             * @description Pa/m, Carman-Kozeny
+             * Pressure Drop Per Length
+             * @description Pa/m
+             * @example 152.3
              */
-            carman_kozeny_per_length: number | null;
+            pressure_drop_per_length?: number | null;
             /**
-             * Eisfeld Schnitzlein Per Length
-             * @description Pa/m, Eisfeld-Schnitzlein
+             * Permeability
+             * @description apparent Darcy permeability, m2
              */
-            eisfeld_schnitzlein_per_length: number | null;
-            /** Extra */
-            extra: {
-                [key: string]: unknown;
+            permeability?: number | null;
+            /**
+             * Friction Factor
+             * @description Ergun's friction factor
+             */
+            friction_factor?: number | null;
+            /**
+             * Porosity
+             * @description of the simulated domain
+             * @example 0.41
+             */
+            porosity?: number | null;
+            /**
+             * Particle Diameter
+             * @description the diameter the flow saw, m
+             */
+            particle_diameter?: number | null;
+            /** @description dp/L each correlation predicts, Pa/m */
+            correlations?: components["schemas"]["Correlations"];
+            /** @description pressure_drop_per_length over each */
+            ratio_to_correlations?: components["schemas"]["Correlations"];
+            /** Iterations */
+            iterations?: number | null;
+            /** Converged */
+            converged?: boolean | null;
+            /**
+             * History
+             * @description (iteration, relative change) per check
+             */
+            history?: [
+                number | null,
+                number | null
+            ][];
+            /**
+             * Timings
+             * @description s (and mlups)
+             */
+            timings?: {
+                [key: string]: number | null;
             };
+            domain?: components["schemas"]["FlowDomainRecord"];
+            /**
+             * Fields
+             * @description field files, relative to the run's folder
+             */
+            fields?: {
+                [key: string]: string;
+            };
+            /** Notes */
+            notes?: string[];
+            /** @description the grid convergence study of this result; null means the numerical uncertainty is unknown (a single-resolution run), not that it is zero */
+            uncertainty?: components["schemas"]["GridConvergenceRecord"] | null;
+            region?: components["schemas"]["MeasuredRegionRecord"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Simulation Id
+             * Format: uuid
+             */
+            simulation_id: string;
+            provenance: components["schemas"]["ResultProvenance"];
             /**
              * Created At
              * Format: date-time
@@ -2552,10 +2930,7 @@ export interface components {
              * @example lbm
              */
             solver: string;
-            /** Settings */
-            settings: {
-                [key: string]: unknown;
-            };
+            settings: components["schemas"]["SimulationSettings"];
             /**
              * Status
              * @enum {string}
@@ -2572,6 +2947,77 @@ export interface components {
             finished_at: string | null;
             /** Duration S */
             duration_s: number | null;
+        };
+        /**
+         * SimulationSettings
+         * @description How a simulation ran: its job's parameters and the job.
+         */
+        SimulationSettings: {
+            /**
+             * Stages
+             * @description stages to run (their upstream stages are added); all when absent
+             */
+            stages?: ("compile" | "pack" | "export" | "simulate" | "postprocess")[] | null;
+            /**
+             * Force
+             * @description recompute stages whose inputs did not change
+             * @default false
+             */
+            force?: boolean;
+            /**
+             * Engine
+             * @example dem
+             */
+            engine?: string | null;
+            /**
+             * Solver
+             * @example correlation
+             */
+            solver?: string | null;
+            /**
+             * Converge
+             * @description simulate as a grid convergence study: three resolutions, the result with its grid convergence index (lbm and openfoam)
+             * @default false
+             */
+            converge?: boolean;
+            /**
+             * Point Index
+             * @description the point's index in its study
+             */
+            point_index?: number | null;
+            /**
+             * Point
+             * @description a study point's settings, in .bed syntax
+             * @example {
+             *       "cfd.inlet_velocity": "0.05 m/s"
+             *     }
+             */
+            point?: {
+                [key: string]: string;
+            };
+            /**
+             * Values
+             * @description the point's values in SI units as the spec holds them: by section, then key (a top-level key such as name directly), only those that differ from the bed's; absent in params of older versions
+             * @example {
+             *       "cfd": {
+             *         "inlet_velocity": 0.05
+             *       }
+             *     }
+             */
+            values?: {
+                [key: string]: {
+                    [key: string]: boolean | number | string | number[] | string[] | {
+                        [key: string]: number;
+                    } | null;
+                } | boolean | number | string | number[] | string[] | {
+                    [key: string]: number;
+                } | null;
+            } | null;
+            /**
+             * Job Id
+             * @description the job that ran it
+             */
+            job_id?: string | null;
         };
         /**
          * SimulationsPublic
@@ -2609,6 +3055,11 @@ export interface components {
             jobs_by_status: {
                 [key: string]: number;
             };
+            /**
+             * Runs Per Day
+             * @description runs created on each UTC day of the window, oldest first, today last
+             */
+            runs_per_day: components["schemas"]["DayCount"][];
         };
         /**
          * StudiesPublic
@@ -2641,6 +3092,12 @@ export interface components {
              * @example correlation
              */
             solver?: string | null;
+            /**
+             * Converge
+             * @description simulate as a grid convergence study: three resolutions, dp/L with its grid convergence index (lbm and openfoam)
+             * @default false
+             */
+            converge?: boolean;
             /**
              * Bed Id
              * Format: uuid
@@ -2754,33 +3211,8 @@ export interface components {
             error: string | null;
             /** Simulation Id */
             simulation_id: string | null;
-            /** Porosity */
-            porosity: number | null;
-            /**
-             * Superficial Velocity
-             * @description m/s
-             */
-            superficial_velocity: number | null;
-            /**
-             * Reynolds Number
-             * @description particle Reynolds number
-             */
-            reynolds_number: number | null;
-            /**
-             * Pressure Drop Per Length
-             * @description Pa/m
-             */
-            pressure_drop_per_length: number | null;
-            /**
-             * Ergun Per Length
-             * @description Pa/m predicted by Ergun
-             */
-            ergun_per_length: number | null;
-            /**
-             * Ratio To Ergun
-             * @description pressure_drop_per_length / ergun
-             */
-            ratio_to_ergun: number | null;
+            /** @description the point's result once it succeeded */
+            result: components["schemas"]["ResultFigures"] | null;
         };
         /**
          * StudyPublic
@@ -6241,6 +6673,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_study_api_v1_studies__study_id__export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportDestination"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPublic"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -7,6 +7,7 @@ import { CartesianGrid, ErrorBar, Legend, Line, ResponsiveContainer, Scatter, Co
 import type { Schemas } from "../api/client";
 import { getCorrelations } from "../api/web";
 import { num } from "../lib/format";
+import { logErrorBar } from "../lib/uncertainty";
 
 export interface Series {
   bedId: string;
@@ -81,8 +82,9 @@ export default function PressureChart({ series }: { series: Series[] }) {
                 data={s.results
                   .filter((r) => r.pressure_drop_per_length != null && r.superficial_velocity != null)
                   .map((r) => ({
-                    x: x === "superficial_velocity" ? r.superficial_velocity : (r.reynolds_number ?? reOf(i, r.superficial_velocity!)),
+                    x: x === "superficial_velocity" ? r.superficial_velocity : (r.particle_reynolds ?? reOf(i, r.superficial_velocity!)),
                     y: r.pressure_drop_per_length,
+                    err: logErrorBar(r.pressure_drop_per_length!, r.uncertainty),
                   }))}
                 fill={COLOURS[i % COLOURS.length]}
                 isAnimationActive={false}
@@ -98,6 +100,7 @@ export default function PressureChart({ series }: { series: Series[] }) {
           Curves at porosity {curves.map((c) => (c.data ? `${num(c.data.porosity, 3)} (${c.data.porosity_from})` : "—")).join(", ")}, computed by the server.
         </Text>
       )}
+      <Text size="xs" c="dimmed">Error bars: dp/L ± U from a grid convergence study (GCI, 3 grids); a point without one has an unknown numerical uncertainty (single grid).</Text>
       {curves.some((c) => c.error) && <Text size="xs" c="red">The correlation curves could not be loaded.</Text>}
     </Stack>
   );

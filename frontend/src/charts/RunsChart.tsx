@@ -1,18 +1,9 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { Schemas } from "../api/client";
 
-/** Runs per day over the last two weeks, counted from the simulations' creation dates. */
-export default function RunsChart({ dates, days = 14 }: { dates: string[]; days?: number }) {
-  const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
-  const bins = Array.from({ length: days }, (_, i) => {
-    const d = new Date(today.getTime() - (days - 1 - i) * 86_400_000);
-    return { day: d.toISOString().slice(5, 10), t: d.getTime(), runs: 0 };
-  });
-  for (const iso of dates) {
-    const t = Date.parse(iso);
-    const i = Math.floor((t - bins[0].t) / 86_400_000);
-    if (i >= 0 && i < days) bins[i].runs++;
-  }
+/** Runs per day, as the server counts them (`/stats`' runs_per_day, UTC days, today last). */
+export default function RunsChart({ series }: { series: Schemas["DayCount"][] }) {
+  const bins = series.map((d) => ({ day: d.day.slice(5, 10), runs: d.runs }));
   return (
     <div style={{ width: "100%", height: 200 }} aria-label="Runs per day chart" role="img">
       <ResponsiveContainer>

@@ -1,13 +1,17 @@
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Group, NumberInput, Select } from "@mantine/core";
+import { Button, Checkbox, Group, NumberInput, Select } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { api, errorText, unwrap } from "../api/client";
+import { useBedChoices } from "../api/bedSchema";
 
-/** Generate (pack) and simulate buttons; a resolution other than the bed's runs as a one-point study. */
-export function BedActions({ bedId }: { bedId: string }) {
+/** Generate (pack) and simulate buttons; a resolution other than the bed's runs as a one-point
+ * study; "grid convergence study" simulates at three resolutions for dp/L ± U (not for the
+ * correlation solver, which has no grid: the server refuses it with 422). */
+export function BedActions({ bedId, bedSolver }: { bedId: string; bedSolver?: string }) {
   const [solver, setSolver] = useState<string | null>(null);
+  const [converge, setConverge] = useState(false);
   const [cells, setCells] = useState<number | string>("");
   const [busy, setBusy] = useState<string | null>(null);
   const navigate = useNavigate();
@@ -17,20 +21,24 @@ export function BedActions({ bedId }: { bedId: string }) {
     queryFn: () => unwrap(api.GET("/api/v1/settings/engines")),
     retry: false,
   });
-  const solvers = (engines.data?.data ?? []).filter((e) => e.kind === "solver" && e.enabled).map((e) => e.name);
+  const choices = useBedChoices();
+  // the enabled solvers (the engines endpoint answers admins), else every solver the bed schema allows
+  const enabled = (engines.data?.data ?? []).filter((e) => e.kind === "solver" && e.enabled).map((e) => e.name);
+  const solvers = enabled.length ? enabled : (choices.data?.solvers ?? []);
+  const gridless = (solver ?? bedSolver) === "correlation";
   const run = async (what: "generate" | "simulate") => {
     setBusy(what);
     try {
       if (what === "simulate" && cells !== "") {
         const study = await unwrap(
           api.POST("/api/v1/studies", {
-            body: { bed_id: bedId, name: `cells_per_dp=${cells}`, grid: { "cfd.cells_per_dp": [String(cells)] }, solver: solver ?? undefined },
+            body: { bed_id: bedId, name: `cells_per_dp=${cells}`, grid: { "cfd.cells_per_dp": [String(cells)] }, solver: solver ?? undefined, converge: converge && !gridless },
           }),
         );
         navigate(`/studies/${study.id}`);
         return;
       }
-      const body = { solver: what === "simulate" ? solver : undefined };
+      const body = what === "simulate" ? { solver, converge: converge && !gridless } : {};
       const job =
         what === "generate"
           ? await unwrap(api.POST("/api/v1/beds/{bed_id}/generate", { params: { path: { bed_id: bedId } }, body }))
@@ -47,8 +55,15 @@ export function BedActions({ bedId }: { bedId: string }) {
   return (
     <Group align="end" wrap="wrap">
       <Button onClick={() => run("generate")} loading={busy === "generate"} variant="light">Generate (pack)</Button>
-      <Select label="Solver" placeholder="the bed's" clearable data={solvers.length ? solvers : ["lbm", "correlation", "openfoam"]} value={solver} onChange={setSolver} w={150} />
+      <Select label="Solver" placeholder="the bed's" clearable data={solvers} value={solver} onChange={setSolver} w={150} />
       <NumberInput label="Cells per particle diameter" placeholder="the bed's" min={4} max={64} value={cells} onChange={setCells} w={200} />
+      <Checkbox
+        label="grid convergence study (3 resolutions)"
+        description={gridless ? "not for the correlation solver" : "dp/L ± U (GCI, 3 grids)"}
+        checked={converge && !gridless}
+        disabled={gridless}
+        onChange={(e) => setConverge(e.currentTarget.checked)}
+      />
       <Button onClick={() => run("simulate")} loading={busy === "simulate"}>Simulate</Button>
     </Group>
   );

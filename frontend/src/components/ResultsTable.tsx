@@ -1,6 +1,7 @@
 import { Table, Tooltip } from "@mantine/core";
 import type { Schemas } from "../api/client";
 import { num, when } from "../lib/format";
+import { DpdlCell } from "./DpdlCell";
 
 /** Results with pressure drop per length beside the correlations; provenance on hover. */
 export function ResultsTable({ results, sims }: { results: Schemas["ResultPublic"][]; sims?: Map<string, Schemas["SimulationPublic"]> }) {
@@ -13,7 +14,7 @@ export function ResultsTable({ results, sims }: { results: Schemas["ResultPublic
             <Table.Th>u (m/s)</Table.Th>
             <Table.Th>Re_p</Table.Th>
             <Table.Th>Porosity</Table.Th>
-            <Table.Th>dp/L (Pa/m)</Table.Th>
+            <Table.Th>dp/L (Pa/m) ± grid uncertainty</Table.Th>
             <Table.Th>Ergun (Pa/m)</Table.Th>
             <Table.Th>Carman-Kozeny</Table.Th>
             <Table.Th>Eisfeld-Schnitzlein</Table.Th>
@@ -26,7 +27,7 @@ export function ResultsTable({ results, sims }: { results: Schemas["ResultPublic
             const prov = sim
               ? `solver ${sim.solver}, settings ${Object.entries(sim.settings).map(([k, v]) => `${k}=${String(v)}`).join(", ") || "defaults"}, run ${when(sim.started_at)}`
               : `simulation ${r.simulation_id.slice(0, 8)}, ${when(r.created_at)}`;
-            const ratio = r.pressure_drop_per_length != null && r.ergun_per_length ? r.pressure_drop_per_length / r.ergun_per_length : null;
+            const c = r.correlations ?? {};
             return (
               <Table.Tr key={r.id}>
                 <Table.Td>
@@ -35,13 +36,13 @@ export function ResultsTable({ results, sims }: { results: Schemas["ResultPublic
                   </Tooltip>
                 </Table.Td>
                 <Table.Td>{num(r.superficial_velocity)}</Table.Td>
-                <Table.Td>{num(r.reynolds_number)}</Table.Td>
+                <Table.Td>{num(r.particle_reynolds)}</Table.Td>
                 <Table.Td>{num(r.porosity, 3)}</Table.Td>
-                <Table.Td data-testid="dpdl"><strong>{num(r.pressure_drop_per_length)}</strong></Table.Td>
-                <Table.Td data-testid="ergun">{num(r.ergun_per_length)}</Table.Td>
-                <Table.Td>{num(r.carman_kozeny_per_length)}</Table.Td>
-                <Table.Td>{num(r.eisfeld_schnitzlein_per_length)}</Table.Td>
-                <Table.Td>{num(ratio, 3)}</Table.Td>
+                <Table.Td data-testid="dpdl"><strong><DpdlCell value={r.pressure_drop_per_length} uncertainty={r.uncertainty} /></strong></Table.Td>
+                <Table.Td data-testid="ergun">{num(c.ergun)}</Table.Td>
+                <Table.Td>{num(c.carman_kozeny)}</Table.Td>
+                <Table.Td>{num(c.eisfeld_schnitzlein)}</Table.Td>
+                <Table.Td>{num(r.ratio_to_correlations?.ergun, 3)}</Table.Td>
               </Table.Tr>
             );
           })}

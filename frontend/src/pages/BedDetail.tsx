@@ -83,7 +83,7 @@ export default function BedDetail() {
           <Field label="Spec hash" value={<Code>{b.spec_hash.slice(0, 12)}</Code>} />
         </SimpleGrid>
       </Paper>
-      <BedActions bedId={id} />
+      <BedActions bedId={id} bedSolver={b.solver} />
       <Tabs defaultValue="runs" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="runs">Runs & results</Tabs.Tab>

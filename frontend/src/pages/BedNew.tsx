@@ -1,7 +1,8 @@
 import { lazy, Suspense, useState, type DragEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, FileButton, Group, List, Paper, Select, Stack, Text, Title } from "@mantine/core";
+import { Accordion, Alert, Button, FileButton, Group, List, Paper, Select, Stack, Text, Title } from "@mantine/core";
+import { BedForm } from "../components/BedForm";
 import { api, unwrap } from "../api/client";
 import type { CheckAnswer } from "../api/web";
 import { ErrorMessage, Loading } from "../components/States";
@@ -71,6 +72,12 @@ export default function BedNew() {
         Write the bed in the .bed language (Ctrl-Space completes sections, keys and units), or drop a .bed file on this page.
         The server checks it as you type.
       </Text>
+      <Accordion variant="contained">
+        <Accordion.Item value="form">
+          <Accordion.Control>Fill in a form instead (from the server's bed schema)</Accordion.Control>
+          <Accordion.Panel><BedForm onText={(t) => (setText(t), setFilename("bed.bed"))} /></Accordion.Panel>
+        </Accordion.Item>
+      </Accordion>
       <Paper withBorder p={0} style={dragging ? { outline: "2px dashed var(--mantine-color-teal-6)" } : undefined}>
         <Suspense fallback={<Loading label="Loading editor" />}>
           <BedEditor value={text} onChange={setText} filename={filename} onChecked={(a) => setCheck(a)} />

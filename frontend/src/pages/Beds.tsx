@@ -5,6 +5,7 @@ import { Anchor, Button, Group, NumberInput, Pagination, Select, Stack, Table, T
 import { useDebouncedValue } from "@mantine/hooks";
 import { api, unwrap } from "../api/client";
 import { Empty, ErrorMessage, Loading } from "../components/States";
+import { useBedChoices } from "../api/bedSchema";
 import { mm, when } from "../lib/format";
 
 const PAGE = 25;
@@ -28,6 +29,7 @@ export default function Beds() {
   const [dMax, setDMax] = useState<number | string>("");
   const [search] = useDebouncedValue(q, 300);
   const navigate = useNavigate();
+  const choices = useBedChoices();
   const query = {
     offset: (page - 1) * PAGE,
     limit: PAGE,
@@ -56,8 +58,8 @@ export default function Beds() {
       </Group>
       <Group align="end" wrap="wrap">
         <TextInput label="Search" placeholder="name or description" value={q} onChange={(e) => { setQ(e.currentTarget.value); setPage(1); }} />
-        <Select label="Particle kind" clearable data={["sphere", "cylinder", "cube", "ellipsoid"]} value={kind} onChange={(v) => { setKind(v); setPage(1); }} w={140} />
-        <Select label="Packing" clearable data={["dem", "rigid_body", "blender", "hexagonal_3d", "spherical_packing"]} value={method} onChange={(v) => { setMethod(v); setPage(1); }} w={160} />
+        <Select label="Particle kind" clearable data={choices.data?.kinds ?? []} value={kind} onChange={(v) => { setKind(v); setPage(1); }} w={140} />
+        <Select label="Packing" clearable data={choices.data?.methods ?? []} value={method} onChange={(v) => { setMethod(v); setPage(1); }} w={160} />
         <NumberInput label="Column ⌀ from (mm)" value={dMin} onChange={(v) => { setDMin(v); setPage(1); }} w={150} min={0} />
         <NumberInput label="to (mm)" value={dMax} onChange={(v) => { setDMax(v); setPage(1); }} w={110} min={0} />
       </Group>

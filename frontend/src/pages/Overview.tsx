@@ -25,7 +25,6 @@ export default function Overview() {
     queryFn: () => unwrap(api.GET("/api/v1/jobs", { params: { query: { status: "running", limit: 20 } } })),
     refetchInterval: 5000,
   });
-  const sims = useQuery({ queryKey: ["simulations", "recent"], queryFn: () => unwrap(api.GET("/api/v1/simulations", { params: { query: { limit: 200 } } })) });
   const s = stats.data;
   return (
     <Stack>
@@ -42,7 +41,7 @@ export default function Overview() {
       <Paper withBorder p="md">
         <Title order={3} size="h4" mb="xs">Runs per day</Title>
         <Suspense fallback={<Loading label="Loading chart" />}>
-          {sims.data ? <RunsChart dates={sims.data.data.map((x) => x.created_at)} /> : <Loading />}
+          {s ? <RunsChart series={s.runs_per_day.slice(-14)} /> : <Loading />}
         </Suspense>
       </Paper>
       <Paper withBorder p="md">

@@ -5,10 +5,15 @@ import { Anchor, Button, Checkbox, Group, Stack, Table, Text, Title } from "@man
 import { api, unwrap, type Schemas } from "../api/client";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { download, num, toCsv, when } from "../lib/format";
+import { DpdlCell } from "../components/DpdlCell";
+import { RESULT_COLUMNS, resultRow } from "../lib/resultsCsv";
 
 const PressureChart = lazy(() => import("../charts/PressureChart"));
 
 type Result = Schemas["ResultPublic"];
+
+/** A compare row's dotted name in words: `ratio_to_correlations.ergun` → "ratio to correlations · ergun". */
+const metricLabel = (m: string) => m.split(".").map((p) => p.replace(/_/g, " ")).join(" · ");
 
 export default function Results() {
   const [picked, setPicked] = useState<string[]>([]);
@@ -32,8 +37,8 @@ export default function Results() {
   for (const r of chosen) byBed.set(bedOf(r), [...(byBed.get(bedOf(r)) ?? []), r]);
   const series = [...byBed.entries()].filter(([b]) => b).map(([bedId, rs]) => ({ bedId, name: bedName.get(bedId) ?? bedId.slice(0, 8), results: rs }));
   const exportCsv = () => {
-    const head = ["result_id", "bed", "solver", "superficial_velocity_m_s", "reynolds_number", "porosity", "pressure_drop_per_length_Pa_m", "ergun_Pa_m", "carman_kozeny_Pa_m", "eisfeld_schnitzlein_Pa_m", "permeability_m2", "created_at"];
-    const rows = chosen.map((r) => [r.id, bedName.get(bedOf(r)) ?? bedOf(r), simById.get(r.simulation_id)?.solver ?? "", r.superficial_velocity, r.reynolds_number, r.porosity, r.pressure_drop_per_length, r.ergun_per_length, r.carman_kozeny_per_length, r.eisfeld_schnitzlein_per_length, r.permeability, r.created_at]);
+    const rows = chosen.map((r) => resultRow(r, bedName.get(bedOf(r)) ?? bedOf(r)));
+    const head = RESULT_COLUMNS;
     download("bedflow-results.csv", toCsv([head, ...rows]));
   };
   const toggle = (id: string) => setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id]));
@@ -58,11 +63,11 @@ export default function Results() {
                 <Table.Tr key={r.id}>
                   <Table.Td><Checkbox aria-label={`Compare result ${r.id.slice(0, 8)}`} checked={picked.includes(r.id)} onChange={() => toggle(r.id)} /></Table.Td>
                   <Table.Td>{sim ? <Anchor component={Link} to={`/beds/${sim.bed_id}`}>{bedName.get(sim.bed_id) ?? sim.bed_id.slice(0, 8)}</Anchor> : "—"}</Table.Td>
-                  <Table.Td>{sim?.solver ?? "—"}</Table.Td>
+                  <Table.Td>{r.solver}</Table.Td>
                   <Table.Td>{num(r.superficial_velocity)}</Table.Td>
                   <Table.Td>{num(r.porosity, 3)}</Table.Td>
-                  <Table.Td>{num(r.pressure_drop_per_length)}</Table.Td>
-                  <Table.Td>{num(r.ergun_per_length)}</Table.Td>
+                  <Table.Td><DpdlCell value={r.pressure_drop_per_length} uncertainty={r.uncertainty} /></Table.Td>
+                  <Table.Td>{num(r.correlations?.ergun)}</Table.Td>
                   <Table.Td><Text size="xs">{sim ? `${sim.solver} ${Object.entries(sim.settings).map(([k, v]) => `${k}=${String(v)}`).join(" ")}, ${when(sim.finished_at)}, ${sim.duration_s != null ? num(sim.duration_s, 3) + " s" : ""}` : "—"}</Text></Table.Td>
                 </Table.Tr>
               );
@@ -84,7 +89,7 @@ export default function Results() {
               <Table.Tbody>
                 {compare.data.metrics.map((m) => (
                   <Table.Tr key={m.metric}>
-                    <Table.Td>{m.metric.replace(/_/g, " ")}{m.unit ? ` (${m.unit})` : ""}</Table.Td>
+                    <Table.Td>{metricLabel(m.metric)}{m.unit ? ` (${m.unit})` : ""}</Table.Td>
                     {m.values.map((v, i) => <Table.Td key={i}>{num(v)}</Table.Td>)}
                   </Table.Tr>
                 ))}

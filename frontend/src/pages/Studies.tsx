@@ -5,6 +5,7 @@ import { Alert, Anchor, Badge, Button, Group, Paper, Progress, Select, Stack, Ta
 import { notifications } from "@mantine/notifications";
 import { api, errorText, unwrap } from "../api/client";
 import { STATUS_COLOR } from "../components/JobsTable";
+import { DpdlCell } from "../components/DpdlCell";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { num, when } from "../lib/format";
 
@@ -88,10 +89,10 @@ function StudyView({ id }: { id: string }) {
                 <Table.Td>{p.index}</Table.Td>
                 <Table.Td>{Object.entries(p.parameters).map(([k, v]) => `${k} = ${String(v)}`).join(", ")}</Table.Td>
                 <Table.Td><Anchor component={Link} to={`/jobs/${p.job_id}`}><Badge color={STATUS_COLOR[p.status]}>{p.status} {p.status === "running" ? `${p.progress}%` : ""}</Badge></Anchor>{p.error && <Text size="xs" c="red">{p.error}</Text>}</Table.Td>
-                <Table.Td>{num(p.superficial_velocity)}</Table.Td>
-                <Table.Td>{num(p.pressure_drop_per_length)}</Table.Td>
-                <Table.Td>{num(p.ergun_per_length)}</Table.Td>
-                <Table.Td>{num(p.ratio_to_ergun, 3)}</Table.Td>
+                <Table.Td>{num(p.result?.superficial_velocity)}</Table.Td>
+                <Table.Td>{p.result ? <DpdlCell value={p.result.pressure_drop_per_length} uncertainty={p.result.uncertainty} /> : "—"}</Table.Td>
+                <Table.Td>{num(p.result?.correlations.ergun)}</Table.Td>
+                <Table.Td>{num(p.result?.ratio_to_correlations.ergun, 3)}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

@@ -8,6 +8,7 @@ reuses its cached artifacts unless ``force`` is given; every artifact has its pr
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,10 @@ from bedflow.pipeline._stages import PIPELINE, Context, Stage, section_hash
 __all__ = ["PipelineResult", "StageOutcome", "run_pipeline", "section_hash"]
 
 CancelFn = Callable[[], bool]
+
+#: The cache's folders go to this logger at debug level, never into the run's events: a
+#: job's log is shown to its user, who has no business with the server's paths.
+log = logging.getLogger(__name__)
 
 
 class _Run:
@@ -63,7 +68,8 @@ class _Run:
                 f"stage {needed_by} needs the {name} stage, and no cached {name} of this bed "
                 f"was found: add {name} to the stages"
             )
-        self.ctx.reporter.log(needed_by, f"taking the cached {name} stage from {hit.directory}")
+        self.ctx.reporter.log(needed_by, f"the {name} stage: reused from the cache")
+        log.debug("stage %s takes the cached %s stage from %s", needed_by, name, hit.directory)
         self.settle(stage, hit)
 
     def settle(self, stage: Stage, outcome: StageOutcome) -> None:
@@ -84,7 +90,8 @@ class _Run:
         key = stage.cache_key(self.ctx)
         hit = None if self.force else self.found(stage, key)
         if hit is not None:
-            self.ctx.reporter.log(stage.name, f"inputs unchanged: reusing {hit.directory}")
+            self.ctx.reporter.log(stage.name, "inputs unchanged: reused from the cache")
+            log.debug("stage %s reuses %s", stage.name, hit.directory)
             self.settle(stage, hit)
             return hit
         tmp = self.cache.begin(stage.name)

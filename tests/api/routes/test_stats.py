@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bedflow.db import crud
+from bedflow.db import crud, utcnow
 from tests.utils.api import Api
 
 
@@ -54,3 +54,18 @@ def test_activity_is_recorded_and_private(api: Api) -> None:
     assert mine["data"][1]["subject_id"] == bed["id"]
     assert api.client.get("/api/v1/activity", headers=h_bob).json()["count"] == 0
     assert api.client.get("/api/v1/activity", headers=h_admin).json()["count"] == 2
+
+
+def test_runs_per_day_is_a_series_over_the_window_today_last(api: Api) -> None:
+    alice, h_alice = api.user()
+    bob, _ = api.user()
+    _runs(api, alice, [("lbm", "succeeded"), ("openfoam", "failed")])
+    _runs(api, bob, [("lbm", "succeeded")])
+    stats = api.client.get("/api/v1/stats", params={"days": 7}, headers=h_alice).json()
+    series = stats["runs_per_day"]
+    assert len(series) == 7
+    days = [s["day"] for s in series]
+    assert days == sorted(days) and days[-1] == utcnow().date().isoformat()
+    # today's are the user's own runs only; the earlier days have none
+    assert [s["runs"] for s in series] == [0] * 6 + [2]
+    assert series[-1]["runs"] == stats["runs_today"]

@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from bedflow.api.deps import CurrentUser, SessionDep
-from bedflow.api.schemas import ActivitiesPublic, ActivityPublic, GroupStats, StatsPublic
+from bedflow.api.schemas import (
+    ActivitiesPublic,
+    ActivityPublic,
+    DayCount,
+    GroupStats,
+    StatsPublic,
+)
 from bedflow.db import User, crud, utcnow
 
 router = APIRouter(tags=["statistics"])
@@ -31,7 +37,7 @@ def read_stats(
     user: CurrentUser,
     days: Annotated[int, Query(ge=1, le=3650, description="window of the rates and means")] = 30,
 ) -> StatsPublic:
-    """Runs today, success rate and mean duration, by solver and by user.
+    """Runs today, success rate and mean duration, by solver and by user, and runs per day.
 
     An admin sees every run; a user sees the runs of their own beds.
     """
@@ -44,6 +50,9 @@ def read_stats(
     by_solver = crud.run_stats(session, since=since, owner=owner, by="solver")
     by_user = crud.run_stats(session, since=since, owner=owner, by="user")
     jobs = crud.job_counts(session, since=since, user=owner)
+    per_day = crud.runs_per_day(
+        session, first=now.date() - timedelta(days=days - 1), last=now.date(), owner=owner
+    )
     return StatsPublic(
         runs_today=today.runs,
         window_days=days,
@@ -53,6 +62,7 @@ def read_stats(
         by_solver=[_group(s) for s in by_solver],
         by_user=[_group(s) for s in by_user],
         jobs_by_status=dict(jobs),
+        runs_per_day=[DayCount(day=d, runs=n) for d, n in per_day],
     )
 
 

@@ -56,6 +56,7 @@ from bedflow.api.schemas.projects import (
 from bedflow.api.schemas.runs import (
     ActivitiesPublic,
     ActivityPublic,
+    DayCount,
     GroupStats,
     JobCreate,
     JobEventPublic,
@@ -103,6 +104,7 @@ __all__ = [
     "CredentialPublic",
     "CredentialUpdate",
     "CredentialsPublic",
+    "DayCount",
     "EnginePublic",
     "EngineUpdate",
     "EnginesPublic",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -250,6 +250,13 @@ class GroupStats(BaseModel):
     mean_duration_s: float | None
 
 
+class DayCount(BaseModel):
+    """The runs created on one UTC day."""
+
+    day: date = Field(examples=["2026-12-05"])
+    runs: int
+
+
 class StatsPublic(BaseModel):
     """Usage statistics: an admin sees everyone's runs, a user their own beds' runs."""
 
@@ -261,6 +268,9 @@ class StatsPublic(BaseModel):
     by_solver: list[GroupStats]
     by_user: list[GroupStats]
     jobs_by_status: dict[str, int]
+    runs_per_day: list[DayCount] = Field(
+        description="runs created on each UTC day of the window, oldest first, today last"
+    )
 
 
 class ActivityPublic(Public):

@@ -109,7 +109,7 @@ from bedflow.db.crud._runs import (
     update_job,
     update_simulation,
 )
-from bedflow.db.crud._stats import RunStats, run_stats
+from bedflow.db.crud._stats import RunStats, run_stats, runs_per_day
 from bedflow.db.crud._studies import (
     cancel_study,
     create_study,
@@ -231,6 +231,7 @@ __all__ = [
     "revoke_api_token",
     "revoke_token_value",
     "run_stats",
+    "runs_per_day",
     "set_setting",
     "store_file",
     "study_counts",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Select, case, func, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bedflow.db._accounts import User
 from bedflow.db._beds import Bed, Simulation
 
-__all__ = ["RunStats", "run_stats"]
+__all__ = ["RunStats", "run_stats", "runs_per_day"]
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,27 @@ def run_stats(
     if by == "all" and not out:
         out.append(RunStats("", 0, 0, 0, 0, None))
     return out
+
+
+def runs_per_day(
+    session: Session, *, first: date, last: date, owner: User | None = None
+) -> list[tuple[date, int]]:
+    """Runs created on each UTC day from ``first`` to ``last`` (both included, a zero for a
+    day without any), oldest first; with ``owner``, only the runs of that user's beds.
+
+    The days are counted here from the runs' creation times (UTC) rather than by the
+    database's date functions, which differ between PostgreSQL and SQLite and between
+    sessions' time zones.
+    """
+    since = datetime.combine(first, time(), tzinfo=UTC)
+    until = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+    stmt = select(Simulation.created_at).join(Bed, Bed.id == Simulation.bed_id)
+    stmt = stmt.where(Simulation.created_at >= since, Simulation.created_at < until)
+    if owner is not None:
+        stmt = stmt.where(Bed.owner_id == owner.id)
+    counts: dict[date, int] = {}
+    for created in session.scalars(stmt):
+        day = created.astimezone(UTC).date()
+        counts[day] = counts.get(day, 0) + 1
+    days = (last - first).days + 1
+    return [(d, counts.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))]
