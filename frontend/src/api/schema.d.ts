@@ -104,6 +104,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Credentials
+         * @description The user's own credentials, each secret masked (dots and at most its last four
+         *     characters).
+         */
+        get: operations["list_my_credentials_api_v1_users_me_credentials_get"];
+        put?: never;
+        /**
+         * Create My Credential
+         * @description Save a secret of the user's for a destination they own (service ``s3``: JSON with
+         *     ``access_key_id``, ``secret_access_key``, optional ``region``, and ``endpoint_url`` only
+         *     if the installation lists it in ``BEDFLOW_EXPORT_S3_ENDPOINTS``). It is encrypted and
+         *     never shown again in full; names are unique among the user's own.
+         */
+        post: operations["create_my_credential_api_v1_users_me_credentials_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/credentials/{credential_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update My Credential
+         * @description Replace the secret of one of the user's credentials (checked as at creation).
+         */
+        put: operations["update_my_credential_api_v1_users_me_credentials__credential_id__put"];
+        post?: never;
+        /**
+         * Delete My Credential
+         * @description Forget one of the user's credentials (exports queued with it then fail).
+         */
+        delete: operations["delete_my_credential_api_v1_users_me_credentials__credential_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/signup": {
         parameters: {
             query?: never;
@@ -347,6 +399,28 @@ export interface paths {
         get: operations["download_spec_api_v1_beds__bed_id__spec_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/beds/{bed_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export Bed
+         * @description Copy the bed's files and ``bed.json`` (the bed and its spec) to the user's own S3
+         *     bucket, with one of their stored credentials (service ``s3``), as a job. Whoever may
+         *     read the bed may export it, to their own bucket only.
+         */
+        post: operations["export_bed_api_v1_beds__bed_id__export_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1087,7 +1161,8 @@ export interface paths {
          *     bucket, with one of their stored credentials (service ``s3``), as a job.
          *
          *     The credential's secret is JSON (``access_key_id``, ``secret_access_key``, optional
-         *     ``endpoint_url`` and ``region``); it is read by the worker only, never returned.
+         *     ``endpoint_url`` and ``region``); it is read by the worker only, never returned. An
+         *     ``endpoint_url`` must be one of ``BEDFLOW_EXPORT_S3_ENDPOINTS`` (422 otherwise).
          */
         post: operations["export_study_api_v1_studies__study_id__export_post"];
         delete?: never;
@@ -1188,13 +1263,16 @@ export interface paths {
         };
         /**
          * List Credentials
-         * @description Every credential, its secret masked (dots and at most its last four characters).
+         * @description The installation's credentials (made by admins), each secret masked (dots and at
+         *     most its last four characters). Users' own credentials are theirs alone
+         *     (``/users/me/credentials``).
          */
         get: operations["list_credentials_api_v1_credentials_get"];
         put?: never;
         /**
          * Create Credential
          * @description Save a secret for an external service; it is encrypted and never shown again in full.
+         *     Names are unique among the credentials of the admin who saves them.
          */
         post: operations["create_credential_api_v1_credentials_post"];
         delete?: never;
@@ -1736,7 +1814,8 @@ export interface components {
             service: string;
             /**
              * Secret
-             * @example wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+             * @description for service s3: JSON with access_key_id, secret_access_key, optional region and endpoint_url (one of BEDFLOW_EXPORT_S3_ENDPOINTS)
+             * @example {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
              */
             secret: string;
         };
@@ -1756,7 +1835,7 @@ export interface components {
             service: string;
             /**
              * Masked
-             * @example ••••EKEY
+             * @example ••••MPLE
              */
             masked: string;
             /**
@@ -1775,7 +1854,10 @@ export interface components {
          * @description A new secret for a credential.
          */
         CredentialUpdate: {
-            /** Secret */
+            /**
+             * Secret
+             * @example {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+             */
             secret: string;
         };
         /**
@@ -2026,6 +2108,21 @@ export interface components {
              * @description lbm: relaxation time
              */
             tau?: number | null;
+            /**
+             * Boundary
+             * @description lbm: the wall scheme, cfd.lbm_boundary (halfway, cli, bouzidi)
+             */
+            boundary?: string | null;
+            /**
+             * Boundary Links
+             * @description lbm: fluid-solid links
+             */
+            boundary_links?: number | null;
+            /**
+             * Interpolated Links
+             * @description lbm: of them, those whose wall is not halfway between nodes
+             */
+            interpolated_links?: number | null;
             /** Lattice Velocity */
             lattice_velocity?: number | null;
             /**
@@ -3480,6 +3577,13 @@ export interface components {
              */
             cells_per_dp?: number;
             /**
+             * Lbm Boundary
+             * @description How the `lbm` solver places walls. `halfway` (default): the staircase of voxels (halfway bounce-back, first order). `cli`: each sphere and the column wall where they cut the lattice (central linear interpolated bounce-back; second order on curved walls, independent of the viscosity), but it can diverge at small lattice viscosities (tau near 0.51: fast flow at few cells per diameter). `bouzidi`: the same by Bouzidi-Firdaouss-Lallemand's interpolation, whose result depends on the viscosity. Non-spherical particles are always staircase. See docs/flow.md, Verification.
+             * @default halfway
+             * @enum {string}
+             */
+            lbm_boundary?: "halfway" | "cli" | "bouzidi";
+            /**
              * Yplus Target
              * @deprecated
              * @description Deprecated, has no effect: `mesh_layers` and `mesh_levels` size the cells at walls.
@@ -4018,6 +4122,177 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_credentials_api_v1_users_me_credentials_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialsPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_my_credential_api_v1_users_me_credentials_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_my_credential_api_v1_users_me_credentials__credential_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_my_credential_api_v1_users_me_credentials__credential_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4724,6 +4999,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BedSpec"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_bed_api_v1_beds__bed_id__export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bed_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportDestination"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPublic"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
