@@ -112,8 +112,10 @@ test-fast: $(VENV)/.dev
 
 ## cluster-deps: the cluster's S3 server (s3rver, from npm, at the version of its lock)
 cluster-deps: $(S3RVER)
+# Not `npm ci --prefix`: a prefix moves npm's global configuration (and the machine's cafile
+# there) with it, and the install then fails on a proxy's certificate.
 $(S3RVER): tools/cluster/package-lock.json
-	npm ci --prefix tools/cluster --no-audit --no-fund --silent
+	cd tools/cluster && npm ci --no-audit --no-fund --silent
 	touch $@
 
 ## cluster-up / cluster-down: the cluster of docs/cluster.md (root: network namespaces)
