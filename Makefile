@@ -14,6 +14,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store, as pip does (uv's bundled roots know no local proxy's).
 export UV_SYSTEM_CERTS := 1
+# nginx, ip and PostgreSQL's tools live in sbin folders that a plain user's PATH may lack (the
+# cluster tests look them up on PATH).
+export PATH := $(PATH):/usr/sbin:/sbin
 
 .PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed web-test deploy-check
 

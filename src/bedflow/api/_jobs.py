@@ -186,12 +186,19 @@ class EventHub:
             self.last_id = None
 
     async def aclose(self) -> None:
-        """Stop reading (the app shuts down)."""
+        """Stop reading (the app shuts down). A task started on another event loop (an ASGI
+        test client runs each request in a loop of its own) is cancelled there; only this
+        loop's tasks can be awaited."""
+        loop = asyncio.get_running_loop()
         for task in self.tasks:
-            task.cancel()
+            if task.get_loop() is loop:
+                task.cancel()
+            elif not task.get_loop().is_closed():
+                task.get_loop().call_soon_threadsafe(task.cancel)
         for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if task.get_loop() is loop:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.tasks.clear()
 
     def _read(
