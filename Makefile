@@ -110,8 +110,11 @@ web-test:
 	cd frontend && npm run --silent typecheck && npm test --silent
 
 ## test-fast: the tests that need no service and are not slow (under a minute), while editing
+# One pytest process per core (pytest-xdist; a test file stays on one, for its module fixtures),
+# a quarter of the hypothesis examples; the five slowest are listed, candidates for `slow`.
 test-fast: $(VENV)/.dev
-	$(BIN)/pytest -q -m "not slow and not services"
+	$(BIN)/pytest -q -m "not slow and not services" --hypothesis-profile=fast \
+		-n auto --dist loadfile --durations=5
 
 ## cluster-deps: the cluster's S3 server (s3rver, from npm, at the version of its lock)
 cluster-deps: $(S3RVER)

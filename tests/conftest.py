@@ -13,12 +13,23 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+from bedflow.db.crud import _passwords
+from tests.utils.passwords import TEST_HASHER
 from tests.utils.procs import MARK, marked_processes
 
 # A per-example deadline measures the machine's load, not the code: examples that took 200 ms
 # on a busy 2-core machine failed tests that pass alone. Speed belongs in bench/.
 settings.register_profile("bedflow", deadline=None)
 settings.load_profile("bedflow")
+# `make test-fast` (--hypothesis-profile=fast): a quarter of the examples, for a quick loop
+# while editing; `make test` and CI run the full hundred.
+settings.register_profile("fast", deadline=None, max_examples=25)
+
+# A real argon2id hasher at its lowest cost in this test process: the suite hashes and checks
+# hundreds of passwords, each 0.2 s at the production cost (time 3, 64 MiB, 4 lanes) on two
+# cores. Processes the tests start (serve, workers, the browser tests) keep the production cost.
+_passwords._hasher = TEST_HASHER
+_passwords._DUMMY_HASH = TEST_HASHER.hash("not a password")
 
 #: How long processes may take to exit after the last fixture stopped them.
 GRACE_S = 10.0

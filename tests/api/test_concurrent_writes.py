@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import update
 
 from bedflow.db import Bed, make_engine
@@ -19,6 +20,7 @@ from tests.utils.api import Api, database_url
 REQUESTS = 30
 
 
+@pytest.mark.slow
 def test_writes_succeed_while_another_connection_keeps_writing(api: Api) -> None:
     alice, h = api.user()
     bed = api.bed(alice, name="mine")

@@ -30,6 +30,7 @@ def tight(api: Api, tmp_path: Path) -> Iterator[Api]:
         yield Api(app, client, api.engine)
 
 
+@pytest.mark.slow
 def test_login_attempts_are_limited_per_address(tight: Api) -> None:
     form = {"username": "x@example.com", "password": "wrong password"}
     codes = [
@@ -41,6 +42,7 @@ def test_login_attempts_are_limited_per_address(tight: Api) -> None:
     assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
+@pytest.mark.slow
 def test_writes_are_limited_per_user_and_per_address(tight: Api) -> None:
     _, h1 = tight.user()
     _, h2 = tight.user()

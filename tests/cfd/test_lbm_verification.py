@@ -50,6 +50,7 @@ def test_haberman_sayre_formula_reduces_to_faxen() -> None:
     assert haberman_sayre_fixed_sphere(0.4) == pytest.approx(3.2172, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_sphere_on_the_axis_of_the_column_against_haberman_sayre() -> None:
     """A sphere of d = 0.4 D (8 cells) held on the axis of the voxelized column (20 cells),
     spheres 2 D apart, in Poiseuille flow: drag factor against Haberman & Sayre (1958).
@@ -66,6 +67,7 @@ def test_sphere_on_the_axis_of_the_column_against_haberman_sayre() -> None:
     assert res.sphere_error == pytest.approx(0.0, abs=0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("c", [0.45, 0.5236])
 def test_dense_simple_cubic_arrays_against_zick_homsy(c: float) -> None:
     """Simple cubic arrays at c = 0.45 and at close packing (pi/6: each sphere touches six
@@ -126,6 +128,7 @@ def test_interpolated_bounce_back_with_walls_halfway_is_halfway() -> None:
         assert res.mean_velocity == pytest.approx(ref.mean_velocity, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_cli_in_a_slit_is_second_order_and_independent_of_the_viscosity() -> None:
     """Plates at y = 0.7 and 10.2 (wall fractions 0.3 and 0.2; 9.5 cells apart), Poiseuille
     flow: the flow rate against g h^3 / (12 nu). Halfway bounce-back puts the walls at 0.5 and
@@ -146,6 +149,7 @@ def test_cli_in_a_slit_is_second_order_and_independent_of_the_viscosity() -> Non
     assert errors[1] == pytest.approx(errors[0], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_hagen_poiseuille_with_cli_on_the_exact_column_wall() -> None:
     """The empty column 16 cells across with CLI on the exact cylinder: +0.01% (bench, 8 to 24
     cells: -1.3 to +0.0%, halfway -6.1 to +4.7%). Bound: 1%."""
@@ -154,6 +158,7 @@ def test_hagen_poiseuille_with_cli_on_the_exact_column_wall() -> None:
     assert res.solver_error == res.area_error  # the solver reads the exact cross-section
 
 
+@pytest.mark.slow
 def test_dense_simple_cubic_array_with_cli_against_zick_homsy() -> None:
     """SC array at c = 0.45, spheres of 8 cells radius, CLI on the exact spheres (voxels by
     cell centre): +0.05% against Zick & Homsy's 28.1 (halfway on volume-matched voxels:

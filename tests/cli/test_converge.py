@@ -28,6 +28,7 @@ def bed(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_simulate_converge_keeps_three_runs_and_reports_dp_with_its_gci(
     bed: Path, tmp_path: Path
 ) -> None:

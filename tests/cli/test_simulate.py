@@ -38,6 +38,7 @@ def test_simulate_packs_then_solves_and_writes_the_result(tmp_path: Path) -> Non
     assert "2.5 mm of bed simulated beyond each end" in result.stdout
 
 
+@pytest.mark.slow
 def test_simulate_writes_field_paths_that_hold_in_the_output_folder(tmp_path: Path) -> None:
     """Regression: run through the pipeline's cache, result.json named its fields by the
     stage's temporary folder, renamed away before anyone read it."""

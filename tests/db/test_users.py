@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -22,6 +24,15 @@ def test_password_is_hashed_with_argon2_and_checked(session: Session) -> None:
     assert crud.authenticate(session, email="nobody@example.com", password=PASSWORD) is None
     found = crud.authenticate(session, email="Ann@example.com", password=PASSWORD)
     assert found is not None and found.id == user.id
+
+
+@pytest.mark.slow
+def test_outside_the_tests_passwords_are_hashed_at_the_production_cost() -> None:
+    """The suite's own process hashes at argon2's lowest cost (tests/conftest.py); bedflow
+    itself uses argon2id's recommended 64 MiB, 3 passes, 4 lanes (RFC 9106's second choice)."""
+    code = "from bedflow.db.crud import hash_password; print(hash_password('a long password'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), out.stdout
 
 
 def test_inactive_users_cannot_sign_in(session: Session) -> None:

@@ -14,6 +14,7 @@ from bedflow import BedSyntaxError, BedValidationError
 from bedflow.dsl import BedSpec, format_spec, format_text, parse, parse_with_diagnostics
 from bedflow.dsl._sections import ORDERED_METHODS
 from tests.utils.beds import EXAMPLES
+from tests.utils.examples import examples
 
 positive = st.floats(min_value=1e-9, max_value=1e9, allow_nan=False, allow_infinity=False)
 fraction = st.floats(min_value=0.0, max_value=1.0)
@@ -147,14 +148,14 @@ def specs(draw: st.DrawFn) -> BedSpec:
         raise
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(specs())
 def test_parse_of_format_is_the_same_spec(spec: BedSpec) -> None:
     text = format_spec(spec)
     assert parse_with_diagnostics(text).spec == spec, text
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.too_slow])
 @given(specs())
 def test_format_is_idempotent(spec: BedSpec) -> None:
     once = format_spec(spec)
@@ -269,7 +270,7 @@ TOKENS = [
 ]
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join))
 def test_token_soup_gives_a_spec_or_a_located_input_error(source: str) -> None:
     """Fuzz: text made of the language's own tokens, the hard cases for a parser."""
@@ -279,7 +280,7 @@ def test_token_soup_gives_a_spec_or_a_located_input_error(source: str) -> None:
         assert exc.diagnostics and all(d.message for d in exc.diagnostics)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet=string.printable + "µ²³{}", max_size=200))
 def test_arbitrary_text_gives_a_spec_or_an_input_error(source: str) -> None:
     """Fuzz: any text at all parses or raises one of the two input errors, nothing else."""

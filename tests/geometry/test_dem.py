@@ -153,6 +153,7 @@ def test_rolling_friction_holds_a_sphere_on_a_gentle_slope() -> None:
     assert _tilted(0.2) < wall - 0.005
 
 
+@pytest.mark.slow
 def test_damping_brings_the_bed_to_rest_sooner() -> None:
     # at rest means slower than 0.1 mm/s: the last jiggles of the bed take long undamped
     slow = {**SMALL, "rest_velocity": 1e-4}

@@ -26,6 +26,7 @@ def test_low_friction_bed_matches_dixon_within_its_scatter() -> None:
     assert bulk_porosity(0.1) == pytest.approx(dixon_porosity(5.0), abs=0.03)
 
 
+@pytest.mark.slow
 def test_friction_loosens_the_bed() -> None:
     # frictional spheres deposited gently jam looser (towards random loose packing)
     assert bulk_porosity(0.5) > bulk_porosity(0.1) + 0.01

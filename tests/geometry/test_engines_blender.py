@@ -39,6 +39,7 @@ def small_bed() -> PackedBed:
     return pack(parse(SMALL))
 
 
+@pytest.mark.slow
 @needs_blender
 def test_small_bed_is_settled_inside_and_barely_overlapping(small_bed: PackedBed) -> None:
     bed = small_bed

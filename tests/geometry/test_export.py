@@ -192,6 +192,7 @@ def test_blend_without_blender_says_how_to_install(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("blender") is None, reason="needs the blender executable")
 def test_blend_is_written_by_blender(geometry: BedGeometry, tmp_path: Path) -> None:
     small = BedGeometry(

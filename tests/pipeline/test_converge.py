@@ -20,6 +20,7 @@ cfd { inlet_velocity = 1 mm/s; cells_per_dp = 8; fluid_density = 1000 kg/m3;
 STAGES = ("compile", "pack", "simulate", "postprocess")
 
 
+@pytest.mark.slow
 def test_a_study_reports_each_run_and_stores_its_uncertainty(tmp_path: Path) -> None:
     events: list[Event] = []
     result = run_pipeline(

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -23,10 +22,11 @@ from sqlalchemy.orm import Session
 from bedflow.db import Base, Bed, Project, User, crud, make_engine, make_sessionmaker, upgrade
 from bedflow.dsl import parse
 from tests.utils.beds import bed_text
+from tests.utils.passwords import TEST_HASHER
 
 PASSWORD = "correct horse battery"
-# Hashed once: a real argon2 hash per factory user would make the suite slow.
-PASSWORD_HASH = PasswordHasher().hash(PASSWORD)
+# Hashed once: a hash per factory user would make the suite slow.
+PASSWORD_HASH = TEST_HASHER.hash(PASSWORD)
 
 POSTGRES_URL = os.environ.get(
     "BEDFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -124,6 +124,7 @@ class _BrokenStore(LocalStorage):
         raise OSError("no space left on device")
 
 
+@pytest.mark.slow
 def test_transient_error_requeues_with_backoff_until_attempts_run_out(
     session: Session, tmp_path: Path
 ) -> None:
