@@ -21,6 +21,8 @@ from bedflow.cfd._lbm_walls import wall_fractions
 from ._verification import (
     ZICK_HOMSY_SC,
     array_drag,
+    array_surfaces,
+    cubic_array,
     haberman_sayre_fixed_sphere,
     hagen_poiseuille,
     sphere_in_tube,
@@ -166,3 +168,24 @@ def test_dense_simple_cubic_array_with_cli_against_zick_homsy() -> None:
     digits (28.1: +-0.2%); bound 1%."""
     k, _ = array_drag("sc", 0.45, 8.0, boundary="cli")
     assert k == pytest.approx(ZICK_HOMSY_SC[0.45], rel=0.01)
+
+
+@pytest.mark.parametrize("boundary", ["cli", "bouzidi"])
+def test_interpolated_bounce_back_keeps_the_mass_of_the_fluid(boundary: str) -> None:
+    """Interpolated bounce-back leaks mass (halfway does not): on this SC array at tau 0.512
+    the fluid's mean density fell by 7e-4 in 3,000 steps, and on a packed bed at 8 cells per
+    diameter by 30% until the Mach guard stopped the run. The solver puts the mass back at
+    every check (100 steps); what is left is the drift since the last one, about 1e-6 here.
+    Bound: 2e-5, thirty times below the leak."""
+    solid, _ = cubic_array("sc", 0.45, 4.0, rule="centre")
+    res = solve_periodic(
+        solid,
+        tau=0.512,
+        body_force=1e-6,
+        tolerance=0.0,
+        max_iterations=3000,
+        surfaces=array_surfaces("sc", 0.45, 4.0),
+        boundary=boundary,
+    )
+    assert res.interpolated_links > 0
+    assert float(res.density[~solid].mean()) == pytest.approx(1.0, abs=2e-5)
