@@ -227,11 +227,6 @@ def test_host_cut_off_and_back(
     _figure("cut_verified", ledger.verify(), record_property)
 
 
-@pytest.mark.xfail(
-    reason="failed in the fresh-clone check of 2026-12-05 (passed on the cluster branch): "
-    "under investigation",
-    strict=False,
-)
 def test_redis_restarted(
     cluster: Cluster, ledger: Ledger, record_property: Callable[[str, object], None]
 ) -> None:
@@ -250,11 +245,6 @@ def test_redis_restarted(
     _figure("redis_restart_verified", ledger.verify(), record_property)
 
 
-@pytest.mark.xfail(
-    reason="failed in the fresh-clone check of 2026-12-05 (passed on the cluster branch): "
-    "under investigation",
-    strict=False,
-)
 def test_replica_stopped(
     cluster: Cluster, ledger: Ledger, record_property: Callable[[str, object], None]
 ) -> None:
@@ -277,11 +267,6 @@ def test_replica_stopped(
     _figure("replica_stop_verified", ledger.verify(), record_property)
 
 
-@pytest.mark.xfail(
-    reason="failed in the fresh-clone check of 2026-12-05 (passed on the cluster branch): "
-    "under investigation",
-    strict=False,
-)
 def test_primary_killed_and_replica_promoted(
     cluster: Cluster, ledger: Ledger, record_property: Callable[[str, object], None]
 ) -> None:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bedflow._exceptions import NotFoundError, ObjectKeyError, UploadTooLargeError, UsageError
+from bedflow._exceptions import (
+    NotFoundError,
+    ObjectKeyError,
+    StorageError,
+    UploadTooLargeError,
+    UsageError,
+)
 from bedflow.storage import CHUNK_SIZE, LocalStorage, S3Storage, Storage
 from tests.utils.storage import MIB, GeneratedFile, make_s3
 
@@ -110,6 +116,14 @@ def test_a_50_mb_upload_is_streamed(
 def test_s3_refuses_parts_below_the_s3_minimum() -> None:
     with pytest.raises(UsageError):
         S3Storage("b", part_size=1024, client=object())  # type: ignore[arg-type]
+
+
+def test_an_s3_read_cut_short_is_a_storage_error(cut_short: S3Storage) -> None:
+    """Was botocore's own error, outside bedflow's tree: a worker that read a stage-cache
+    manifest while another rewrote it on s3rver failed its job for good (the fresh-clone run
+    of the cluster fault tests) instead of treating it as a failure of the store."""
+    with pytest.raises(StorageError, match="790"):
+        b"".join(cut_short.open_stream("stage-cache/pack/k/entry.json"))
 
 
 def test_local_store_refuses_symlinks_out_of_the_root(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from bedflow.pipeline import ArtifactCache, Event, run_pipeline
 from bedflow.settings import Settings
-from bedflow.storage import Storage, StoreStageCache, get_stage_cache
+from bedflow.storage import S3Storage, Storage, StoreStageCache, get_stage_cache
 from bedflow.storage._stage_cache import PREFIX
 
 BED = """name = "shared"
@@ -173,6 +173,16 @@ def test_damaged_bytes_are_a_miss(store: Storage, tmp_path: Path) -> None:
     [data] = [k for k in store.list(f"{PREFIX}/pack/") if k.endswith("data.bin")]
     store.put_stream(data, io.BytesIO(b"not the bytes recorded"))
     assert worker(store, tmp_path / "two").fetch("pack", "d" * 64) is None
+
+
+def test_a_read_cut_short_is_a_miss_not_a_failed_job(cut_short: S3Storage, tmp_path: Path) -> None:
+    """s3rver rewrites an object in place: a manifest read while another worker rewrote it
+    came back empty and failed the job. A cache that cannot be read is a miss (the stage runs
+    again), and one whose files cannot be adopted keeps its own copies."""
+    cache = worker(cut_short, tmp_path / "one")
+    assert cache.fetch("pack", "a" * 64) is None
+    assert cache.adopt("pack", "a" * 64, {"packing.json": "beds/b1/pack-a-packing.json"}) == 0
+    assert not list((tmp_path / "one").rglob("*.json"))  # no half-fetched local copy
 
 
 def test_workers_share_the_cache_only_with_a_broker(tmp_path: Path) -> None:

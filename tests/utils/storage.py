@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.server
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -78,6 +80,42 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
     with contextlib.suppress(Exception):
         for key in list(s3.list()):
             s3.delete(key)
+
+
+class _CutShort(http.server.BaseHTTPRequestHandler):
+    """Answers every GET as s3rver does when a PUT rewrites the object between its stat and
+    its read (it truncates the file in place): the headers of a 790-byte object, then the
+    connection closed before a byte of it."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "790")
+        self.send_header("ETag", '"0"')
+        self.end_headers()
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test reports what matters."""
+
+
+@pytest.fixture
+def cut_short() -> Iterator[S3Storage]:
+    """An S3Storage on a loopback server whose every object read is cut short."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield S3Storage(
+            "bedflow", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+            access_key_id="testing", secret_access_key="testing",
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 class GeneratedFile:

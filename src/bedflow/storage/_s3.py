@@ -104,7 +104,7 @@ class S3Storage:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
         except Exception as exc:
             raise _error(exc, key) from exc
-        return _chunks(body, chunk_size)
+        return _chunks(body, chunk_size, key)
 
     def size(self, key: str) -> int:
         """The object's size in bytes."""
@@ -213,9 +213,15 @@ class _Upload:
             log.exception("could not abort the multipart upload of %s", self.key)
 
 
-def _chunks(body: Any, chunk_size: int) -> Iterator[bytes]:
+def _chunks(body: Any, chunk_size: int, key: str) -> Iterator[bytes]:
+    """The body's chunks; a body cut short (fewer bytes than its Content-Length, a broken
+    connection, a read timeout) is a StorageError, as every other failure of the store."""
+    from botocore.exceptions import BotoCoreError
+
     try:
         yield from body.iter_chunks(chunk_size)
+    except BotoCoreError as exc:
+        raise StorageError(f"S3 read of {key!r} failed: {exc}") from exc
     finally:
         body.close()
 

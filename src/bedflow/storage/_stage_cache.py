@@ -103,20 +103,29 @@ class StoreStageCache:
             _mark_used(here.directory, self.clock())
             self._touch(stage, key, only_if_stored=True)
             return here
-        manifest = self._manifest(stage, key)
-        if manifest is None:
-            return None
-        record, objects = manifest["provenance"], manifest["objects"]
-        tmp = self.local.begin(stage)
+        tmp: Path | None = None
         try:
+            manifest = self._manifest(stage, key)
+            if manifest is None:
+                return None
+            record, objects = manifest["provenance"], manifest["objects"]
+            tmp = self.local.begin(stage)
             for name, info in record["files"].items():
                 if not _download(self.storage, objects[name], tmp / name, info["sha256"]):
                     log.warning("stage cache: %s of %s/%s is gone; dropped", name, stage, key)
                     self.local.discard(tmp)
                     self._remove(stage, key)
                     return None
+        except StorageError as exc:
+            # A read that failed (the store away, a body cut short) is a miss, not the job's
+            # failure: the stage runs again. The entry stays; it may be whole.
+            log.warning("stage cache: could not read %s/%s: %s; a miss", stage, key, exc)
+            if tmp is not None:
+                self.local.discard(tmp)
+            return None
         except BaseException:
-            self.local.discard(tmp)
+            if tmp is not None:
+                self.local.discard(tmp)
             raise
         entry = self.local.place(tmp, stage, key, record, replace=False)
         _mark_used(entry.directory, self.clock())
@@ -155,7 +164,17 @@ class StoreStageCache:
 
     def adopt(self, stage: str, key: str, objects: Mapping[str, str]) -> int:
         """Point the entry's files at objects the platform stores anyway (``name``: object
-        key, the same bytes) and remove the cache's own copies; returns how many it took."""
+        key, the same bytes) and remove the cache's own copies; returns how many it took.
+
+        A failure of the store is logged, not raised: the job's own files are stored already,
+        the cache keeps the copies it could not hand over, and it never fails a job."""
+        try:
+            return self._adopt(stage, key, objects)
+        except StorageError as exc:
+            log.warning("stage cache: could not adopt the files of %s/%s: %s", stage, key, exc)
+            return 0
+
+    def _adopt(self, stage: str, key: str, objects: Mapping[str, str]) -> int:
         manifest = self._manifest(stage, key)
         if manifest is None:
             return 0
