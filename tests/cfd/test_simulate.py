@@ -285,9 +285,9 @@ def test_a_flow_result_reads_back_what_it_wrote(bed_and_spec) -> None:  # type: 
 
 def test_lbm_with_interpolated_walls_on_a_packed_bed(bed_and_spec) -> None:  # type: ignore[no-untyped-def]
     """cfd.lbm_boundary = cli on the same packing in air (tau 0.68; in water, tau 0.512, CLI
-    runs but does not meet the tolerance on this bed, docs/flow.md): converges, interpolates most of its links, reads
-    the superficial velocity over the exact cross-section, and its dp/L lies near halfway's
-    (quick-test at 8 cells/d: +3.4%; bound 10%)."""
+    runs but does not meet the tolerance on this bed, docs/flow.md): converges, interpolates
+    most of its links, reads the superficial velocity over the exact cross-section, and its
+    dp/L lies near halfway's (quick-test at 8 cells/d: +3.4%; bound 10%)."""
     packed, _ = bed_and_spec
     air = BED.replace("fluid_density = 1000 kg/m3; fluid_viscosity = 1 mPa.s", "")
     half = simulate(packed, parse(air), solver="lbm")

@@ -25,6 +25,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/engines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Engine Choices
+         * @description The packing engines and solvers a job may name here, and whether each is enabled (an
+         *     admin turns them on and off with ``PATCH /settings/engines/{name}``; their options stay
+         *     with the admin). A job that names a disabled one is refused with 409.
+         */
+        get: operations["list_engine_choices_api_v1_engines_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/beds/check": {
         parameters: {
             query?: never;
@@ -1909,6 +1931,36 @@ export interface components {
             hint: string | null;
         };
         /**
+         * EngineChoice
+         * @description A packing engine or solver of this installation, and whether jobs may use it.
+         */
+        EngineChoice: {
+            /**
+             * Name
+             * @example lbm
+             */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "packing" | "solver";
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+        };
+        /**
+         * EngineChoices
+         * @description Every packing engine and solver (plugins included).
+         */
+        EngineChoices: {
+            /** Data */
+            data: components["schemas"]["EngineChoice"][];
+            /** Count */
+            count: number;
+        };
+        /**
          * EnginePublic
          * @description A packing engine or solver of the pipeline, whether it is enabled, and its options.
          */
@@ -3578,7 +3630,7 @@ export interface components {
             cells_per_dp?: number;
             /**
              * Lbm Boundary
-             * @description How the `lbm` solver places walls. `halfway` (default): the staircase of voxels (halfway bounce-back, first order). `cli`: each sphere and the column wall where they cut the lattice (central linear interpolated bounce-back; second order on curved walls, independent of the viscosity), but it can diverge at small lattice viscosities (tau near 0.51: fast flow at few cells per diameter). `bouzidi`: the same by Bouzidi-Firdaouss-Lallemand's interpolation, whose result depends on the viscosity. Non-spherical particles are always staircase. See docs/flow.md, Verification.
+             * @description How the `lbm` solver places walls. `halfway` (default): the staircase of voxels (halfway bounce-back, first order). `cli`: each sphere and the column wall where they cut the lattice (central linear interpolated bounce-back; second order on curved walls, independent of the viscosity), but at small lattice viscosities (tau near 0.51: fast flow at few cells per diameter) it may not converge. `bouzidi`: the same by Bouzidi-Firdaouss-Lallemand's interpolation, whose result depends on the viscosity. Non-spherical particles are always staircase. See docs/flow.md, Verification.
              * @default halfway
              * @enum {string}
              */
@@ -3947,6 +3999,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConfigPublic"];
+                };
+            };
+        };
+    };
+    list_engine_choices_api_v1_engines_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineChoices"];
                 };
             };
         };

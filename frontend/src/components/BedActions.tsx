@@ -1,10 +1,10 @@
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { Button, Checkbox, Group, NumberInput, Select } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { api, errorText, unwrap } from "../api/client";
-import { useBedChoices } from "../api/bedSchema";
+import { useEnabledSolvers } from "../api/engines";
 
 /** Generate (pack) and simulate buttons; a resolution other than the bed's runs as a one-point
  * study; "grid convergence study" simulates at three resolutions for dp/L ± U (not for the
@@ -16,15 +16,7 @@ export function BedActions({ bedId, bedSolver }: { bedId: string; bedSolver?: st
   const [busy, setBusy] = useState<string | null>(null);
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const engines = useQuery({
-    queryKey: ["engines"],
-    queryFn: () => unwrap(api.GET("/api/v1/settings/engines")),
-    retry: false,
-  });
-  const choices = useBedChoices();
-  // the enabled solvers (the engines endpoint answers admins), else every solver the bed schema allows
-  const enabled = (engines.data?.data ?? []).filter((e) => e.kind === "solver" && e.enabled).map((e) => e.name);
-  const solvers = enabled.length ? enabled : (choices.data?.solvers ?? []);
+  const solvers = useEnabledSolvers();
   const gridless = (solver ?? bedSolver) === "correlation";
   const run = async (what: "generate" | "simulate") => {
     setBusy(what);

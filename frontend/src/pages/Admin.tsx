@@ -16,6 +16,7 @@ export default function Admin() {
     try {
       await f();
       await qc.invalidateQueries({ queryKey: [key] });
+      if (key === "engines") await qc.invalidateQueries({ queryKey: ["engine-choices"] });
     } catch (e) {
       notifications.show({ title: `Could not ${what}`, message: errorText(e), color: "red" });
     }

@@ -1,9 +1,10 @@
 import { lazy, Suspense, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Anchor, Badge, Button, Group, Paper, Progress, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Checkbox, Group, Paper, Progress, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { api, errorText, unwrap } from "../api/client";
+import { useEnabledSolvers } from "../api/engines";
 import { STATUS_COLOR } from "../components/JobsTable";
 import { DpdlCell } from "../components/DpdlCell";
 import { Empty, ErrorMessage, Loading } from "../components/States";
@@ -17,13 +18,19 @@ function Launch() {
   const [key, setKey] = useState("cfd.inlet_velocity");
   const [values, setValues] = useState("2 mm/s, 5 mm/s, 1 cm/s");
   const [name, setName] = useState("velocity sweep");
+  const [solver, setSolver] = useState<string | null>(null);
+  const [converge, setConverge] = useState(false);
+  const solvers = useEnabledSolvers();
+  const gridless = solver === "correlation";
   const [error, setError] = useState<unknown>(null);
   const navigate = useNavigate();
   const launch = async () => {
     setError(null);
     try {
       const grid = { [key]: values.split(",").map((v) => v.trim()).filter(Boolean) };
-      const s = await unwrap(api.POST("/api/v1/studies", { body: { bed_id: bed!, name, grid } }));
+      const s = await unwrap(api.POST("/api/v1/studies", {
+        body: { bed_id: bed!, name, grid, solver: solver ?? undefined, converge: converge && !gridless },
+      }));
       navigate(`/studies/${s.id}`);
     } catch (e) {
       setError(e);
@@ -37,6 +44,14 @@ function Launch() {
         <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} />
         <TextInput label="Key (section.key)" value={key} onChange={(e) => setKey(e.currentTarget.value)} />
         <TextInput label="Values, with units, comma-separated" value={values} onChange={(e) => setValues(e.currentTarget.value)} w={280} />
+        <Select label="Solver" placeholder="the bed's" clearable data={solvers} value={solver} onChange={setSolver} w={150} />
+        <Checkbox
+          label="grid convergence study at each point"
+          description={gridless ? "not for the correlation solver" : "dp/L ± U (GCI, 3 grids)"}
+          disabled={gridless}
+          checked={converge && !gridless}
+          onChange={(e) => setConverge(e.currentTarget.checked)}
+        />
         <Button onClick={launch} disabled={!bed}>Launch</Button>
       </Group>
       {error != null && <ErrorMessage error={error} />}

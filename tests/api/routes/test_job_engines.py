@@ -80,3 +80,27 @@ def test_a_study_point_on_a_disabled_solver_is_refused(api: Api) -> None:
     r = api.client.post("/api/v1/studies", json=body, headers=h)
     assert r.status_code == 409 and "'openfoam' is disabled" in r.json()["error"]["message"]
     assert api.client.get("/api/v1/jobs", headers=h).json()["count"] == 0
+
+
+def test_every_user_sees_which_engines_and_solvers_are_enabled(
+    api: Api, admin: dict[str, str]
+) -> None:
+    """GET /engines answers any signed-in user (the dashboard offers only what a job may name);
+    the admin's options stay out of it."""
+    _, h = api.user()
+    assert api.client.get("/api/v1/engines").status_code == 401
+    api.client.patch("/api/v1/settings/engines/lbm", json={"enabled": False}, headers=admin)
+    try:
+        body = api.client.get("/api/v1/engines", headers=h).json()
+    finally:
+        api.client.patch("/api/v1/settings/engines/lbm", json={"enabled": True}, headers=admin)
+    by_name = {e["name"]: e for e in body["data"]}
+    assert body["count"] == len(body["data"])
+    assert by_name["lbm"] == {
+        "name": "lbm", "kind": "solver", "description": by_name["lbm"]["description"],
+        "enabled": False,
+    }  # fmt: skip
+    assert by_name["dem"]["kind"] == "packing" and by_name["dem"]["enabled"]
+    assert not by_name["openfoam"]["enabled"]  # off until an admin turns it on
+    after = api.client.get("/api/v1/engines", headers=h).json()["data"]
+    assert {e["name"]: e["enabled"] for e in after}["lbm"]

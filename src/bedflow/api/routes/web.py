@@ -1,5 +1,6 @@
-"""What the web dashboard asks before and while editing: the public configuration and the
-check of `.bed` text (the same messages as ``bedflow check``, nothing stored)."""
+"""What the web dashboard asks before and while editing: the public configuration, the engines
+and solvers a job may name, and the check of `.bed` text (the same messages as ``bedflow
+check``, nothing stored)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ from fastapi.concurrency import run_in_threadpool
 from bedflow._checks import check_text
 from bedflow._exceptions import Diagnostic
 from bedflow._version import __version__
-from bedflow.api.deps import CurrentUser, StateDep, write_limited
+from bedflow.api._engines import engines, is_enabled
+from bedflow.api.deps import CurrentUser, SessionDep, StateDep, write_limited
 from bedflow.api.schemas import ErrorBody
-from bedflow.api.schemas.web import BedCheck, BedCheckPublic, ConfigPublic, DiagnosticPublic
+from bedflow.api.schemas.web import (
+    BedCheck,
+    BedCheckPublic,
+    ConfigPublic,
+    DiagnosticPublic,
+    EngineChoice,
+    EngineChoices,
+)
 
 router = APIRouter(tags=["web"])
 
@@ -25,6 +34,20 @@ async def read_config(state: StateDep) -> ConfigPublic:
         signup_open=state.settings.signup_open,
         max_upload_bytes=state.settings.max_upload_bytes,
     )
+
+
+@router.get("/engines")
+def list_engine_choices(session: SessionDep, _: CurrentUser) -> EngineChoices:
+    """The packing engines and solvers a job may name here, and whether each is enabled (an
+    admin turns them on and off with ``PATCH /settings/engines/{name}``; their options stay
+    with the admin). A job that names a disabled one is refused with 409."""
+    data = [
+        EngineChoice(
+            name=e.name, kind=e.kind, description=e.description, enabled=is_enabled(session, e)
+        )
+        for e in engines().values()
+    ]
+    return EngineChoices(data=data, count=len(data))
 
 
 def _hint(d: Diagnostic) -> str | None:

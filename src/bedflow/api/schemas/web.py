@@ -19,6 +19,8 @@ __all__ = [
     "CorrelationPoint",
     "CorrelationsPublic",
     "DiagnosticPublic",
+    "EngineChoice",
+    "EngineChoices",
     "ParticlesPublic",
     "ProfilesPublic",
     "RadialProfile",
@@ -35,6 +37,23 @@ class ConfigPublic(BaseModel):
     """Largest file upload accepted (bytes)."""
     session_cookie: Literal[True] = True
     """The browser signs in with ``POST /login/session`` (an httpOnly cookie and a CSRF token)."""
+
+
+class EngineChoice(BaseModel):
+    """A packing engine or solver of this installation, and whether jobs may use it."""
+
+    name: str = Field(examples=["lbm"])
+    kind: Literal["packing", "solver"]
+    description: str
+    enabled: bool
+    """False: an admin turned it off, and a job that names it is refused (409)."""
+
+
+class EngineChoices(BaseModel):
+    """Every packing engine and solver (plugins included)."""
+
+    data: list[EngineChoice]
+    count: int
 
 
 class BedCheck(BaseModel):
