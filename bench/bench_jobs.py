@@ -136,7 +136,7 @@ def _celery(tmp: str, url: str, sessions: sessionmaker[Session], args: argparse.
            "BEDFLOW_QUEUE_PREFIX": prefix}  # fmt: skip
     command = [
         sys.executable, "-m", "celery", "-A", "bedflow.worker.celery_app", "worker",
-        f"--queues={prefix}pack,{prefix}cfd", "--concurrency=1", "--without-gossip",
+        "--queues=pack,cfd", "--concurrency=1", "--without-gossip",
         "--without-mingle", "--loglevel=WARNING",
     ]  # fmt: skip
     workers = [

@@ -112,7 +112,8 @@ class Settings(_SettingsBase):
     queue_prefix: str = Field(
         "",
         max_length=64,
-        description="Prefix of the Celery queue names (installations sharing a Redis).",
+        description="Prefix of the jobs' Redis keys and channels: Celery's queues, remote "
+        "control and unacknowledged tasks, the job events (installations sharing a Redis).",
     )
     db_sessions: int = Field(
         2,

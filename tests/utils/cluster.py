@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 from celery import Celery  # type: ignore[import-untyped]
 from sqlalchemy import Engine
 
@@ -45,7 +46,7 @@ class Cluster:
         extra = ["--beat", f"--schedule={self.logs / name}-beat"] if beat else []
         with (self.logs / f"{name}.log").open("wb") as log:
             process = subprocess.Popen(
-                celery_worker_command(self.prefix, name, queues, *extra),
+                celery_worker_command(name, queues, *extra),
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -128,3 +129,15 @@ def celery_cluster(data: Path, **env: str) -> Iterator[Cluster]:
                     process.wait()
             app.close()
             engine.dispose()
+            _forget(prefix)
+
+
+def _forget(prefix: str) -> None:
+    """Remove the run's keys from the shared Redis (a killed worker's unacknowledged task
+    would stay there for ever: no worker of this prefix is left to restore it)."""
+    client = redis.Redis.from_url(BROKER)
+    try:
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+    finally:
+        client.close()

@@ -79,12 +79,13 @@ def wait_for(
 
 
 def celery_worker_command(
-    prefix: str, name: str, queues: Sequence[str] = ("pack", "cfd"), *extra: str
+    name: str, queues: Sequence[str] = ("pack", "cfd"), *extra: str
 ) -> list[str]:
-    """The command line of one real Celery worker on the queues of ``prefix``, one process."""
+    """The command line of one real Celery worker, one process (its installation's prefix
+    comes from BEDFLOW_QUEUE_PREFIX in its environment)."""
     return [
         sys.executable, "-m", "celery", "-A", "bedflow.worker.celery_app", "worker",
-        "--queues=" + ",".join(prefix + q for q in queues), "--concurrency=1",
+        "--queues=" + ",".join(queues), "--concurrency=1",
         f"--hostname={name}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
         *extra,
     ]  # fmt: skip

@@ -36,7 +36,7 @@ class Cluster:
     def start_worker(self, name: str) -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("wb") as log:
             process = subprocess.Popen(
-                celery_worker_command(self.prefix, name),
+                celery_worker_command(name),
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

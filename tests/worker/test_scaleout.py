@@ -111,7 +111,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         }
         ports = [free_port(), free_port()]
         processes = [
-            _spawn(celery_worker_command(prefix, "w1"), env, data / "worker.log")
+            _spawn(celery_worker_command("w1"), env, data / "worker.log")
         ]  # fmt: skip
         for name, port in zip("AB", ports, strict=True):
             processes.append(

@@ -17,17 +17,11 @@ from sqlalchemy import func, select
 from bedflow.db import BedFile, Job, JobEvent, Result, crud, make_sessionmaker
 from bedflow.db._base import utcnow
 from bedflow.db._types import FINISHED
-from tests.utils.cluster import Cluster, celery_cluster
+from bedflow.worker._celery import make_celery
+from tests.utils.cluster import BROKER, Cluster, celery_cluster
 from tests.utils.jobs import LBM_LONG, SLOW, wait_for
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.slow,  # worker processes killed
-    # Known regression of 2026-12-05, under investigation: a job submitted after a worker of
-    # this module's cluster was killed sometimes stays queued past the 60 s bound (seen in
-    # the fresh-clone check and alone). Kept running, not asserted, until it is found.
-    pytest.mark.xfail(reason="a job sometimes stays queued after a worker is killed", strict=False),
-]
+pytestmark = [pytest.mark.services, pytest.mark.slow]  # worker processes killed
 
 HOUR = "3600"
 
@@ -65,7 +59,7 @@ def test_beat_worker_killed_mid_job_is_taken_over_by_the_other(cluster: Cluster)
     assert cluster.holder(job.worker) == "beat"
     # the idle worker now consumes the job's queue too, and is the only one left
     replies = cluster.app.control.add_consumer(
-        f"{cluster.prefix}cfd", destination=[cluster.node("idle")], reply=True, timeout=10
+        "cfd", destination=[cluster.node("idle")], reply=True, timeout=10
     )
     assert replies, "the idle worker did not answer"
     cluster.kill("beat")
@@ -107,6 +101,24 @@ def patient_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluste
         c.start_worker("only")
         c.wait_ready("only")
         yield c
+
+
+def test_another_installation_on_the_redis_cannot_reach_these_workers(
+    patient_cluster: Cluster,
+) -> None:
+    """Regression: installations (test sessions) on one Redis name their workers alike
+    ("idle@host"); another one's add_consumer reached this one's worker, which then took that
+    installation's tasks, found no such job here and acknowledged them: their jobs stayed
+    queued for ever (this module's takeover failed whenever two sessions ran it at once)."""
+    cluster, node = patient_cluster, patient_cluster.node("only")
+    assert cluster.app.control.ping(destination=[node], timeout=10)  # reachable from its own
+    other = make_celery(BROKER, queue_prefix=f"t{uuid.uuid4().hex[:8]}-")
+    try:
+        assert other.control.ping(destination=[node], timeout=1) == []
+        control = other.control
+        assert control.add_consumer("cfd", destination=[node], reply=True, timeout=1) == []
+    finally:
+        other.close()
 
 
 def test_job_whose_pool_process_died_is_handed_back_at_once(patient_cluster: Cluster) -> None:

@@ -43,8 +43,7 @@ def worker(
         raise typer.Exit(2)
     from bedflow.worker.celery_app import app as celery
 
-    prefix = settings.queue_prefix
-    names = ",".join(prefix + q.strip() for q in queues.split(",") if q.strip())
+    names = ",".join(q.strip() for q in queues.split(",") if q.strip())
     argv = ["worker", f"--queues={names}", f"--concurrency={concurrency}", f"--loglevel={loglevel}"]
     if beat:
         argv.append("--beat")

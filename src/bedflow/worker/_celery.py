@@ -43,17 +43,27 @@ def stale_after() -> timedelta:
 def make_celery(broker_url: str, *, queue_prefix: str = "", visibility: int = 3600) -> Celery:
     """The Celery app on ``broker_url``: acks late, one task at a time, queues pack and cfd.
 
-    ``queue_prefix`` keeps installations (or test sessions) sharing a Redis apart;
-    ``visibility`` is when Redis redelivers a task whose worker died without acknowledging.
+    ``queue_prefix`` keeps installations (or test sessions) sharing a Redis apart: it starts
+    every Redis key and channel of Celery's, not only the queues' (queue ``cfd`` is still the
+    list ``<prefix>cfd``, as when the prefix was part of the queue names, so tasks queued
+    before an upgrade are still found); ``visibility`` is when Redis redelivers a task whose
+    worker died without acknowledging.
     """
     app = Celery("bedflow", broker=broker_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=f"{queue_prefix}cfd",
-        task_routes={RUN_JOB: {"queue": f"{queue_prefix}cfd"}},
+        task_default_queue="cfd",
+        task_routes={RUN_JOB: {"queue": "cfd"}},
         broker_transport_options={
+            # Every key and channel Celery uses in Redis, not only the queues: remote control
+            # addresses a worker by its node name, which installations may share, and the
+            # unacknowledged tasks are one hash each installation restores after its own
+            # visibility timeout. (Unprefixed, another installation's add_consumer reached this
+            # one's "idle@host", which took that installation's tasks, found no such job in its
+            # database and acknowledged them: their jobs stayed queued.)
+            "global_keyprefix": queue_prefix,
             "visibility_timeout": visibility,
             # Sweep for tasks of dead workers every few seconds (kombu's default, 10 x 10 s,
             # would leave a killed worker's job waiting well past the visibility timeout).
@@ -70,7 +80,6 @@ def make_celery(broker_url: str, *, queue_prefix: str = "", visibility: int = 36
             "sweep-stage-cache": {"task": "bedflow.sweep_stage_cache", "schedule": 3600.0},
         },
     )
-    app.conf.bedflow_queue_prefix = queue_prefix
     app.steps["worker"].add(LostJobSweep)
     _register_tasks(app)
     return app

@@ -49,10 +49,7 @@ RUN_JOB = "bedflow.run_job"
 
 def send_job(app: Celery, job_id: uuid.UUID, job_type: str, countdown: float = 0.0) -> None:
     """Queue the task of a job on its queue (``pack`` or ``cfd``)."""
-    prefix = str(app.conf.get("bedflow_queue_prefix", ""))
-    app.send_task(
-        RUN_JOB, args=[str(job_id)], queue=prefix + queue_for(job_type), countdown=countdown
-    )
+    app.send_task(RUN_JOB, args=[str(job_id)], queue=queue_for(job_type), countdown=countdown)
 
 
 @lru_cache(maxsize=1)
