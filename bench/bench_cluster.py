@@ -3,19 +3,25 @@
 Run as root (network namespaces): ``sudo .venv/bin/python bench/bench_cluster.py`` or
 ``make cluster-report``. Bounded: a cluster of three worker hosts comes up (about a minute),
 
-1. scale: the same queue of small jobs (FAST beds, ``force``) with 1, 2 and 3 workers running;
-2. load: ``--users`` simulated users (threads, each its own account and token) for
-   ``--seconds`` on a mix of reads and writes with 1-3 s of think time: list and filter beds,
-   read one, list jobs, download a file, create beds from `.bed` text, upload files, submit a
-   small job and follow it to its end; meanwhile faults at recorded moments: SIGKILL api1,
-   SIGKILL the worker running a job, cut api2 off for 10 s, restart Redis, SIGKILL the
-   PostgreSQL primary (the supervisor promotes the replica);
+1. scale: the same queue of small jobs (FAST beds, ``force``) with 1, 2 and 3 workers running
+   (``--scale-jobs 0`` leaves it out);
+2. load: locust, headless, as a subprocess (bench/locustfile.py): ``--users`` simulated users
+   for ``--seconds``, each signing up and signing in through the API, then on a mix of reads
+   and writes with 1-3 s of think time (list and filter beds, read one, list jobs, read the
+   statistics, download a file, create beds from `.bed` text, upload files, submit a small
+   job and follow it to its end); meanwhile faults at recorded moments: SIGKILL api1, SIGKILL
+   the worker running a job, cut api2 off for 10 s, restart Redis, SIGKILL the PostgreSQL
+   primary (the supervisor promotes the replica);
 3. check: every acknowledged bed, upload and job of every user is there, once;
 
-then the cluster is removed and ``bench/cluster_report.py`` writes the report from the run's
-samples (out/cluster-run.json). Users are created in the database and their tokens minted with
-the cluster's secret key: signing in a hundred users through the API would hit its sign-in
-limit (10 per minute per address), which is there on purpose.
+then the cluster is removed and ``bench/cluster_report.py`` writes the report from locust's
+CSV files (out/cluster-locust_*.csv) and the run's record (out/cluster-run.json).
+
+The users send from ``--addresses`` addresses of their own on the cluster's bridge (added to
+the root namespace's side of it, removed with it): the API limits sign-ins to 10 a minute per
+client address, on purpose, and a hundred people would not sign in from one. The limits are
+the production ones: 2 users an address sign up and in 4 times, which leaves room for the
+retries of a try that a fault or a timeout refused.
 """
 
 from __future__ import annotations
@@ -24,13 +30,13 @@ import argparse
 import hashlib
 import json
 import os
-import random
-import secrets
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +45,6 @@ from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from bedflow.api._security import create_access_token, signing_key  # noqa: E402
 from bedflow.cluster import Cluster, ClusterConfig  # noqa: E402
 from bedflow.db import Job, JobEvent, crud, make_engine, make_sessionmaker  # noqa: E402
 from bedflow.dsl import parse  # noqa: E402
@@ -49,103 +54,62 @@ FAST = (
     "bed { diameter = 25 mm; height = 40 mm }\nparticles { diameter = 5 mm }\n"
     "packing { method = hexagonal_3d }\ncfd { solver = correlation }\n"
 )
-MIX = [("list_beds", 30), ("filter_beds", 10), ("read_bed", 20), ("list_jobs", 10),
-       ("download", 6), ("health", 5), ("create_bed", 4), ("upload", 2), ("job", 1)]  # fmt: skip
 TERMINAL = {"succeeded", "failed", "cancelled"}
-
-
-class User(threading.Thread):
-    def __init__(self, base: str, token: str, bed_id: str, run: Run) -> None:
-        super().__init__(daemon=True)
-        self.http = httpx.Client(
-            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
-        )
-        self.run_, self.beds, self.files = run, [bed_id], {}  # type: ignore[var-annotated]
-        self.acked_beds: dict[str, str] = {}
-        self.jobs: list[str] = []
-        self.rng = random.Random()
-
-    def call(self, kind: str, method: str, path: str, **kw: Any) -> httpx.Response | None:
-        started = time.monotonic()
-        try:
-            response = self.http.request(method, path, **kw)
-            status = response.status_code
-        except httpx.TransportError:
-            response, status = None, 0
-        self.run_.sample(kind, started, status)
-        return response
-
-    def run(self) -> None:
-        kinds, weights = zip(*MIX, strict=True)
-        while not self.run_.halt.is_set():
-            kind = self.rng.choices(kinds, weights)[0]
-            getattr(self, kind)()
-            self.run_.halt.wait(self.rng.uniform(1.0, 3.0))
-
-    def list_beds(self) -> None:
-        self.call("list beds", "GET", "/beds", params={"limit": 20})
-
-    def filter_beds(self) -> None:
-        self.call("filter beds", "GET", "/beds", params={"q": "b-", "sort": "-created_at"})
-
-    def read_bed(self) -> None:
-        self.call("read bed", "GET", f"/beds/{self.rng.choice(self.beds)}")
-
-    def list_jobs(self) -> None:
-        self.call("list jobs", "GET", "/jobs")
-
-    def health(self) -> None:
-        self.call("health", "GET", "/health")
-
-    def download(self) -> None:
-        if self.files:
-            self.call("download", "GET", f"/files/{self.rng.choice(list(self.files))}/content")
-
-    def create_bed(self) -> None:
-        name = f"b-{uuid.uuid4().hex[:10]}"
-        r = self.call("create bed", "POST", "/beds", content=f'name = "{name}"\n' + FAST,
-                      headers={"Content-Type": "text/plain"})  # fmt: skip
-        if r is not None and r.status_code == 201:
-            self.beds.append(r.json()["id"])
-            self.acked_beds[r.json()["id"]] = name
-
-    def upload(self) -> None:
-        content = os.urandom(self.rng.choice([4096, 65536, 1 << 20]))
-        bed = self.rng.choice(self.beds)
-        part = ("data.bin", content, "application/octet-stream")
-        r = self.call("upload", "POST", f"/beds/{bed}/files", files={"file": part})
-        if r is not None and r.status_code == 201:
-            self.files[r.json()["id"]] = hashlib.sha256(content).hexdigest()
-
-    def job(self) -> None:
-        bed = self.rng.choice(self.beds)
-        r = self.call("submit job", "POST", "/jobs", json={"bed_id": bed, "force": True})
-        if r is None or r.status_code != 202:
-            return
-        job_id = r.json()["id"]
-        self.jobs.append(job_id)
-        deadline = time.monotonic() + 120
-        while not self.run_.halt.is_set() and time.monotonic() < deadline:  # follow it
-            r = self.call("follow job", "GET", f"/jobs/{job_id}")
-            if r is not None and r.status_code == 200 and r.json()["status"] in TERMINAL:
-                return
-            self.run_.halt.wait(1.0)
+CSV = ROOT / "out" / "cluster-locust"
+ACKED = ROOT / "out" / "cluster-acked.json"
+FIRST_CLIENT = 100
+"""Last byte of the first of the load generator's addresses on the cluster's /24."""
 
 
 class Run:
+    """The load's clock (wall time, as locust's CSV files) and the faults' moments on it."""
+
     def __init__(self) -> None:
-        self.t0 = time.monotonic()
-        self.samples: list[tuple[float, str, float, int]] = []
+        self.t0 = time.time()
         self.faults: list[tuple[float, str]] = []
         self.halt = threading.Event()
 
-    def sample(self, kind: str, started: float, status: int) -> None:
-        now = time.monotonic()
-        self.samples.append((started - self.t0, kind, (now - started) * 1000, status))
-
     def fault(self, name: str) -> None:
-        self.faults.append((time.monotonic() - self.t0, name))
-        print(f"  {time.monotonic() - self.t0:6.1f} s  {name}", flush=True)
+        self.faults.append((time.time() - self.t0, name))
+        print(f"  {time.time() - self.t0:6.1f} s  {name}", flush=True)
+
+
+def client_addresses(cluster: Cluster, count: int) -> list[str]:
+    """``count`` addresses of the root namespace on the cluster's bridge, for the users."""
+    addresses = [cluster.net.address(FIRST_CLIENT + i) for i in range(count)]
+    for address in addresses:
+        subprocess.run(["ip", "addr", "add", f"{address}/24", "dev", cluster.net.bridge],
+                       check=True, capture_output=True)  # fmt: skip
+    return addresses
+
+
+def load(cluster: Cluster, args: argparse.Namespace, sessions: Any) -> Run:
+    """Locust against the load balancer for ``args.seconds``, faults meanwhile."""
+    addresses = client_addresses(cluster, args.addresses)
+    locust = Path(sys.executable).parent / "locust"
+    argv = [str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+            "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds:.0f}s",
+            "--host", cluster.lb_url, "--csv", str(CSV), "--csv-full-history",
+            "--only-summary", "--exit-code-on-error", "0", "--stop-timeout", "5",
+            "--source-addresses", ",".join(addresses), "--acked", str(ACKED)]  # fmt: skip
+    log = (ROOT / "out" / "cluster-locust.log").open("w", encoding="utf-8")
+    run = Run()
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    injector = threading.Thread(target=faults, args=(cluster, run, args.seconds, sessions))
+    injector.start()
+    try:
+        proc.wait(timeout=args.seconds + 120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError("locust did not stop (out/cluster-locust.log)") from None
+    finally:
+        run.halt.set()
+        injector.join()
+        log.close()
+    if proc.returncode != 0 or not ACKED.exists():
+        raise RuntimeError(f"locust exited with {proc.returncode} (out/cluster-locust.log)")
+    return run
 
 
 def scale(cluster: Cluster, sessions: Any, owner: Any, jobs: int) -> list[dict[str, Any]]:
@@ -196,7 +160,7 @@ def faults(cluster: Cluster, run: Run, seconds: float, sessions: Any) -> None:
     at = [0.12, 0.3, 0.45, 0.6, 0.75]
 
     def until(fraction: float) -> bool:
-        return not run.halt.wait(max(0.0, run.t0 + fraction * seconds - time.monotonic()))
+        return not run.halt.wait(max(0.0, run.t0 + fraction * seconds - time.time()))
 
     if until(at[0]):
         run.fault("SIGKILL api1")
@@ -230,34 +194,38 @@ def faults(cluster: Cluster, run: Run, seconds: float, sessions: Any) -> None:
         run.fault("pg2 promoted")
 
 
-def check(users: list[User], engine: Any) -> dict[str, int]:
-    """Every acknowledged write of every user, through the load balancer; jobs in the DB."""
+def check(lb_url: str, engine: Any) -> dict[str, int]:
+    """Every acknowledged write of every user (out/cluster-acked.json, written by the
+    locustfile), read back through the load balancer; the jobs' ends in the database."""
+    users = json.loads(ACKED.read_text(encoding="utf-8"))
     lost = dup = bad = 0
-    jobs = [j for u in users for j in u.jobs]
+    jobs = [j for u in users for j in u["jobs"]]
+    ids = [uuid.UUID(j) for j in jobs]
     deadline = time.monotonic() + 600
     with engine.connect() as conn:
         while time.monotonic() < deadline:
             ended = conn.scalar(select(func.count()).where(
-                Job.id.in_([uuid.UUID(j) for j in jobs]), Job.status.in_(TERMINAL)))  # fmt: skip
+                Job.id.in_(ids), Job.status.in_(TERMINAL)))  # fmt: skip
             if ended == len(jobs):
                 break
             time.sleep(1)
             conn.rollback()
-        rows = dict(conn.execute(select(Job.id, Job.status).where(
-            Job.id.in_([uuid.UUID(j) for j in jobs]))).all())  # fmt: skip
+        rows = dict(conn.execute(select(Job.id, Job.status).where(Job.id.in_(ids))).all())
         done = dict(conn.execute(select(JobEvent.job_id, func.count()).where(
             JobEvent.kind == "complete").group_by(JobEvent.job_id)).all())  # fmt: skip
-    for j in jobs:
-        bad += rows.get(uuid.UUID(j)) != "succeeded"
-        dup += done.get(uuid.UUID(j), 0) > 1
+    for j in ids:
+        bad += rows.get(j) != "succeeded"
+        dup += done.get(j, 0) > 1
     for u in users:
-        for bed_id, name in u.acked_beds.items():
-            r = u.http.get(f"/beds/{bed_id}")
-            lost += r.status_code != 200 or r.json()["name"] != name
-        for file_id, digest in u.files.items():
-            r = u.http.get(f"/files/{file_id}/content")
-            lost += r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != digest
-    beds, files = sum(len(u.acked_beds) for u in users), sum(len(u.files) for u in users)
+        headers = {"Authorization": f"Bearer {u['token']}"}
+        with httpx.Client(base_url=f"{lb_url}/api/v1", headers=headers, timeout=30) as http:
+            for bed_id, name in u["beds"].items():
+                r = http.get(f"/beds/{bed_id}")
+                lost += r.status_code != 200 or r.json()["name"] != name
+            for file_id, digest in u["files"].items():
+                r = http.get(f"/files/{file_id}/content")
+                lost += r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != digest
+    beds, files = sum(len(u["beds"]) for u in users), sum(len(u["files"]) for u in users)
     return {"beds": beds, "files": files, "jobs": len(jobs), "lost": lost,
             "completed_twice": dup, "jobs_not_succeeded": bad}  # fmt: skip
 
@@ -266,60 +234,62 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=180)
-    parser.add_argument("--scale-jobs", type=int, default=6)
+    parser.add_argument("--addresses", type=int, default=50,
+                        help="source addresses the users are spread over")  # fmt: skip
+    parser.add_argument("--spawn-rate", type=float, default=2.0,
+                        help="users starting per second (each signs up and in: two password "
+                        "hashes)")  # fmt: skip
+    parser.add_argument("--scale-jobs", type=int, default=6, help="0: no scaling run")
     parser.add_argument("--name", default="bfl")
     parser.add_argument("--subnet", default="10.213.8")
     args = parser.parse_args()
     s3rver = str(ROOT / "tools" / "cluster" / "node_modules" / ".bin" / "s3rver")
     cluster = Cluster(ClusterConfig(name=args.name, subnet=args.subnet, workers=3, s3rver=s3rver))
+    (ROOT / "out").mkdir(exist_ok=True)
+    ACKED.unlink(missing_ok=True)
     print("cluster up ...", flush=True)
     cluster.up()
     engine = make_engine(cluster.database_url)
     sessions = make_sessionmaker(engine)
     try:
-        with sessions() as session:
-            admin = crud.get_user_by_email(session, email="admin@localhost")
-        print("scale: jobs per minute by worker count", flush=True)
-        scaling = scale(cluster, sessions, admin, args.scale_jobs)
-        key = signing_key(cluster.config.secret_key)
-        run, users = Run(), []
-        with sessions() as session:
-            for i in range(args.users):
-                user = crud.create_user(session, email=f"load{i}@example.org",
-                                        password=secrets.token_urlsafe(16))  # fmt: skip
-                bed = crud.create_bed(session, owner=user, spec=parse(f'name = "seed{i}"\n' + FAST))
-                token, _ = create_access_token(
-                    user_id=user.id, key=key, lifetime=timedelta(hours=1)
-                )
-                users.append((token, str(bed.id)))
-        run = Run()
-        threads = [User(cluster.lb_url, t, b, run) for t, b in users]
-        print(f"load: {args.users} users for {args.seconds:.0f} s, with faults", flush=True)
-        for t in threads:
-            t.start()
-        injector = threading.Thread(target=faults, args=(cluster, run, args.seconds, sessions))
-        injector.start()
-        time.sleep(args.seconds)
-        run.halt.set()
-        injector.join()
-        for t in threads:
-            t.join(timeout=60)
+        scaling = []
+        if args.scale_jobs:
+            with sessions() as session:
+                admin = crud.get_user_by_email(session, email="admin@localhost")
+            print("scale: jobs per minute by worker count", flush=True)
+            scaling = scale(cluster, sessions, admin, args.scale_jobs)
+        print(f"load: locust, {args.users} users for {args.seconds:.0f} s, with faults",
+              flush=True)  # fmt: skip
+        run = load(cluster, args, sessions)
         print("check: every acknowledged write", flush=True)
-        checked = check(threads, engine)
+        checked = check(cluster.lb_url, engine)
         print(f"  {checked}", flush=True)
-        result = {"users": args.users, "seconds": args.seconds, "samples": run.samples,
+        result = {"users": args.users, "seconds": args.seconds, "t0": run.t0,
+                  "csv": str(CSV.relative_to(ROOT)), "addresses": args.addresses,
                   "faults": run.faults, "scaling": scaling, "check": checked,
-                  "failover": _journal(cluster, run), "cores": os.cpu_count()}  # fmt: skip
-        (ROOT / "out").mkdir(exist_ok=True)
+                  "failover": _journal(cluster), "cores": os.cpu_count()}  # fmt: skip
         (ROOT / "out" / "cluster-run.json").write_text(json.dumps(result), encoding="utf-8")
     finally:
         engine.dispose()
+        _keep_logs(cluster)
         cluster.down()
     write_report(result, ROOT / "reports")
     print("wrote reports/cluster.md", flush=True)
 
 
-def _journal(cluster: Cluster, run: Run) -> list[dict[str, Any]]:
+def _keep_logs(cluster: Cluster) -> None:
+    """The hosts' logs and nginx's error log to out/cluster-logs/, before ``down`` removes
+    them."""
+    keep = ROOT / "out" / "cluster-logs"
+    shutil.rmtree(keep, ignore_errors=True)
+    if (cluster.root / "logs").exists():
+        shutil.copytree(cluster.root / "logs", keep)
+        nginx = cluster.data_dir("lb") / "error.log"
+        if nginx.exists():
+            shutil.copy(nginx, keep / "nginx-error.log")
+
+
+def _journal(cluster: Cluster) -> list[dict[str, Any]]:
     path = cluster.root / "failover.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     return [json.loads(line) for line in lines]

@@ -85,6 +85,15 @@ class Settings(_SettingsBase):
         description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pass@host/db; "
         "default: a SQLite file in data_dir.",
     )
+    read_replica_url: str = Field(
+        "",
+        description="SQLAlchemy URL of a read-only replica of the PostgreSQL database (a "
+        "streaming standby) for the reads that tolerate lag: the usage statistics (/stats) and "
+        "the activity history (/activity). Every other read and every write goes to "
+        "database_url. Empty (the default): the database serves those too. A replica that does "
+        "not answer (in 2 s, unless the URL sets connect_timeout) is left alone for 30 s, its "
+        "reads served by the database meanwhile.",
+    )
     storage_backend: Literal["local", "s3"] = Field(
         "local", description="Object store: `local` (a folder in data_dir) or `s3`."
     )
@@ -254,6 +263,8 @@ class Settings(_SettingsBase):
                 raise ValueError(
                     f"BEDFLOW_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
                 ) from None
+        if self.read_replica_url and not self.read_replica_url.startswith("postgresql"):
+            raise ValueError("BEDFLOW_READ_REPLICA_URL: a replica is a PostgreSQL database")
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'bedflow.db'}"
         if self.storage_dir is None:

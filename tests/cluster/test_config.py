@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from bedflow.cluster import Cluster, ClusterConfig, ClusterError
 from bedflow.cluster._programs import nginx_conf
+from bedflow.settings import Settings
 from tests.utils.net import free_port
 
 
@@ -52,6 +53,17 @@ def test_the_database_url_names_both_servers_and_asks_for_the_writable_one() -> 
     assert url.query["host"] == ("10.213.77.41:5432", "10.213.77.42:5432")
     assert url.query["target_session_attrs"] == "read-write"
     assert cluster.lb_url == "http://10.213.77.10"
+
+
+def test_the_apis_read_statistics_from_a_standby_when_one_answers() -> None:
+    cluster = Cluster(ClusterConfig(name="bfz", subnet="10.213.77", password="pw"))
+    env = cluster.app_env("api1")
+    url = make_url(env["BEDFLOW_READ_REPLICA_URL"])
+    assert url.query["host"] == ("10.213.77.41:5432", "10.213.77.42:5432")
+    assert url.query["target_session_attrs"] == "prefer-standby"
+    settings = Settings(**{k[len("BEDFLOW_") :].lower(): v for k, v in env.items()
+                           if k.startswith("BEDFLOW_")})  # fmt: skip
+    assert settings.read_replica_url == env["BEDFLOW_READ_REPLICA_URL"]
 
 
 def test_a_cluster_has_one_to_three_workers() -> None:

@@ -27,6 +27,7 @@ from bedflow.api._logging import configure_structlog, install_redaction
 from bedflow.api._metrics import Metrics
 from bedflow.api._middleware import RequestMiddleware
 from bedflow.api._ratelimit import RateLimiter
+from bedflow.api._replica import Replica
 from bedflow.api._security import signing_key
 from bedflow.api._state import AppState
 from bedflow.api._web import WebApp, find_web_dir
@@ -98,6 +99,12 @@ def create_app(
         identities=Identities(settings.auth_cache_seconds),
         counts=Counts(settings.count_cache_seconds),
     )
+    if settings.read_replica_url:
+        state.replica = Replica(
+            settings.read_replica_url,
+            pool_size=settings.db_sessions,
+            retry_s=config.replica_retry_s,
+        )
 
     hub = EventHub(read_sessions, settings, config.event_poll_s)
 
@@ -120,6 +127,8 @@ def create_app(
             if state.dispatcher is dispatcher:
                 state.dispatcher = None
             engine.dispose()
+            if state.replica is not None:
+                state.replica.dispose()
 
     app = FastAPI(
         title="bedflow",

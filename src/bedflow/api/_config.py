@@ -41,6 +41,9 @@ class ApiConfig:
     db_spare_connections: int = 5
     """Connections of the pool beyond ``Settings.db_sessions`` (the requests' share), for the
     event hub, health probes and WebSocket sign-ins."""
+    replica_retry_s: float = 30.0
+    """How long the read replica (``BEDFLOW_READ_REPLICA_URL``) is left alone after it failed
+    to answer, its reads served by the primary meanwhile."""
     auth_recheck_s: float = 5.0
     """How often an open WebSocket or event stream asks the database again whether its token
     still holds (not revoked, no password change since, user active) and whether its user may

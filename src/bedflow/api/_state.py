@@ -16,6 +16,7 @@ from bedflow.api._dbgate import DbGate
 from bedflow.api._identities import Identities
 from bedflow.api._metrics import Metrics
 from bedflow.api._ratelimit import RateLimiter
+from bedflow.api._replica import Replica
 from bedflow.db import utcnow
 from bedflow.settings import Settings
 from bedflow.storage import Storage
@@ -47,6 +48,8 @@ class AppState:
     identities: Identities
     counts: Counts
     """How many beds match a viewer's listing filters, remembered for a few seconds."""
+    replica: Replica | None = None
+    """The read replica of the reads that tolerate lag (statistics, activity), if configured."""
     dispatcher: Dispatcher | None = None
     db_gate: DbGate | None = None
     """Admission of requests to the database, made on the app's event loop at start."""

@@ -135,6 +135,14 @@ class Cluster:
             "&target_session_attrs=read-write&connect_timeout=2"
         )
 
+    @property
+    def replica_url(self) -> str:
+        """The reads that tolerate lag (BEDFLOW_READ_REPLICA_URL): a standby when one
+        answers, else whichever host does (after a failover, until a standby rejoins)."""
+        return self.database_url.replace(
+            "target_session_attrs=read-write", "target_session_attrs=prefer-standby"
+        )
+
     def data_dir(self, host: str) -> Path:
         return self.root / "hosts" / host
 
@@ -151,6 +159,7 @@ class Cluster:
             "BEDFLOW_ADMIN_PASSWORD": c.admin_password,
             "BEDFLOW_DATA_DIR": str(self.data_dir(host)),
             "BEDFLOW_DATABASE_URL": self.database_url,
+            "BEDFLOW_READ_REPLICA_URL": self.replica_url,
             "BEDFLOW_BROKER_URL": f"redis://{self.address('redis')}:{REDIS_PORT}/0",
             "BEDFLOW_STORAGE_BACKEND": "s3",
             "BEDFLOW_S3_ENDPOINT_URL": f"http://{self.address('s3')}:{S3_PORT}",

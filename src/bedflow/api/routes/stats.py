@@ -1,4 +1,5 @@
-"""Usage statistics and the history of recent activity."""
+"""Usage statistics and the history of recent activity: reads that tolerate lag, served by
+the read replica when one is configured (``_replica``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
-from bedflow.api.deps import CurrentUser, SessionDep
+from bedflow.api._replica import lag_tolerant
+from bedflow.api.deps import CurrentUser, SessionDep, StateDep
 from bedflow.api.schemas import (
     ActivitiesPublic,
     ActivityPublic,
@@ -33,16 +36,22 @@ def _group(s: crud.RunStats) -> GroupStats:
 
 @router.get("/stats")
 def read_stats(
+    state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     days: Annotated[int, Query(ge=1, le=3650, description="window of the rates and means")] = 30,
 ) -> StatsPublic:
     """Runs today, success rate and mean duration, by solver and by user, and runs per day.
 
-    An admin sees every run; a user sees the runs of their own beds.
+    An admin sees every run; a user sees the runs of their own beds. From the read replica
+    when one is configured: the last seconds' runs may be missing.
     """
-    now = utcnow()
     owner: User | None = None if user.is_admin else user
+    return lag_tolerant(state.replica, session, lambda s: _stats(s, owner, days))
+
+
+def _stats(session: Session, owner: User | None, days: int) -> StatsPublic:
+    now = utcnow()
     midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
     since = now - timedelta(days=days)
     today = crud.run_stats(session, since=midnight, owner=owner)[0]
@@ -68,15 +77,19 @@ def read_stats(
 
 @router.get("/activity")
 def list_activity(
+    state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ActivitiesPublic:
-    """Recent activity, newest first: everyone's for an admin, one's own otherwise."""
-    page = crud.list_activity(
-        session, user=None if user.is_admin else user, offset=offset, limit=limit
-    )
-    return ActivitiesPublic(
-        data=[ActivityPublic.model_validate(a) for a in page.data], count=page.count
-    )
+    """Recent activity, newest first: everyone's for an admin, one's own otherwise (from the
+    read replica when one is configured: the last seconds' may be missing)."""
+    mine: User | None = None if user.is_admin else user
+
+    def page(s: Session) -> ActivitiesPublic:
+        found = crud.list_activity(s, user=mine, offset=offset, limit=limit)
+        data = [ActivityPublic.model_validate(a) for a in found.data]
+        return ActivitiesPublic(data=data, count=found.count)
+
+    return lag_tolerant(state.replica, session, page)

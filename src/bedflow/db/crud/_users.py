@@ -90,11 +90,15 @@ def create_user(
     password is too short or too easy to guess."""
     email = normalize_email(email)
     check_password(password, email=email, full_name=full_name)
+    # Hashed before the first query: on SQLite a writing session holds the database's write
+    # lock from its first statement, and a hash (a fraction of a second) under it made
+    # concurrent signups time out with "database is locked".
+    hashed = hash_password(password)
     if _taken(session, email):
         raise ConflictError(f"a user with email {email!r} exists already")
     user = User(
         email=email,
-        hashed_password=hash_password(password),
+        hashed_password=hashed,
         role=role,
         full_name=full_name,
         is_active=is_active,
