@@ -1204,7 +1204,8 @@ export interface paths {
          * Read Stats
          * @description Runs today, success rate and mean duration, by solver and by user, and runs per day.
          *
-         *     An admin sees every run; a user sees the runs of their own beds.
+         *     An admin sees every run; a user sees the runs of their own beds. From the read replica
+         *     when one is configured: the last seconds' runs may be missing.
          */
         get: operations["read_stats_api_v1_stats_get"];
         put?: never;
@@ -1224,7 +1225,8 @@ export interface paths {
         };
         /**
          * List Activity
-         * @description Recent activity, newest first: everyone's for an admin, one's own otherwise.
+         * @description Recent activity, newest first: everyone's for an admin, one's own otherwise (from the
+         *     read replica when one is configured: the last seconds' may be missing).
          */
         get: operations["list_activity_api_v1_activity_get"];
         put?: never;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -119,6 +120,7 @@ def create_app(
         await anyio.to_thread.run_sync(dispatcher.start)
         state.dispatcher = dispatcher
         state.db_gate = DbGate(settings.db_sessions)
+        state.hash_limiter = anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) // 2))
         try:
             yield
         finally:

@@ -73,6 +73,11 @@ class DbGate:
         self.slots = slots
         self._semaphore = anyio.Semaphore(slots)
 
+    @property
+    def free(self) -> int:
+        """Slots no request holds now."""
+        return int(self._semaphore.value)
+
     async def enter(self) -> Lease:
         """Wait for a slot (on the event loop: no thread is held while waiting)."""
         await self._semaphore.acquire()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
@@ -52,6 +53,9 @@ class AppState:
     """The read replica of the reads that tolerate lag (statistics, activity), if configured."""
     dispatcher: Dispatcher | None = None
     db_gate: DbGate | None = None
+    hash_limiter: CapacityLimiter | None = None
+    """How many password hashes (sign-ups, sign-ins) run at once, off the database gate: one
+    per two cores, each argon2 hash using four lanes (``api._passwords``)."""
     """Admission of requests to the database, made on the app's event loop at start."""
     clock: Callable[[], datetime] = utcnow
     """The current time against which tokens expire (a test moves it instead of sleeping)."""

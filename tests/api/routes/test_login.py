@@ -154,3 +154,56 @@ def test_signup_is_refused_when_closed(api: Api, monkeypatch: pytest.MonkeyPatch
         "/api/v1/users/signup", json={"email": "e@example.com", "password": "a long passphrase 1"}
     )
     assert r.status_code == 403 and "signup is closed" in r.json()["error"]["message"]
+
+
+def test_passwords_are_hashed_and_checked_without_a_database_slot(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sign-up's hash and a sign-in's check run with every database slot free (a burst of
+    sign-ins held back every other request of the process: docs/cluster.md), under the hash
+    limiter; the session that records the sign-in comes after."""
+    from bedflow.db import crud
+
+    gate = state(api.app).db_gate
+    assert gate is not None
+    seen: list[tuple[str, int]] = []
+
+    def watched(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(crud, name)
+
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append((name, gate.free))
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(crud, "new_password_hash", watched("new_password_hash"))
+    monkeypatch.setattr(crud, "check_login", watched("check_login"))
+    body = {"email": "dan@example.com", "password": "long enough pw", "full_name": "Dan"}
+    assert api.client.post("/api/v1/users/signup", json=body).status_code == 201
+    form = {"username": "dan@example.com", "password": "long enough pw"}
+    assert api.client.post(LOGIN, data=form).status_code == 200
+    wrong = {"username": "dan@example.com", "password": "not the password"}
+    assert api.client.post(LOGIN, data=wrong).status_code == 401
+    assert seen == [
+        ("new_password_hash", gate.slots),
+        ("check_login", gate.slots),
+        ("check_login", gate.slots),
+    ]
+
+
+def test_a_sign_in_checked_before_a_password_change_is_refused(api: Api) -> None:
+    """The account is read, the password checked off the database, then the sign-in finished:
+    a password changed in between makes the finished sign-in fail (401), not open it."""
+    from bedflow.db import crud
+
+    user, _ = api.user()
+    candidates = crud.login_candidates(api.session, email=user.email)
+    found = crud.check_login(candidates, password=PASSWORD)
+    assert found is not None and found[0] == user.id
+    user.hashed_password = crud.hash_password("another long password")
+    api.session.commit()
+    finished = crud.finish_login(
+        api.session, user_id=user.id, checked_hash=candidates[0].hashed_password
+    )
+    assert finished is None

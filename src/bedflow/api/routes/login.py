@@ -3,13 +3,9 @@ cookie instead (``POST /login/session``, see ``api._session``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy.orm import Session
 
-from bedflow.api._errors import ApiError
+from bedflow.api._passwords import CheckedLoginDep, signed_in
 from bedflow.api._security import create_access_token
 from bedflow.api._session import (
     SESSION_COOKIE,
@@ -17,19 +13,17 @@ from bedflow.api._session import (
     csrf_token,
     set_session_cookies,
 )
-from bedflow.api._state import AppState
 from bedflow.api.deps import (
     BearerToken,
     CurrentUser,
     SessionDep,
     StateDep,
-    client_address,
     login_limited,
     token_lifetime,
 )
 from bedflow.api.schemas import AccessToken, ErrorBody, UserPublic
 from bedflow.api.schemas.web import BrowserSession
-from bedflow.db import User, crud, utcnow
+from bedflow.db import crud, utcnow
 
 router = APIRouter(tags=["login"])
 
@@ -39,12 +33,7 @@ router = APIRouter(tags=["login"])
     dependencies=[Depends(login_limited)],
     responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
 )
-def login_access_token(
-    request: Request,
-    state: StateDep,
-    session: SessionDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-) -> AccessToken:
+def login_access_token(state: StateDep, login: CheckedLoginDep, session: SessionDep) -> AccessToken:
     """Exchange an email (``username``) and password for an access token.
 
     Attempts are limited per client address (``ApiConfig.login_limit``), and failed ones
@@ -53,28 +42,11 @@ def login_access_token(
 
     ``curl -d username=alice@example.com -d password=... /api/v1/login/access-token``
     """
-    user = _authenticate(request, state, session, form)
+    user = signed_in(state, session, login)
     token, expires = create_access_token(
         user_id=user.id, key=state.token_key, lifetime=token_lifetime(state)
     )
     return AccessToken(access_token=token, expires_at=expires)
-
-
-def _authenticate(
-    request: Request, state: AppState, session: Session, form: OAuth2PasswordRequestForm
-) -> User:
-    """The user of the form's email and password (401 otherwise), their sign-in recorded."""
-    address = client_address(request)
-    state.limiter.check(state.config.login_failure_limit, "login-failed", address)
-    try:
-        user = crud.authenticate(session, email=form.username, password=form.password)
-    except ValueError:  # not an email address at all
-        user = None
-    if user is None:
-        state.limiter.hit(state.config.login_failure_limit, "login-failed", address)
-        raise ApiError(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
-    crud.record_activity(session, user=user, action="user.login", detail={"address": address})
-    return user
 
 
 SESSION_TOKEN_NAME = "browser session"
@@ -89,15 +61,15 @@ def login_session(
     request: Request,
     response: Response,
     state: StateDep,
+    login: CheckedLoginDep,
     session: SessionDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> BrowserSession:
     """Sign a browser in: the same form as ``/login/access-token``; answers the CSRF token and
     the user, and sets the cookies ``bedflow_session`` (httpOnly, SameSite=Strict, Path=/api:
     the session, a token revoked by signing out, a password change or a deactivation) and
     ``bedflow_csrf`` (readable by the app's scripts). Every write signed in by the cookie must
     send ``X-CSRF-Token: <csrf_token>``."""
-    user = _authenticate(request, state, session, form)
+    user = signed_in(state, session, login)
     lifetime = token_lifetime(state)
     _, plain = crud.create_api_token(
         session, user=user, name=SESSION_TOKEN_NAME, expires_at=utcnow() + lifetime

@@ -8,18 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from bedflow.api._errors import ApiError
+from bedflow.api._passwords import NewAccountDep
 from bedflow.api.deps import (
     AdminUser,
     CurrentUser,
     SessionDep,
-    StateDep,
     forget_identities,
     login_limited,
 )
 from bedflow.api.schemas import (
     ErrorBody,
     PasswordUpdate,
-    UserCreate,
     UserPublic,
     UsersPublic,
     UserUpdate,
@@ -38,12 +37,14 @@ router = APIRouter(
     dependencies=[Depends(login_limited)],
     responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}},
 )
-def register(state: StateDep, session: SessionDep, body: UserCreate) -> UserPublic:
+def register(account: NewAccountDep, session: SessionDep) -> UserPublic:
     """Create an account (role user); then sign in at ``/login/access-token``."""
-    if not state.settings.signup_open:
-        raise ApiError(403, "signup is closed on this installation: ask an admin")
+    body = account.body
     user = crud.create_user(
-        session, email=body.email, password=body.password, full_name=body.full_name
+        session,
+        email=body.email,
+        hashed_password=account.hashed_password,
+        full_name=body.full_name,
     )
     crud.record_activity(session, user=user, action="user.signup")
     return UserPublic.model_validate(user)

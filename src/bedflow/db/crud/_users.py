@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, select, update
@@ -26,17 +27,22 @@ from bedflow.db.crud._passwords import (
 
 __all__ = [
     "TOKEN_PREFIX",
+    "LoginCandidate",
     "authenticate",
+    "check_login",
     "check_password",
     "count_users",
     "create_api_token",
     "create_user",
     "delete_user",
+    "finish_login",
     "get_user",
     "get_user_by_email",
     "hash_password",
     "list_api_tokens",
     "list_users",
+    "login_candidates",
+    "new_password_hash",
     "normalize_email",
     "revoke_api_token",
     "revoke_token_value",
@@ -77,28 +83,42 @@ def _taken(session: Session, email: str, *, other_than: uuid.UUID | None = None)
     return session.scalar(stmt.limit(1)) is not None
 
 
+def new_password_hash(password: str, *, email: str, full_name: str = "") -> str:
+    """The hash of a new account's password: RequestError when the address is not one or the
+    password is too short or too easy to guess for it. No database: the API computes it before
+    it takes a database slot (a hash is a fraction of a second of CPU)."""
+    email = normalize_email(email)
+    check_password(password, email=email, full_name=full_name)
+    return hash_password(password)
+
+
 def create_user(
     session: Session,
     *,
     email: str,
-    password: str,
+    password: str | None = None,
+    hashed_password: str | None = None,
     role: Role = "user",
     full_name: str = "",
     is_active: bool = True,
 ) -> User:
     """A new user; ConflictError when the email is taken (in any case), RequestError when the
-    password is too short or too easy to guess."""
+    password is too short or too easy to guess. Give ``password``, or ``hashed_password`` from
+    :func:`new_password_hash`."""
+    if (password is None) == (hashed_password is None):
+        raise ValueError("give either password or hashed_password")
     email = normalize_email(email)
-    check_password(password, email=email, full_name=full_name)
     # Hashed before the first query: on SQLite a writing session holds the database's write
     # lock from its first statement, and a hash (a fraction of a second) under it made
     # concurrent signups time out with "database is locked".
-    hashed = hash_password(password)
+    if hashed_password is None:
+        assert password is not None
+        hashed_password = new_password_hash(password, email=email, full_name=full_name)
     if _taken(session, email):
         raise ConflictError(f"a user with email {email!r} exists already")
     user = User(
         email=email,
-        hashed_password=hashed,
+        hashed_password=hashed_password,
         role=role,
         full_name=full_name,
         is_active=is_active,
@@ -133,22 +153,65 @@ def get_user_by_email(session: Session, *, email: str) -> User | None:
     return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What checking a password against an account needs, read apart from the check."""
+
+    user_id: uuid.UUID
+    hashed_password: str
+    is_active: bool
+
+
+def login_candidates(session: Session, *, email: str) -> list[LoginCandidate]:
+    """The accounts a sign-in with ``email`` may open, in ``get_user_by_email``'s order
+    (none when it is not an email address)."""
+    try:
+        users = _candidates(session, email)
+    except RequestError:
+        return []
+    return [LoginCandidate(u.id, u.hashed_password, u.is_active) for u in users]
+
+
+def check_login(
+    candidates: list[LoginCandidate], *, password: str
+) -> tuple[uuid.UUID, str | None] | None:
+    """The first active candidate ``password`` opens, with a new hash where its hash's
+    parameters are outdated, or None. No database; as slow for no candidate as for one."""
+    if not candidates:
+        dummy_verify(password)
+        return None
+    for found in candidates:
+        if found.is_active and verify_password(password, found.hashed_password):
+            rehash = hash_password(password) if needs_rehash(found.hashed_password) else None
+            return found.user_id, rehash
+    return None
+
+
+def finish_login(
+    session: Session, *, user_id: uuid.UUID, checked_hash: str, rehash: str | None = None
+) -> User | None:
+    """The user :func:`check_login` found, or None when they were deactivated or changed
+    their password meanwhile; an outdated hash is replaced by ``rehash``."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.hashed_password != checked_hash:
+        return None
+    if rehash is not None:
+        user.hashed_password = rehash
+        session.commit()
+    return user
+
+
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The active user with this email and password, or None; upgrades outdated hashes.
 
     Should several old accounts share the email but for case, the password is tried against
     each in ``get_user_by_email``'s order and the first that it opens is signed in."""
-    candidates = _candidates(session, email)
-    if not candidates:
-        dummy_verify(password)
+    candidates = login_candidates(session, email=email)
+    found = check_login(candidates, password=password)
+    if found is None:
         return None
-    for user in candidates:
-        if user.is_active and verify_password(password, user.hashed_password):
-            if needs_rehash(user.hashed_password):
-                user.hashed_password = hash_password(password)
-                session.commit()
-            return user
-    return None
+    checked = next(c.hashed_password for c in candidates if c.user_id == found[0])
+    return finish_login(session, user_id=found[0], checked_hash=checked, rehash=found[1])
 
 
 def list_users(
