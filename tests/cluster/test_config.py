@@ -26,7 +26,7 @@ def test_nginx_conf_has_the_load_balancer_rules(tmp_path: Path) -> None:
     text = _conf(tmp_path)
     assert "client_max_body_size 12345;" in text  # the API's BEDFLOW_MAX_UPLOAD_BYTES
     assert "max_fails=3 fail_timeout=5s" in text  # passive health checks
-    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in text
+    assert "proxy_next_upstream error timeout http_502 http_504;" in text
     assert "non_idempotent" not in text  # a POST that reached a replica is never resent
     assert "proxy_set_header Upgrade $http_upgrade;" in text  # WebSocket
     events = text[text.index("jobs/[^/]+/events") :]

@@ -141,7 +141,7 @@ def test_nginx_balances_the_api_replicas_and_limits_bodies_like_the_api() -> Non
     assert "proxy_set_header Upgrade $http_upgrade;" in conf  # WebSocket
     assert re.search(r"location ~ \^/api/v1/jobs/.*/events\$ \{[^}]*proxy_buffering off;", conf)
     # Retries on the other replica; nginx never retries non-idempotent requests by default.
-    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in conf
+    assert "proxy_next_upstream error timeout http_502 http_504;" in conf
     assert "non_idempotent" not in conf
 
 

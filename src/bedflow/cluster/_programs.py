@@ -160,7 +160,10 @@ http {{
         proxy_read_timeout 15s;
         # A request that reached no replica, or whose replica failed before answering, goes
         # to the other one; POST and PATCH only when they were never sent (nginx's default).
-        proxy_next_upstream error timeout http_502 http_503 http_504;
+        # Not on a 503: the API answers it when a dependency every replica shares is down
+        # (the database during a failover), and counting it as the replica's failure took
+        # both out of the upstream for seconds after the database was back (docs/cluster.md).
+        proxy_next_upstream error timeout http_502 http_504;
         proxy_next_upstream_tries 2;
         location / {{
             proxy_pass http://api;
