@@ -24,8 +24,9 @@ def expected_porosity(spec: BedSpec) -> float:
     """Porosity a random pour of this bed is expected to reach, before packing it.
 
     Spheres in a cylinder: Dixon (1988) for the column-to-particle ratio; cylinders in a
-    cylinder: Benyahia & O'Neill (2005) for the column over the volume-equivalent diameter;
-    cubes and boxes: a typical poured value (see ``TYPICAL_POURED_POROSITY``).
+    cylinder: Benyahia & O'Neill (2005) for the column over the volume-equivalent diameter,
+    within the fit's range; cubes, boxes and narrower tubes: a typical poured value (see
+    ``TYPICAL_POURED_POROSITY``).
     """
     part = spec.particles
     if spec.bed.shape == "cylinder" and part.kind == "sphere":

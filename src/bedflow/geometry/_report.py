@@ -68,11 +68,16 @@ def packing_report(packed: PackedBed, spec: BedSpec) -> dict[str, Any]:
                 "bulk_minus_correlation": _num(m.bulk_porosity - value),
                 "source": source,
             }
-    if packed.kind == "cylinder" and packed.column.shape == "cylinder":
-        d_pe = volume_equivalent_diameter(
-            packed.particle_diameter, packed.particle_length or packed.particle_diameter
-        )
-        value = benyahia_oneill_cylinder_porosity(packed.column.diameter / d_pe)
+    d_pe = volume_equivalent_diameter(
+        packed.particle_diameter, packed.particle_length or packed.particle_diameter
+    )
+    tube = packed.column.diameter / d_pe
+    if (
+        packed.kind == "cylinder"
+        and packed.column.shape == "cylinder"
+        and tube >= C.BENYAHIA_ONEILL_CYLINDER_MIN_RATIO  # below, the fit runs past porosity 1
+    ):
+        value = benyahia_oneill_cylinder_porosity(tube)
         correlations["benyahia_oneill_2005_cylinders"] = {
             "porosity": value,
             "bulk_minus_correlation": _num(m.bulk_porosity - value),
