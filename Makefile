@@ -147,6 +147,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_dem.py
 	$(BIN)/python bench/bench_dem_porosity.py
+	$(BIN)/python bench/bench_rigid_porosity.py
 	$(BIN)/python bench/bench_packing.py
 	$(BIN)/python bench/bench_lbm.py --quick
 	$(BIN)/python bench/bench_verification.py --quick

@@ -9,7 +9,12 @@
 (0.41..., 0.40912)
 """
 
-from bedflow.geometry._correlations import benyahia_oneill_porosity, dixon_porosity
+from bedflow.geometry._correlations import (
+    benyahia_oneill_cylinder_porosity,
+    benyahia_oneill_porosity,
+    dixon_porosity,
+    volume_equivalent_diameter,
+)
 from bedflow.geometry._dem import DemProgress, DemResult, PackingCancelled, dem_pack
 from bedflow.geometry._engines import Engine, PackProgress, engines
 from bedflow.geometry._export import ExportReport, export_formats, export_geometry
@@ -42,6 +47,7 @@ __all__ = [
     "PackingCancelled",
     "Voxels",
     "bed_metrics",
+    "benyahia_oneill_cylinder_porosity",
     "benyahia_oneill_porosity",
     "build_geometry",
     "dem_pack",
@@ -63,5 +69,6 @@ __all__ = [
     "select_engine",
     "slab_solid_volume",
     "solver_particles",
+    "volume_equivalent_diameter",
     "voxelize",
 ]

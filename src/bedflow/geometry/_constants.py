@@ -91,9 +91,15 @@ RADIAL_QUADRATURE_POINTS: Final = 24
 
 #: Porosity assumed for a poured bed when neither count nor target porosity is given, used only
 #: to decide how many particles fill the column (the packed bed is then measured). Spheres in
-#: cylinders use Dixon (1988) instead. Cylinders of aspect ratio ~1 pour to ~0.36 (Zhang et al.
-#: 2006, AIChE J. 52, 1906); cubes to ~0.40 (Baker & Kudrolli 2010, Phys. Rev. E 82, 061304).
+#: cylinders use Dixon (1988) instead, cylinders in cylinders Benyahia & O'Neill (2005); both
+#: include the looser wall region of a narrow tube. The values here are for wide beds, away from
+#: walls: cylinders of aspect ratio ~1 pour to ~0.36 (Zhang et al. 2006, AIChE J. 52, 1906;
+#: Benyahia & O'Neill's fit tends to 0.373); cubes (plastic dice) pack stably between 0.46
+#: (loosest, fluidized and settled) and 0.33 (densest, vibrated) (Baker & Kudrolli 2010, Phys.
+#: Rev. E 82, 061304), 0.40 is the middle of that range, not a measured pour.
 TYPICAL_POURED_POROSITY: Final = {"sphere": 0.40, "cylinder": 0.36, "cube": 0.40}
+#: Smallest D / d_pe of Benyahia & O'Neill's (2005) fit for solid cylinders (1.7 to 26.3).
+BENYAHIA_ONEILL_CYLINDER_MIN_RATIO: Final = 1.7
 
 # --- quality checks of a packed bed ------------------------------------------------------------
 

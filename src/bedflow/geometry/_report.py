@@ -7,7 +7,12 @@ from typing import Any
 
 from bedflow.dsl import BedSpec
 from bedflow.geometry import _constants as C
-from bedflow.geometry._correlations import benyahia_oneill_porosity, dixon_porosity
+from bedflow.geometry._correlations import (
+    benyahia_oneill_cylinder_porosity,
+    benyahia_oneill_porosity,
+    dixon_porosity,
+    volume_equivalent_diameter,
+)
 from bedflow.geometry._packed import PackedBed
 
 __all__ = ["METRICS_FORMAT", "packing_report", "quality_problems"]
@@ -63,6 +68,21 @@ def packing_report(packed: PackedBed, spec: BedSpec) -> dict[str, Any]:
                 "bulk_minus_correlation": _num(m.bulk_porosity - value),
                 "source": source,
             }
+    d_pe = volume_equivalent_diameter(
+        packed.particle_diameter, packed.particle_length or packed.particle_diameter
+    )
+    tube = packed.column.diameter / d_pe
+    if (
+        packed.kind == "cylinder"
+        and packed.column.shape == "cylinder"
+        and tube >= C.BENYAHIA_ONEILL_CYLINDER_MIN_RATIO  # below, the fit runs past porosity 1
+    ):
+        value = benyahia_oneill_cylinder_porosity(tube)
+        correlations["benyahia_oneill_2005_cylinders"] = {
+            "porosity": value,
+            "bulk_minus_correlation": _num(m.bulk_porosity - value),
+            "source": "Benyahia & O'Neill (2005), Part. Sci. Technol. 23, 169 (solid cylinders)",
+        }
     target = spec.particles.target_porosity
     problems = quality_problems(packed)
     return {
