@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     config = dataclasses.replace(CONFIG, workers=2, event_poll_s=0.05)
     application = create_app(make_settings(folder / "data", engine), config=config)
     # A JWT for the calls made while workers write: on SQLite a bf_ token's last-used update
-    # can meet "database is locked" then (crud.user_for_token reads, then writes).
-    token = auth(application, user)["Authorization"].removeprefix("Bearer ")
+    # can meet "database is locked" then (crud.user_for_token reads, then writes). It lives as
+    # long as the module may take on a loaded machine (5 minutes expired under load once).
+    token = auth(application, user, lifetime=timedelta(hours=2))["Authorization"]
+    token = token.removeprefix("Bearer ")
     port = free_port()
     uv = uvicorn.Server(
         uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", ws="auto")
@@ -184,6 +187,10 @@ def test_ctrl_c_cancels_the_job_on_the_server(server: Server, tmp_path: Path) ->
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.wait()
+        for pipe in (proc.stdout, proc.stderr):  # a failed run left them open for the next test
+            if pipe is not None:
+                pipe.close()
     assert proc.returncode == 130, stderr
     assert "cancelled" in stderr
     assert wait_for(server.engine, job_id, _ended, timeout=10).status == "cancelled"

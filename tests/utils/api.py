@@ -62,11 +62,9 @@ def state(app: FastAPI) -> AppState:
     return result
 
 
-def auth(app: FastAPI, user: User) -> dict[str, str]:
+def auth(app: FastAPI, user: User, *, lifetime: timedelta = timedelta(minutes=5)) -> dict[str, str]:
     """Headers that sign ``user`` in (a token made directly: no argon2 round per test)."""
-    token, _ = create_access_token(
-        user_id=user.id, key=state(app).token_key, lifetime=timedelta(minutes=5)
-    )
+    token, _ = create_access_token(user_id=user.id, key=state(app).token_key, lifetime=lifetime)
     return {"Authorization": f"Bearer {token}"}
 
 
