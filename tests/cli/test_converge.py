@@ -61,6 +61,7 @@ def test_simulate_converge_keeps_three_runs_and_reports_dp_with_its_gci(
     assert line.removeprefix("dp/L = ").split(" Pa/m")[0] in again.stdout
 
 
+@pytest.mark.slow
 def test_a_single_grid_says_its_uncertainty_is_unknown(bed: Path, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["simulate", str(bed), "-o", str(tmp_path / "o"), "--set", "cfd.cells_per_dp=4"]

@@ -44,6 +44,7 @@ def spheres() -> PackedBed:
     return pack(parse(SPHERES), engine="rigid_body")
 
 
+@pytest.mark.slow
 @needs_pybullet
 def test_small_sphere_bed_is_settled_inside_and_barely_overlapping(spheres: PackedBed) -> None:
     bed = spheres
@@ -62,6 +63,7 @@ def test_small_sphere_bed_is_settled_inside_and_barely_overlapping(spheres: Pack
     assert np.min(bed.centers[:, 2]) == pytest.approx(0.0025, abs=TOLERANCE * 0.005)
 
 
+@pytest.mark.slow
 @needs_pybullet
 def test_same_seed_gives_the_same_bed(spheres: PackedBed) -> None:
     again = pack(parse(SPHERES), engine="rigid_body")
@@ -69,12 +71,14 @@ def test_same_seed_gives_the_same_bed(spheres: PackedBed) -> None:
     assert again.simulated_time == spheres.simulated_time
 
 
+@pytest.mark.slow
 @needs_pybullet
 def test_other_seed_gives_another_bed(spheres: PackedBed) -> None:
     other = pack(parse(SPHERES.replace("seed = 3", "seed = 4")), engine="rigid_body")
     assert not np.array_equal(other.centers, spheres.centers)
 
 
+@pytest.mark.slow
 @needs_pybullet
 @pytest.mark.parametrize("text", [CYLINDERS, CUBES], ids=["cylinders", "cubes-in-a-box"])
 def test_non_spherical_particles_settle_inside_the_column(text: str) -> None:

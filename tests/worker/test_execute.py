@@ -185,6 +185,7 @@ def test_job_taken_over_while_its_result_is_stored_is_completed_once(
     assert _count(session, Simulation) == _count(session, Result) == 0
 
 
+@pytest.mark.slow
 def test_a_study_point_stored_by_an_older_version_still_runs(
     session: Session, tmp_path: Path
 ) -> None:
