@@ -336,10 +336,11 @@ def _solve(
         scheme = kernels.SCHEMES[boundary]
         links = (bl.ptr, bl.slot_even, bl.slot_odd, ghost, far_even, far_odd, kappa, scheme)
     n_interpolated = int(np.count_nonzero(kappa))
-    # Interpolated bounce-back does not conserve mass (halfway does): the fluid's mean density
-    # drifts, at small tau by several per cent per thousand steps, until the Mach guard trips.
-    # Each check before an even step puts the lost mass back, at rest, on every fluid node.
-    mass = np.ascontiguousarray(fluid, dtype=dt)[:n_nodes] if n_interpolated else None
+    # Interpolated bounce-back moves mass through the walls (see ``bounce_back`` in the
+    # generator): each step sums it per z slab, the next one takes it from the fluid's rest
+    # populations, so the fluid keeps its mass.
+    leak = np.zeros(nz)
+    per_node = 1.0 / n_fluid
     # numba's Dispatcher type takes a limited number of positional arguments
     step: Any = kernels.stream_collide
     fill_ghosts: Any = kernels.fill_ghosts
@@ -357,7 +358,9 @@ def _solve(
     last_report = t0
     while iteration < max_iterations:
         # Steps alternate even (local) and odd (streaming); iteration 0 is even.
-        step(f, stride, nz, ny, nx, iteration % 2 == 1, fluid, *links, params)
+        step(f, stride, nz, ny, nx, iteration % 2 == 1, fluid, *links, params, leak)
+        if n_interpolated:
+            params[kernels.REST] = leak.sum() * per_node
         iteration += 1
         now = time.perf_counter()
         at_check = iteration % check_every == 0 or iteration == max_iterations
@@ -367,8 +370,6 @@ def _solve(
         odd = iteration % 2 == 1  # parity of the next step, whose incoming populations count
         fill_ghosts(f, stride, nz, ny, odd, *links, params)
         kernels.moments(f, stride, nz, ny, nx, odd, fluid, params, jz_slab, usq_slab)
-        if mass is not None and not odd:
-            _restore_mass(f, stride, mass)
         mean_u = float(jz_slab.sum()) / n_nodes
         _guard(mean_u, float(usq_slab.max()), iteration)
         if at_check:
@@ -393,6 +394,10 @@ def _solve(
     vel = np.empty((3, n_nodes), dtype=dt)
     odd = iteration % 2 == 1
     fill_ghosts(f, stride, nz, ny, odd, *links, params)
+    if n_interpolated:  # and the mass the pre hooks just added, which the next step would take
+        far = f[links[5] if odd else links[4]]
+        gain = kappa * far if boundary == "cli" else np.maximum(-kappa, 0) * far
+        params[kernels.REST] += float(gain.sum(dtype=np.float64)) * per_node
     kernels.macroscopic(f, stride, nz, ny, nx, odd, fluid, params, rho, vel)
     mean_u = float(vel[2].sum(dtype=np.float64)) / n_nodes
     timed = t_end - t0  # the kernels were compiled before (compile_kernels)
@@ -429,16 +434,6 @@ def _solve(
         links=bl.size,
         interpolated_links=n_interpolated,
     )
-
-
-def _restore_mass(f: NDArray[Any], stride: int, fluid: NDArray[Any]) -> None:
-    """Bring the fluid's mean density back to 1 by adding the missing mass at rest (weight w_q
-    of it to population q) on each fluid node, its momentum unchanged. Before an even step each
-    node's incoming populations sit in its own slots (q, n), stored as f_q - w_q."""
-    view = f[: kernels.Q * stride].reshape(kernels.Q, stride)[:, : fluid.size]
-    deficit = -sum(float(np.dot(view[q], fluid)) for q in range(kernels.Q)) / float(fluid.sum())
-    for q in range(kernels.Q):
-        view[q] += fluid * view.dtype.type(kernels.WEIGHTS[q] * deficit)
 
 
 def _guard(mean_u: float, usq_max: float, iteration: int) -> None:

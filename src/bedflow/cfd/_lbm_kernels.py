@@ -44,6 +44,7 @@ __all__ = [
     "CY",
     "CZ",
     "OPPOSITE",
+    "REST",
     "SCHEMES",
     "WEIGHTS",
     "Q",
@@ -74,6 +75,8 @@ WEIGHTS = np.array([W0] + [W1] * 3 + [W2] * 6 + [W1] * 3 + [W2] * 6)
 CHUNK = 8  # nodes per chunk of the vectorized x loop: one AVX2 float32 vector
 #: The ``scheme`` argument of the kernels for each bounce-back name.
 SCHEMES = {"halfway": 0, "bouzidi": 1, "cli": 2}
+#: Index in ``params`` of the mass per fluid node taken from the rest populations.
+REST = 22
 
 # No 'nnan'/'ninf': the driver detects divergence from NaN in the moments; the numpy
 # error model lets 1/rho give inf instead of raising, which keeps the loops branch-free.
@@ -111,6 +114,7 @@ def kernel_params(omega_p: float, omega_m: float, gz: float, dtype: DTypeLike) -
         9.0 * cf_p * W2 * gz,  # fz2
         3.0 * cf_m * W1,  # o1
         3.0 * cf_m * W2,  # o2
+        0.0,  # rest
     ]
     return np.array(values, dtype=dtype)
 
@@ -133,6 +137,7 @@ def stream_collide(
     kappa: _Float,
     scheme: int,
     p: _Float,
+    leak: _F64,
 ) -> None:
     """One fused stream + TRT collision step in place, even (local) or odd (streaming).
 
@@ -152,7 +157,11 @@ def stream_collide(
     scheme : 0 halfway bounce-back on every link (reads neither ``far_*`` nor ``kappa``),
         1 Bouzidi-Firdaouss-Lallemand, 2 central linear interpolation (see ``bounce_back`` in
         the generator)
-    p : (22,) float in the storage precision, :func:`kernel_params`
+    p : (23,) float in the storage precision, :func:`kernel_params`; its entry
+        ``REST`` is taken from every rest population as the step reads it
+    leak : (nz,) float64 out, per z slab the mass the interpolated links added to the
+        populations (0 with ``scheme`` 0); the driver gives its sum over the fluid nodes
+        back through ``p[REST]``
     """
     one = p[0]
     zero = p[1]
@@ -176,6 +185,7 @@ def stream_collide(
     fz2 = p[19]
     o1 = p[20]
     o2 = p[21]
+    rest = p[22]
     v0 = f[0 * s : 1 * s]
     v1 = f[1 * s : 2 * s]
     v2 = f[2 * s : 3 * s]
@@ -199,6 +209,7 @@ def stream_collide(
         for z in prange(nz):
             zm = z - 1 if z > 0 else nz - 1
             zp = z + 1 if z < nz - 1 else 0
+            acc = 0.0
             for y in range(ny):
                 ym = y - 1 if y > 0 else ny - 1
                 yp = y + 1 if y < ny - 1 else 0
@@ -215,11 +226,15 @@ def stream_collide(
                 if scheme == 2:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
-                        f[slot_even[k]] = ghost[k] + kq * f[far_even[k]]
+                        a = kq * f[far_even[k]]
+                        f[slot_even[k]] = ghost[k] + a
+                        acc += a
                 elif scheme == 1:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
-                        f[slot_even[k]] = ghost[k] + max(-kq, zero) * f[far_even[k]]
+                        a = max(-kq, zero) * f[far_even[k]]
+                        f[slot_even[k]] = ghost[k] + a
+                        acc += a
                 else:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         f[slot_even[k]] = ghost[k]
@@ -237,6 +252,7 @@ def stream_collide(
                         for x in range(c0, c0 + CHUNK):
                             iu = np.uint64(x)
                             f0 = v0[e0 + iu]
+                            g0 = f0 - rest
                             f1 = v1[e0 + iu]
                             f2 = v2[e0 + iu]
                             f3 = v3[e0 + iu]
@@ -274,7 +290,7 @@ def stream_collide(
                             s9 = f9 + f18
                             d9 = f9 - f18
                             fl = fluid[e0 + iu] != 0
-                            drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                            drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                             rho = one + drho
                             gm = gz if fl else zero
                             jx = d1 + d4 + d5 + d6 + d7
@@ -288,7 +304,7 @@ def stream_collide(
                             usq = ux * ux + uy * uy + uz * uz
                             aa = drho - c15 * rho * usq
                             ug = uz * gz
-                            v0[e0 + iu] = pp * f0 + (pw0 * aa - u0 * ug)
+                            v0[e0 + iu] = pp * g0 + (pw0 * aa - u0 * ug)
                             bb1 = pw1 * aa - u1 * ug
                             bb2 = pw2 * aa - u2 * ug
                             fo1 = o1 * gm
@@ -353,6 +369,7 @@ def stream_collide(
                             iu = np.uint64(x)
                             fresh = x >= xd
                             f0 = v0[e0 + iu]
+                            g0 = f0 - rest
                             f1 = v1[e0 + iu]
                             f2 = v2[e0 + iu]
                             f3 = v3[e0 + iu]
@@ -390,7 +407,7 @@ def stream_collide(
                             s9 = f9 + f18
                             d9 = f9 - f18
                             fl = (fluid[e0 + iu] != 0) & fresh
-                            drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                            drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                             rho = one + drho
                             gm = gz if fl else zero
                             jx = d1 + d4 + d5 + d6 + d7
@@ -404,7 +421,7 @@ def stream_collide(
                             usq = ux * ux + uy * uy + uz * uz
                             aa = drho - c15 * rho * usq
                             ug = uz * gz
-                            v0[e0 + iu] = pp * f0 + (pw0 * aa - u0 * ug) if fresh else f0
+                            v0[e0 + iu] = pp * g0 + (pw0 * aa - u0 * ug) if fresh else f0
                             bb1 = pw1 * aa - u1 * ug
                             bb2 = pw2 * aa - u2 * ug
                             fo1 = o1 * gm
@@ -467,19 +484,25 @@ def stream_collide(
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
                         fb = f[slot_even[k]]
-                        ghost[k] = fb - kq * f[far_even[k]]
+                        a = -kq * f[far_even[k]]
+                        ghost[k] = fb + a
+                        acc += a
                 elif scheme == 1:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
                         fb = f[slot_even[k]]
-                        ghost[k] = fb + (max(kq, zero) * f[far_even[k]] - abs(kq) * fb)
+                        a = max(kq, zero) * f[far_even[k]] - abs(kq) * fb
+                        ghost[k] = fb + a
+                        acc += a
                 else:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         ghost[k] = f[slot_even[k]]
+            leak[z] = acc
     if odd:
         for z in prange(nz):
             zm = z - 1 if z > 0 else nz - 1
             zp = z + 1 if z < nz - 1 else 0
+            acc = 0.0
             for y in range(ny):
                 ym = y - 1 if y > 0 else ny - 1
                 yp = y + 1 if y < ny - 1 else 0
@@ -496,11 +519,15 @@ def stream_collide(
                 if scheme == 2:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
-                        f[slot_odd[k]] = ghost[k] + kq * f[far_odd[k]]
+                        a = kq * f[far_odd[k]]
+                        f[slot_odd[k]] = ghost[k] + a
+                        acc += a
                 elif scheme == 1:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
-                        f[slot_odd[k]] = ghost[k] + max(-kq, zero) * f[far_odd[k]]
+                        a = max(-kq, zero) * f[far_odd[k]]
+                        f[slot_odd[k]] = ghost[k] + a
+                        acc += a
                 else:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         f[slot_odd[k]] = ghost[k]
@@ -536,6 +563,7 @@ def stream_collide(
                         for x in range(c0, c0 + CHUNK):
                             iu = np.uint64(x)
                             f0 = v0[e0 + iu]
+                            g0 = f0 - rest
                             f1 = v10[e10 + iu]
                             f2 = v11[e11 + iu]
                             f3 = v12[e12 + iu]
@@ -573,7 +601,7 @@ def stream_collide(
                             s9 = f9 + f18
                             d9 = f9 - f18
                             fl = fluid[e0 + iu] != 0
-                            drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                            drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                             rho = one + drho
                             gm = gz if fl else zero
                             jx = d1 + d4 + d5 + d6 + d7
@@ -587,7 +615,7 @@ def stream_collide(
                             usq = ux * ux + uy * uy + uz * uz
                             aa = drho - c15 * rho * usq
                             ug = uz * gz
-                            v0[e0 + iu] = pp * f0 + (pw0 * aa - u0 * ug)
+                            v0[e0 + iu] = pp * g0 + (pw0 * aa - u0 * ug)
                             bb1 = pw1 * aa - u1 * ug
                             bb2 = pw2 * aa - u2 * ug
                             fo1 = o1 * gm
@@ -652,6 +680,7 @@ def stream_collide(
                             iu = np.uint64(x)
                             fresh = x >= xd
                             f0 = v0[e0 + iu]
+                            g0 = f0 - rest
                             f1 = v10[e10 + iu]
                             f2 = v11[e11 + iu]
                             f3 = v12[e12 + iu]
@@ -689,7 +718,7 @@ def stream_collide(
                             s9 = f9 + f18
                             d9 = f9 - f18
                             fl = (fluid[e0 + iu] != 0) & fresh
-                            drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                            drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                             rho = one + drho
                             gm = gz if fl else zero
                             jx = d1 + d4 + d5 + d6 + d7
@@ -703,7 +732,7 @@ def stream_collide(
                             usq = ux * ux + uy * uy + uz * uz
                             aa = drho - c15 * rho * usq
                             ug = uz * gz
-                            v0[e0 + iu] = pp * f0 + (pw0 * aa - u0 * ug) if fresh else f0
+                            v0[e0 + iu] = pp * g0 + (pw0 * aa - u0 * ug) if fresh else f0
                             bb1 = pw1 * aa - u1 * ug
                             bb2 = pw2 * aa - u2 * ug
                             fo1 = o1 * gm
@@ -766,15 +795,20 @@ def stream_collide(
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
                         fb = f[slot_odd[k]]
-                        ghost[k] = fb - kq * f[far_odd[k]]
+                        a = -kq * f[far_odd[k]]
+                        ghost[k] = fb + a
+                        acc += a
                 elif scheme == 1:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         kq = kappa[k]
                         fb = f[slot_odd[k]]
-                        ghost[k] = fb + (max(kq, zero) * f[far_odd[k]] - abs(kq) * fb)
+                        a = max(kq, zero) * f[far_odd[k]] - abs(kq) * fb
+                        ghost[k] = fb + a
+                        acc += a
                 else:
                     for k in range(link_ptr[r], link_ptr[r + 1]):
                         ghost[k] = f[slot_odd[k]]
+            leak[z] = acc
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -803,11 +837,13 @@ def fill_ghosts(
             if scheme == 2:
                 for k in range(link_ptr[r], link_ptr[r + 1]):
                     kq = kappa[k]
-                    f[slot_even[k]] = ghost[k] + kq * f[far_even[k]]
+                    a = kq * f[far_even[k]]
+                    f[slot_even[k]] = ghost[k] + a
             elif scheme == 1:
                 for k in range(link_ptr[r], link_ptr[r + 1]):
                     kq = kappa[k]
-                    f[slot_even[k]] = ghost[k] + max(-kq, zero) * f[far_even[k]]
+                    a = max(-kq, zero) * f[far_even[k]]
+                    f[slot_even[k]] = ghost[k] + a
             else:
                 for k in range(link_ptr[r], link_ptr[r + 1]):
                     f[slot_even[k]] = ghost[k]
@@ -816,11 +852,13 @@ def fill_ghosts(
             if scheme == 2:
                 for k in range(link_ptr[r], link_ptr[r + 1]):
                     kq = kappa[k]
-                    f[slot_odd[k]] = ghost[k] + kq * f[far_odd[k]]
+                    a = kq * f[far_odd[k]]
+                    f[slot_odd[k]] = ghost[k] + a
             elif scheme == 1:
                 for k in range(link_ptr[r], link_ptr[r + 1]):
                     kq = kappa[k]
-                    f[slot_odd[k]] = ghost[k] + max(-kq, zero) * f[far_odd[k]]
+                    a = max(-kq, zero) * f[far_odd[k]]
+                    f[slot_odd[k]] = ghost[k] + a
             else:
                 for k in range(link_ptr[r], link_ptr[r + 1]):
                     f[slot_odd[k]] = ghost[k]
@@ -849,6 +887,7 @@ def moments(
     zero = p[1]
     half = p[2]
     gz = p[3]
+    rest = p[22]
     v0 = f[0 * s : 1 * s]
     v1 = f[1 * s : 2 * s]
     v2 = f[2 * s : 3 * s]
@@ -897,6 +936,7 @@ def moments(
                     for x in range(lo, hi):
                         iu = np.uint64(x)
                         f0 = v0[e0 + iu]
+                        g0 = f0 - rest
                         f1 = v1[e0 + iu]
                         f2 = v2[e0 + iu]
                         f3 = v3[e0 + iu]
@@ -934,7 +974,7 @@ def moments(
                         s9 = f9 + f18
                         d9 = f9 - f18
                         fl = fluid[e0 + iu] != 0
-                        drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                        drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                         rho = one + drho
                         gm = gz if fl else zero
                         jx = d1 + d4 + d5 + d6 + d7
@@ -997,6 +1037,7 @@ def moments(
                     for x in range(lo, hi):
                         iu = np.uint64(x)
                         f0 = v0[e0 + iu]
+                        g0 = f0 - rest
                         f1 = v10[e10 + iu]
                         f2 = v11[e11 + iu]
                         f3 = v12[e12 + iu]
@@ -1034,7 +1075,7 @@ def moments(
                         s9 = f9 + f18
                         d9 = f9 - f18
                         fl = fluid[e0 + iu] != 0
-                        drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                        drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                         rho = one + drho
                         gm = gz if fl else zero
                         jx = d1 + d4 + d5 + d6 + d7
@@ -1075,6 +1116,7 @@ def macroscopic(
     zero = p[1]
     half = p[2]
     gz = p[3]
+    rest = p[22]
     v0 = f[0 * s : 1 * s]
     v1 = f[1 * s : 2 * s]
     v2 = f[2 * s : 3 * s]
@@ -1121,6 +1163,7 @@ def macroscopic(
                     for x in range(lo, hi):
                         iu = np.uint64(x)
                         f0 = v0[e0 + iu]
+                        g0 = f0 - rest
                         f1 = v1[e0 + iu]
                         f2 = v2[e0 + iu]
                         f3 = v3[e0 + iu]
@@ -1158,7 +1201,7 @@ def macroscopic(
                         s9 = f9 + f18
                         d9 = f9 - f18
                         fl = fluid[e0 + iu] != 0
-                        drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                        drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                         rho = one + drho
                         gm = gz if fl else zero
                         jx = d1 + d4 + d5 + d6 + d7
@@ -1219,6 +1262,7 @@ def macroscopic(
                     for x in range(lo, hi):
                         iu = np.uint64(x)
                         f0 = v0[e0 + iu]
+                        g0 = f0 - rest
                         f1 = v10[e10 + iu]
                         f2 = v11[e11 + iu]
                         f3 = v12[e12 + iu]
@@ -1256,7 +1300,7 @@ def macroscopic(
                         s9 = f9 + f18
                         d9 = f9 - f18
                         fl = fluid[e0 + iu] != 0
-                        drho = f0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
+                        drho = g0 + ((s1 + s2) + (s3 + s4)) + ((s5 + s6) + (s7 + s8)) + s9
                         rho = one + drho
                         gm = gz if fl else zero
                         jx = d1 + d4 + d5 + d6 + d7

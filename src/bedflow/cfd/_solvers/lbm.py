@@ -43,7 +43,8 @@ from bedflow.geometry import PackedBed, voxelize
 #: served (the pipeline keys its simulate stage on the solver's version). 2: dp/L between planes
 #: with bed beyond them, not from the force on the mirrored band alone. 3: the interpolated
 #: schemes (``cfd.lbm_boundary`` cli, bouzidi) put back the mass they leak (halfway unchanged).
-LBM_METHOD = 3
+#: 4: instead each step gives back what its links moved (from the rest populations, evenly).
+LBM_METHOD = 4
 
 
 def flow_slab(packed: PackedBed) -> tuple[float, float, float, str]:
