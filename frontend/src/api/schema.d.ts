@@ -3632,7 +3632,7 @@ export interface components {
             cells_per_dp?: number;
             /**
              * Lbm Boundary
-             * @description How the `lbm` solver places walls. `halfway` (default): the staircase of voxels (halfway bounce-back, first order). `cli`: each sphere and the column wall where they cut the lattice (central linear interpolated bounce-back; second order on curved walls, independent of the viscosity), but at small lattice viscosities (tau near 0.51: fast flow at few cells per diameter) it may not converge. `bouzidi`: the same by Bouzidi-Firdaouss-Lallemand's interpolation, whose result depends on the viscosity. Non-spherical particles are always staircase. See docs/flow.md, Verification.
+             * @description How the `lbm` solver places walls. `halfway` (default): the staircase of voxels (halfway bounce-back, first order). `cli`: each sphere and the column wall where they cut the lattice (central linear interpolated bounce-back; second order on curved walls, independent of the viscosity); at small lattice viscosities (tau near 0.51: fast flow at few cells per diameter) it may not settle below a tolerance of 1e-4. `bouzidi`: the same by Bouzidi-Firdaouss-Lallemand's interpolation, whose result depends on the viscosity. Non-spherical particles are always staircase. See docs/flow.md, Verification.
              * @default halfway
              * @enum {string}
              */
