@@ -14,6 +14,8 @@ looks complete.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -143,11 +145,9 @@ class ArtifactCache:
             return there
         (tmp / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
         final = self.directory(stage, key)
-        if final.exists():  # a stale or concurrent entry: the newest complete one wins
-            shutil.rmtree(final, ignore_errors=True)
         try:
-            os.replace(tmp, final)
-        except OSError:  # another process placed it between the two lines above
+            _swap_in(tmp, final)  # a stale or concurrent entry: the newest complete one wins
+        except OSError:  # another process placed it meanwhile
             shutil.rmtree(tmp, ignore_errors=True)
             if self.lookup(stage, key) is None:
                 raise
@@ -155,3 +155,48 @@ class ArtifactCache:
 
     def discard(self, tmp: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the
+    C library or the file system has no such call."""
+    rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename is None:
+        return False
+    if rename(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    if err == errno.ENOENT:
+        raise FileNotFoundError(err, os.strerror(err), str(b))
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    """Put the folder ``tmp`` at ``final``. A complete entry already there is exchanged with
+    it in one step and then removed, so a stage reading ``final`` (another job that just
+    placed the same key) never finds it missing: removing it first, as before, made such a
+    reader fail with "No such file or directory". Without an exchange call the old entry is
+    renamed aside first, which leaves only the moment between two renames."""
+    if not final.exists():
+        os.rename(tmp, final)  # fails when another process placed it meanwhile
+        return
+    try:
+        exchanged = _exchange(tmp, final)
+    except FileNotFoundError:  # the old entry went meanwhile
+        os.rename(tmp, final)
+        return
+    if exchanged:
+        shutil.rmtree(tmp, ignore_errors=True)  # the old entry, now at tmp
+        return
+    aside = final.with_name(f"{final.name}.old-{uuid.uuid4().hex}")
+    os.rename(final, aside)
+    try:
+        os.rename(tmp, final)
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
