@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bedflow import dsl
-from bedflow.cfd._openfoam import _layout, simulate_openfoam
+from bedflow.cfd._openfoam import simulate_openfoam
 from bedflow.geometry import PackedBed
 from tests.utils.beds import sphere_bed
 
@@ -55,16 +55,12 @@ def run(cells: int, workdir: Path, layers: int = 0) -> tuple[float, float, int, 
     """(dp/L error, dp/L, mesh cells, converged, seconds, mesh volume over the column's
     between the planes) of one mesh, with ``layers`` prism layers at the wall."""
     spec = dsl.parse(SPEC.format(cells=cells))
-    # planes 1 D from inlet and outlet (the writer's offsets are in particle diameters; the
-    # top one is counted down from the outside sphere's top, 0.1 mm above the top plane)
-    saved = (_layout.PLANE_BOTTOM_OFFSET, _layout.PLANE_TOP_OFFSET)
-    _layout.PLANE_BOTTOM_OFFSET = DIAMETER / D_PARTICLE
-    _layout.PLANE_TOP_OFFSET = 0.1e-3 / D_PARTICLE
+    # planes 1 D from inlet and outlet
     t0 = time.perf_counter()
-    try:
-        r = simulate_openfoam(empty_column(), spec, workdir / f"hp{cells}-{layers}", layers=layers)
-    finally:
-        _layout.PLANE_BOTTOM_OFFSET, _layout.PLANE_TOP_OFFSET = saved
+    r = simulate_openfoam(
+        empty_column(), spec, workdir / f"hp{cells}-{layers}", layers=layers,
+        slab=(DIAMETER, TOP_PLANE),
+    )  # fmt: skip
     radius = 0.5 * DIAMETER
     exact = 8.0 * MU * r.flow_rate / (math.pi * radius**4)
     err = r.pressure_drop_per_length / exact - 1.0

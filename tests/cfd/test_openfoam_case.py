@@ -41,6 +41,7 @@ from bedflow.cfd._openfoam._logs import (
 )
 from bedflow.cfd._openfoam._run import _clean, _last
 from bedflow.cfd._openfoam._version import ESI_V1912, ORG_11, parse_banner
+from bedflow.cfd._region import measurement_slab
 from bedflow.dsl import BedSpec
 from bedflow.geometry import PackedBed, pack
 
@@ -303,13 +304,19 @@ def test_location_is_never_inside_a_sphere(
 
 
 def test_planes_lie_in_the_packed_region(esi_case: OpenFoamCase, packed: PackedBed) -> None:
-    """Lower plane one d above the floor, upper 1.5 d below the top of the highest particle,
-    each at the middle of a finest cell; both sampled by function objects."""
+    """The planes bound the slab every solver measures (here a shallow bed's: 1 d above the
+    floor to 1.5 d below the top of the highest particle), each at the middle of a finest
+    cell; both sampled by function objects."""
     lay = esi_case.layout
     z1, z2 = lay.planes
     d = 0.005
-    assert d - lay.fine[2] <= z1 <= d + lay.fine[2]
-    assert z2 <= lay.bed_top - 1.5 * d + lay.fine[2]
+    slab = measurement_slab(packed.metrics.bed_height, d)
+    assert slab is not None and slab.source.startswith("shallow bed")
+    assert lay.slab_from == slab.source
+    assert z1 == pytest.approx(slab.z_min, abs=0.5 * lay.fine[2])
+    assert z2 == pytest.approx(slab.z_max, abs=0.5 * lay.fine[2])
+    assert z1 == pytest.approx(d, abs=0.5 * lay.fine[2])
+    assert z2 == pytest.approx(packed.metrics.bed_height - 1.5 * d, abs=0.5 * lay.fine[2])
     assert z2 - z1 >= d
     assert lay.bed_top == pytest.approx(float(np.max(packed.centers[:, 2] + 0.99 * packed.radii)))
     functions = foam_dict(esi_case.directory / "system" / "controlDict")["functions"]

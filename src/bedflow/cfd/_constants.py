@@ -100,9 +100,6 @@ EISFELD_SPHERES: Final = EisfeldConstants(K1=154.0, k1=1.15, k2=0.87)
 """Eisfeld & Schnitzlein (2001), Chem. Eng. Sci. 56, 4321-4329: constants fitted to their
 collection of ~2300 data points for beds of spheres."""
 
-#: Tallest slab of the bulk band the built-in solver measures dp/L across, in particle
-#: diameters: enough for several pores along the flow while bounding the cost of tall beds.
-LBM_MAX_SLAB_DIAMETERS: Final = 6.0
 #: Bed the built-in solver simulates beyond each end of its slab, in particle diameters, so the
 #: planes it measures between see bed on both sides and not the seams of the periodic mirror
 #: (the spheres cut by the domain's ends meet their own reflections there): the mirrored band

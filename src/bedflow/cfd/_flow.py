@@ -28,9 +28,11 @@ class FlowDomain(TypedDict, total=False):
     (``cfd.lbm_boundary``), ``boundary_links`` and ``interpolated_links`` (of them, those whose
     wall is not halfway between nodes), ``lattice_velocity``, ``simulated_velocity`` (m/s) and
     ``pressure_drop_per_length_at_simulated_velocity`` (Pa/m). openfoam: ``cells`` (count),
-    ``mesh_check``, ``planes_m`` (z of the pressure planes), ``porosity_mesh``,
+    ``mesh_check``, ``planes_m`` (z of the pressure planes), ``slab_from``, ``porosity_mesh``,
     ``porosity_geometric``, ``meshed_particle_diameter`` (m), ``patch_faces``,
-    ``relative_change_of_dp``. correlation: ``porosity_from``.
+    ``relative_change_of_dp``. correlation: ``slab_m`` (z of the slab whose porosity it
+    used, absent when the bed is too shallow for one), ``slab_from``, ``porosity_from``.
+    Every solver's slab is by default the same one (:mod:`bedflow.cfd._region`).
     """
 
     slab_m: list[float]
@@ -252,7 +254,9 @@ class FlowResult:
             return MeasuredRegion(lo, hi, f"slab ({where})" if where else "slab")
         if "planes_m" in d:
             lo, hi = d["planes_m"]
-            return MeasuredRegion(lo, hi, "meshed particles between the pressure planes")
+            where = d.get("slab_from", "")
+            text = "meshed particles between the pressure planes"
+            return MeasuredRegion(lo, hi, f"{text} ({where})" if where else text)
         return MeasuredRegion(None, None, d.get("porosity_from", ""))
 
     def to_json(self) -> dict[str, Any]:

@@ -37,6 +37,12 @@ def print_study(g: cfd.GridConvergence) -> None:
 
 def measured_where(domain: cfd.FlowDomain) -> str | None:
     """Where dp/L was measured, in words, from a result's ``domain`` (None if it does not say)."""
+    if "slab_m" in domain and "porosity_from" in domain:  # the correlation solver
+        lo, hi = domain["slab_m"]
+        return (
+            f"correlations at the porosity of z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm "
+            f"({domain.get('slab_from', '')}), the slab the other solvers measure"
+        )
     if "slab_m" in domain:
         lo, hi = domain["slab_m"]
         text = f"dp/L across z = {lo * 1e3:.2f}-{hi * 1e3:.2f} mm ({domain.get('slab_from', '')})"
@@ -46,5 +52,7 @@ def measured_where(domain: cfd.FlowDomain) -> str | None:
         return text
     if "planes_m" in domain:
         lo, hi = domain["planes_m"]
-        return f"dp/L between the planes at z = {lo * 1e3:.2f} and {hi * 1e3:.2f} mm"
+        text = f"dp/L between the planes at z = {lo * 1e3:.2f} and {hi * 1e3:.2f} mm"
+        where = domain.get("slab_from", "")
+        return f"{text} ({where})" if where else text
     return None

@@ -20,6 +20,7 @@ from bedflow.cfd._openfoam._constants import DEFAULT_SHRINK
 from bedflow.cfd._openfoam._dicts import PATCHES, FlowSettings, case_dictionaries
 from bedflow.cfd._openfoam._layout import CaseLayout, layout_case
 from bedflow.cfd._openfoam._version import ESI_V1912, OpenFoamVersion, detect_version
+from bedflow.cfd._region import measurement_slab, too_shallow
 from bedflow.dsl import BedSpec
 from bedflow.geometry import PackedBed, solver_particles
 
@@ -139,6 +140,7 @@ def write_case(
     shrink: float = DEFAULT_SHRINK,
     version: OpenFoamVersion | None = None,
     layers: int | None = None,
+    slab: tuple[float, float] | None = None,
 ) -> OpenFoamCase:
     """Write a complete OpenFOAM case of ``packed`` with the flow of ``spec.cfd``.
 
@@ -149,8 +151,11 @@ def write_case(
     ``cores > 1``, a ``decomposeParDict``. ``version`` defaults to the OpenFOAM found on PATH
     (v1912 syntax when there is none). ``layers`` prism layers (default
     ``cfd.mesh_layers``) are added at the particles and the wall (0: none; snappyHexMesh
-    extrudes them where it can, not in the tightest gaps between particles). The solver always
-    writes its final fields: the case is the output, whatever ``cfd.write_fields`` says.
+    extrudes them where it can, not in the tightest gaps between particles). The pressure
+    planes bound ``slab`` (m), by default the slab every solver measures
+    (:func:`~bedflow.cfd._region.measurement_slab`; a bed too shallow for one is refused). The
+    solver always writes its final fields: the case is the output, whatever
+    ``cfd.write_fields`` says.
 
     >>> case = write_case(packed, spec, "runs/bed1")  # doctest: +SKIP
     >>> case.layout.location, case.layout.planes  # doctest: +SKIP
@@ -174,6 +179,13 @@ def write_case(
     radii: NDArray[np.float64] = np.asarray(packed.radii, dtype=np.float64) * (1.0 - shrink)
     meshed = dataclasses.replace(packed, radii=radii)
     d = packed.particle_diameter
+    if slab is None:
+        shared = measurement_slab(packed.metrics.bed_height, d)
+        if shared is None:
+            raise CfdInputError(too_shallow(packed.metrics.bed_height, d))
+        planes = (shared.z_min, shared.z_max, shared.source)
+    else:
+        planes = (slab[0], slab[1], "given")
     try:
         lay = layout_case(
             packed.centers,
@@ -186,6 +198,7 @@ def write_case(
             level_particles=cfd.mesh_levels.particles,
             level_walls=cfd.mesh_levels.walls,
             layers=layers,
+            slab=planes,
         )
     except ValueError as exc:
         raise CfdInputError(str(exc)) from None

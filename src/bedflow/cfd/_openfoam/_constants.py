@@ -9,8 +9,6 @@ __all__ = [
     "DEFAULT_SHRINK",
     "LOCATION_CANDIDATES",
     "MIN_CELLS_PER_DP",
-    "PLANE_BOTTOM_OFFSET",
-    "PLANE_TOP_OFFSET",
     "PROGRESS_INTERVAL_S",
     "STOP_GRACE_S",
     "TURBULENCE_INTENSITY",
@@ -32,14 +30,6 @@ MIN_CELLS_PER_DP: Final = 8
 """Below about 8 cells per particle diameter the castellated mesh closes pores (the mesh
 porosity reads low and the pressure drop far too high) or loses the outlet (issue 4;
 bench/bench_openfoam.py prints both per resolution, docs/benchmarks.md has the figures)."""
-
-PLANE_BOTTOM_OFFSET: Final = 1.0
-"""The lower pressure plane lies this many particle diameters above the floor: the first
-layer is ordered by the flat floor (porosity near 1 at the floor)."""
-
-PLANE_TOP_OFFSET: Final = 1.5
-"""The upper pressure plane lies this many particle diameters below the top of the highest
-particle: the loose top layer is not part of the packed region."""
 
 LOCATION_CANDIDATES: Final = 4096
 """Candidate points tried for ``locationInMesh``; the one farthest from every surface wins."""

@@ -17,11 +17,10 @@ import numpy as np
 from bedflow.cfd._openfoam._constants import (
     LOCATION_CANDIDATES,
     MIN_CELLS_PER_DP,
-    PLANE_BOTTOM_OFFSET,
-    PLANE_TOP_OFFSET,
     WALL_SAGITTA_FRACTION,
     WALL_SECTIONS_MIN,
 )
+from bedflow.cfd._region import measurement_slab, too_shallow
 from bedflow.cfd._types import FloatArray
 from bedflow.geometry import slab_solid_volume
 
@@ -45,7 +44,9 @@ class CaseLayout:
     ``box_min``/``box_max`` bound the background mesh of ``cells`` cells; ``fine`` is the cell
     size (x, y, z) at the finest refinement level ``max(levels)``; ``location`` is the
     ``locationInMesh``, the centre of a finest cell with ``clearance`` to every surface;
-    ``planes`` are the heights of the two pressure planes inside the packed region.
+    ``planes`` are the heights of the two pressure planes inside the packed region (those of
+    ``slab``, the slab every solver measures, each moved to the middle of its finest cell),
+    ``slab_from`` which rule chose that slab.
     """
 
     radius: float
@@ -65,6 +66,8 @@ class CaseLayout:
     porosity_domain: float
     porosity_slab: float
     wall_sections: int
+    slab_from: str = ""
+    """Which rule chose the slab between the planes (:mod:`bedflow.cfd._region`)."""
     layers: int = 0
     """Prism layers snappyHexMesh adds at the particles and the wall (0: none)."""
 
@@ -225,9 +228,13 @@ def layout_case(
     level_particles: int,
     level_walls: int,
     layers: int = 0,
+    slab: tuple[float, float, str] | None = None,
 ) -> CaseLayout:
     """The layout of a case for spheres ``centers : (n, 3) float, m`` with ``radii : (n,)``
     (the radii as meshed) in a cylinder; raises ValueError when the bed cannot be measured.
+
+    ``slab`` (m, m, where from) is where the pressure planes go, by default the slab every
+    solver measures (:func:`~bedflow.cfd._region.measurement_slab` of the meshed bed's top).
 
     The background cell is ``particle_diameter / cells_per_dp * 2**level_particles`` (made to
     divide the box and the height exactly), so the particles' surface cells are
@@ -255,13 +262,16 @@ def layout_case(
     def mid(z: float) -> float:
         return (math.floor(z / fine[2]) + 0.5) * fine[2]
 
-    z1 = mid(PLANE_BOTTOM_OFFSET * particle_diameter)
-    z2 = mid(bed_top - PLANE_TOP_OFFSET * particle_diameter)
-    if z2 - z1 < particle_diameter:
+    if slab is None:
+        shared = measurement_slab(bed_top, particle_diameter)
+        if shared is None:
+            raise ValueError(too_shallow(bed_top, particle_diameter))
+        slab = (shared.z_min, shared.z_max, shared.source)
+    z1, z2 = mid(slab[0]), mid(slab[1])
+    if not 0.0 < z1 < z2 < height:
         raise ValueError(
-            f"the bed is too shallow to measure a pressure drop: its top is at {bed_top:.4g} m, "
-            f"and the planes {PLANE_BOTTOM_OFFSET:g} d above the floor and "
-            f"{PLANE_TOP_OFFSET:g} d below the top must be at least one d apart"
+            f"the pressure planes {slab[0]:.4g}-{slab[1]:.4g} m do not lie in order inside the "
+            f"column (0-{height:.4g} m)"
         )
 
     n_fine = (n_xy * split, n_xy * split, n_z * split)
@@ -271,7 +281,7 @@ def layout_case(
 
     area = math.pi * radius**2
     solid = float(np.sum(4.0 / 3.0 * math.pi * radii_**3))
-    slab = slab_solid_volume(centers, radii_, z1, z2)
+    between = slab_solid_volume(centers, radii_, z1, z2)
     return CaseLayout(
         radius=radius,
         height=height,
@@ -288,7 +298,8 @@ def layout_case(
         planes=(z1, z2),
         bed_top=bed_top,
         porosity_domain=1.0 - solid / (area * height),
-        porosity_slab=1.0 - slab / (area * (z2 - z1)),
+        porosity_slab=1.0 - between / (area * (z2 - z1)),
         wall_sections=wall_sections(radius),
+        slab_from=slab[2],
         layers=layers,
     )

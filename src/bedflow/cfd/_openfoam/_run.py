@@ -322,6 +322,7 @@ def simulate_openfoam(
     cores: int = 1,
     shrink: float = DEFAULT_SHRINK,
     layers: int | None = None,
+    slab: tuple[float, float] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> OpenFoamResult:
@@ -332,5 +333,5 @@ def simulate_openfoam(
     >>> r = simulate_openfoam(packed, spec, "runs/bed1")  # doctest: +SKIP
     >>> print(f"{r.pressure_drop_per_length:.1f} Pa/m, Ergun {r.ergun:.1f}")  # doctest: +SKIP
     """
-    case = write_case(packed, spec, directory, cores=cores, shrink=shrink, layers=layers)
+    case = write_case(packed, spec, directory, cores=cores, shrink=shrink, layers=layers, slab=slab)
     return run_case(case, progress=progress, cancel=cancel)

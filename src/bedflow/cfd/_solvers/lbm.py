@@ -1,7 +1,8 @@
 """The built-in lattice-Boltzmann solver (`lbm`) on the voxelized packed bed.
 
-dp/L is measured across a slab of the bed's bulk band (away from the floor and the loose top
-layer, at most ``LBM_MAX_SLAB_DIAMETERS`` particle diameters tall). The simulated domain
+dp/L is measured across the slab every solver measures (:mod:`bedflow.cfd._region`: the bed's
+bulk band, away from the floor and the loose top layer, at most 6 d tall; a shallower slab in
+a shallow bed). The simulated domain
 reaches ``LBM_BUFFER_DIAMETERS`` beyond both ends of the slab, is voxelized at
 ``cfd.cells_per_dp`` cells per diameter, closed by the column wall and made periodic along z by
 appending its mirror image, so no artificial step appears where the ends meet. A uniform body
@@ -26,7 +27,6 @@ from bedflow._version import __version__
 from bedflow.cfd._constants import (
     LBM_BUFFER_DIAMETERS,
     LBM_MAX_LATTICE_VELOCITY_TARGET,
-    LBM_MAX_SLAB_DIAMETERS,
     LBM_TAU,
     TAU_MIN,
 )
@@ -35,6 +35,8 @@ from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
 from bedflow.cfd._lbm_walls import bed_surfaces
+from bedflow.cfd._region import measurement_slab
+from bedflow.cfd._region import slab_porosity as region_porosity
 from bedflow.cfd._solvers import COMPILING, CancelFn, FlowProgress, ProgressFn
 from bedflow.dsl import BedSpec, SpecProblem
 from bedflow.geometry import PackedBed, voxelize
@@ -44,26 +46,21 @@ from bedflow.geometry import PackedBed, voxelize
 #: with bed beyond them, not from the force on the mirrored band alone. 3: the interpolated
 #: schemes (``cfd.lbm_boundary`` cli, bouzidi) put back the mass they leak (halfway unchanged).
 #: 4: instead each step gives back what its links moved (from the rest populations, evenly).
-LBM_METHOD = 4
+#: 5: the slab shared with the other solvers (a shallow bed's slab instead of the whole bed).
+LBM_METHOD = 5
 
 
 def flow_slab(packed: PackedBed) -> tuple[float, float, float, str]:
-    """The heights (m) of the slab dp/L is measured across, the bed simulated beyond each of
-    its ends (m) and where they come from."""
+    """The heights (m) of the slab dp/L is measured across (the one every solver measures,
+    :func:`~bedflow.cfd._region.measurement_slab`), the bed simulated beyond each of its ends
+    (m) and where the slab comes from."""
     d = packed.particle_diameter
-    lo, hi = packed.metrics.bulk_band
-    where = "bulk band"
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo < d:
-        # no bed beyond the slab: the mirrored slab alone, its seams included
-        lo, hi = 0.0, packed.metrics.bed_height
-        return lo, hi, 0.0, "whole bed (too shallow for a bulk band), mirrored"
-    if hi - lo > LBM_MAX_SLAB_DIAMETERS * d:
-        mid = 0.5 * (lo + hi)
-        lo, hi = mid - 0.5 * LBM_MAX_SLAB_DIAMETERS * d, mid + 0.5 * LBM_MAX_SLAB_DIAMETERS * d
-        where += f", middle {LBM_MAX_SLAB_DIAMETERS:g} d"
-    # the bulk band starts 2 d above the floor and ends 2 d below the free surface, so the
-    # buffer lies in the bed
-    return lo, hi, LBM_BUFFER_DIAMETERS * d, where
+    slab = measurement_slab(packed.metrics.bed_height, d)
+    if slab is None:
+        # no bed beyond a slab: the mirrored bed alone, its seams included
+        return 0.0, packed.metrics.bed_height, 0.0, "whole bed (too shallow for a slab), mirrored"
+    # either rule leaves at least the buffer of bed beyond each end of the slab
+    return slab.z_min, slab.z_max, LBM_BUFFER_DIAMETERS * d, slab.source
 
 
 class LbmSolver:
@@ -143,7 +140,12 @@ def lbm_flow(
         sim_lo, sim_hi = max(0.0, lo - buffer), min(packed.column.height, hi + buffer)
     vox = voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(sim_lo, sim_hi))
     slab = vox if buffer == 0 else voxelize(packed, cells_per_dp=cfd.cells_per_dp, z_range=(lo, hi))
-    slab_porosity = slab.geometric_porosity
+    # spheres: exact over the slab's own ends, as the other solvers take it
+    slab_porosity = (
+        region_porosity(packed, lo, hi, cfd.cells_per_dp)
+        if packed.kind == "sphere"
+        else slab.geometric_porosity
+    )
     # Non-spheres cut by the slab's ends have no exact volume in it (NaN): the voxel count
     # stands in, within the grid's error, and the result says so.
     voxel_porosity_used = not math.isfinite(slab_porosity)

@@ -31,8 +31,10 @@ class OpenFoamSolver:
     enabled_by_default = False  # jobs need an admin to turn it on: it runs a program
 
     def version(self) -> str:
+        # method 2: planes at the slab every solver measures (bedflow.cfd._region), not 1 d
+        # above the floor and 1.5 d below the top whatever the bed's depth
         found = detect_version()
-        return f"openfoam {found}" if found is not None else "openfoam (not installed)"
+        return f"openfoam {found} method 2" if found is not None else "openfoam (not installed)"
 
     def unavailable(self) -> str | None:
         return None  # without OpenFOAM the case is still written; running it reports how
@@ -105,6 +107,7 @@ class OpenFoamSolver:
                 "cells": r.cells,
                 "mesh_check": r.mesh_check.verdict,
                 "planes_m": list(r.planes),
+                "slab_from": r.case.layout.slab_from,
                 "porosity_mesh": r.porosity_mesh,
                 "porosity_geometric": r.porosity_geometric,
                 "meshed_particle_diameter": r.particle_diameter,
