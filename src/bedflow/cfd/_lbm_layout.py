@@ -1,5 +1,6 @@
-"""Memory layout of the LBM kernels' inputs: the bounce-back link lists and the padded
-population stride (see the layout section of :mod:`bedflow.cfd._lbm_kernels`)."""
+"""Memory layout of the LBM kernels' inputs: the bounce-back link lists, the arguments of
+halfway or interpolated bounce-back built on them, and the padded population stride (see the
+layout section of :mod:`bedflow.cfd._lbm_kernels`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from numpy.typing import NDArray
 
 from bedflow.cfd import _lbm_kernels as kernels
 from bedflow.cfd._constants import CACHE_PAGE_BYTES, CACHE_STREAM_OFFSET_BYTES
+from bedflow.cfd._lbm_walls import LatticeSurfaces, interpolation_coefficients, wall_fractions
 from bedflow.cfd._types import BoolArray
 
-__all__ = ["BoundaryLinks", "boundary_links", "padded_stride"]
+__all__ = ["BoundaryLinks", "KernelLinks", "boundary_links", "kernel_links", "padded_stride"]
 
 _Index = NDArray[np.integer[Any]]
+
+KernelLinks = tuple[Any, Any, Any, Any, Any, Any, Any, int]
+"""The bounce-back arguments of ``stream_collide`` and ``fill_ghosts``: ptr, slot_even,
+slot_odd, ghost (the bounce-back populations), far_even, far_odd, kappa and the scheme."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +93,36 @@ def boundary_links(solid: BoolArray, stride: int) -> BoundaryLinks:
         direction=np.concatenate(dirs)[order],
         beyond_fluid=np.concatenate(beyond).astype(bool)[order],
     )
+
+
+def kernel_links(
+    bl: BoundaryLinks,
+    solid: BoolArray,
+    dt: np.dtype[Any],
+    walls: tuple[LatticeSurfaces, str] | None,
+) -> tuple[str, KernelLinks, NDArray[Any]]:
+    """The bounce-back of the links ``bl`` of ``solid`` (nz, ny, nx) in storage ``dt``: the
+    boundary's name, the :data:`KernelLinks` and kappa, (n_links,) the weight of each link's far
+    term (0: halfway; empty when all are). ``walls``: the surfaces and the interpolated
+    bounce-back, None for halfway."""
+    ghost = np.zeros(bl.size, dtype=dt)  # bounce-back populations, at rest
+    links: KernelLinks
+    if walls is None:
+        boundary = "halfway"
+        none = np.zeros(0, dtype=bl.far_even.dtype)
+        kappa = np.zeros(0, dtype=dt)
+        links = (bl.ptr, bl.slot_even, bl.slot_odd, ghost, none, none, kappa, 0)
+    else:
+        surfaces, boundary = walls
+        q = wall_fractions(surfaces, solid.shape, bl.node, bl.direction)
+        kappa = interpolation_coefficients(q, bl.beyond_fluid, boundary).astype(dt)
+        # a halfway link reads its own slot as the (zero-weighted) far term: no extra traffic
+        halfway = kappa == 0.0
+        far_even = np.where(halfway, bl.slot_even, bl.far_even)
+        far_odd = np.where(halfway, bl.slot_odd, bl.far_odd)
+        scheme = kernels.SCHEMES[boundary]
+        links = (bl.ptr, bl.slot_even, bl.slot_odd, ghost, far_even, far_odd, kappa, scheme)
+    return boundary, links, kappa
 
 
 def padded_stride(n_nodes: int, itemsize: int) -> int:
