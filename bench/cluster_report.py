@@ -182,7 +182,8 @@ sign-ins a minute per client address holds).
 ## Requests by type
 
 Failed: any answer but a 2xx, or none (locust's count); 429: of those, refused by the API's
-rate limits. Latency in ms, of every request (failed ones included), from locust's
+rate limits or its full sign-in queue (the users try a refused sign-in again after its
+`Retry-After`). Latency in ms, of every request (failed ones included), from locust's
 statistics.
 
 | request | count | per s | p50 | p95 | p99 | failed | 429 |

@@ -44,6 +44,7 @@ FOLLOW_S = 120.0
 TIMEOUT_S = 30.0
 SIGN_IN_TRIES = 10
 RETRY_S = 3.0
+MAX_RETRY_AFTER_S = 60.0
 USERS: list[BedflowUser] = []
 _next_address = itertools.count()
 
@@ -64,6 +65,16 @@ def _write_acked(environment: Any, **_: Any) -> None:
         json.dump(users, f)
 
 
+def _pause(r: Any) -> float:
+    """Seconds before trying a refused sign-up or sign-in again: a 429's ``Retry-After`` (a
+    full sign-in queue or a rate limit; at most ``MAX_RETRY_AFTER_S``), else ``RETRY_S``."""
+    value = r.headers.get("Retry-After", "") if r.status_code == 429 else ""
+    try:
+        return min(MAX_RETRY_AFTER_S, max(0.0, float(value)))
+    except ValueError:  # not a 429, no header, or an HTTP date
+        return RETRY_S
+
+
 class BedflowUser(HttpUser):
     wait_time = between(1.0, 3.0)
 
@@ -82,19 +93,21 @@ class BedflowUser(HttpUser):
         email, password = f"load-{uuid.uuid4().hex[:12]}@example.org", secrets.token_urlsafe(16)
         account = {"email": email, "password": password}
         form = {"username": email, "password": password}
-        for i in range(SIGN_IN_TRIES):  # a fault may refuse a try: each one is counted
+        # A fault, a full sign-in queue or a limit (429) may refuse a try: each one is counted
+        # (429s apart in the report), and the next waits for Retry-After where there is one.
+        for i in range(SIGN_IN_TRIES):
             # 409 on a second try: the first went through, its answer was lost (502, 504).
             also = (409,) if i else ()
             r = self.call("sign up", "POST", "/users/signup", json=account, also_ok=also)
             if r.status_code in (201, 409):
                 break
-            time.sleep(RETRY_S)
+            time.sleep(_pause(r))
         for _ in range(SIGN_IN_TRIES):
             r = self.call("sign in", "POST", "/login/access-token", data=form, auth=False)
             if r.status_code == 200:
                 self.token = r.json()["access_token"]
                 break
-            time.sleep(RETRY_S)
+            time.sleep(_pause(r))
         else:
             raise StopUser()  # a user that cannot sign in does nothing more
         self.create_bed()

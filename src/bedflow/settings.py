@@ -201,6 +201,17 @@ class Settings(_SettingsBase):
         True,
         description="Whether anyone may create an account (admins can always create users).",
     )
+    signin_queue: int = Field(
+        8,
+        ge=0,
+        le=1000,
+        description="Sign-ins and sign-ups that may wait for their password hash per hashing "
+        "slot of a server process (one slot per two cores; a hash takes about 0.25 s); the "
+        "next is refused at once with 429 and Retry-After (the seconds the queue takes to "
+        "drain), its client's connection not held until the proxy times out. 8: a wait of "
+        "about 2 s, 4 s on a busy machine, well inside a proxy's read timeout (15 s in "
+        "`bedflow cluster`).",
+    )
     access_token_minutes: int = Field(
         8 * 60, gt=0, le=30 * 24 * 60, description="Lifetime of a login's access token, minutes."
     )

@@ -157,3 +157,32 @@ def test_deleting_a_user_deletes_their_tokens_and_beds(session: Session) -> None
     crud.create_api_token(session, user=user, name="t")
     crud.delete_user(session, user=user)
     assert session.scalars(select(ApiToken)).all() == []
+
+
+def test_a_password_change_stores_only_over_the_hash_it_checked(session: Session) -> None:
+    """The API checks the current password and hashes the new one without a database slot,
+    then stores it: not over a password changed meanwhile, nor for a deactivated user."""
+    user = make_user(session)
+    checked = user.hashed_password
+    new_hash = crud.new_password_hash("another long secret", email=user.email)
+    other = crud.change_password(
+        session, user_id=user.id, checked_hash="not the hash", hashed_password=new_hash
+    )
+    assert other is None and user.hashed_password == checked
+    changed = crud.change_password(
+        session, user_id=user.id, checked_hash=checked, hashed_password=new_hash
+    )
+    assert changed is user and user.hashed_password == new_hash
+    assert user.password_changed_at is not None
+    again = crud.change_password(
+        session, user_id=user.id, checked_hash=checked, hashed_password=new_hash
+    )
+    assert again is None  # the first change moved the hash on
+    user.is_active = False
+    session.commit()
+    assert (
+        crud.change_password(
+            session, user_id=user.id, checked_hash=new_hash, hashed_password=checked
+        )
+        is None
+    )

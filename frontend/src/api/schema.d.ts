@@ -86,7 +86,9 @@ export interface paths {
          *
          *     Attempts are limited per client address (``ApiConfig.login_limit``), and failed ones
          *     again (``login_failure_limit``): a guesser is slowed down where they are, and the account
-         *     stays open to its owner elsewhere.
+         *     stays open to its owner elsewhere. When too many sign-ins wait for their password to be
+         *     checked (``BEDFLOW_SIGNIN_QUEUE``), the next is refused at once: 429 with ``Retry-After``,
+         *     counted as neither an attempt nor a failure.
          *
          *     ``curl -d username=alice@example.com -d password=... /api/v1/login/access-token``
          */
@@ -190,6 +192,9 @@ export interface paths {
         /**
          * Register
          * @description Create an account (role user); then sign in at ``/login/access-token``.
+         *
+         *     Limited per client address as sign-ins are (``login_limit``); when too many sign-ups and
+         *     sign-ins wait for a password hash (``BEDFLOW_SIGNIN_QUEUE``), 429 with ``Retry-After``.
          */
         post: operations["register_api_v1_users_signup_post"];
         delete?: never;
@@ -232,7 +237,9 @@ export interface paths {
         get?: never;
         /**
          * Update Password
-         * @description Change one's password (the current one is required).
+         * @description Change one's password (the current one is required); every token issued before is
+         *     signed out. It waits in the sign-ins' queue for its password hashes: 429 with
+         *     ``Retry-After`` when that is full (``BEDFLOW_SIGNIN_QUEUE``).
          */
         put: operations["update_password_api_v1_users_me_password_put"];
         post?: never;
@@ -4425,6 +4432,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     read_me_api_v1_users_me_get: {
@@ -4518,6 +4534,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4525,6 +4550,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

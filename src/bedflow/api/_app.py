@@ -21,6 +21,7 @@ from bedflow.api._config import ApiConfig
 from bedflow.api._counts import Counts
 from bedflow.api._dbgate import DbGate
 from bedflow.api._errors import install_error_handlers
+from bedflow.api._hashqueue import HashQueue
 from bedflow.api._headers import AnswerOptions, SecurityHeaders
 from bedflow.api._identities import Identities
 from bedflow.api._jobs import EventHub
@@ -120,7 +121,8 @@ def create_app(
         await anyio.to_thread.run_sync(dispatcher.start)
         state.dispatcher = dispatcher
         state.db_gate = DbGate(settings.db_sessions)
-        state.hash_limiter = anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) // 2))
+        slots = config.hash_slots or max(1, (os.cpu_count() or 2) // 2)
+        state.hash_queue = HashQueue(slots=slots, queue=settings.signin_queue * slots)
         try:
             yield
         finally:

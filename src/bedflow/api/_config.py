@@ -41,6 +41,9 @@ class ApiConfig:
     db_spare_connections: int = 5
     """Connections of the pool beyond ``Settings.db_sessions`` (the requests' share), for the
     event hub, health probes and WebSocket sign-ins."""
+    hash_slots: int | None = None
+    """Password hashes (sign-ins, sign-ups) one server process runs at once; None: one per two
+    cores (an argon2 hash uses four lanes). ``Settings.signin_queue`` more may wait per slot."""
     replica_retry_s: float = 30.0
     """How long the read replica (``BEDFLOW_READ_REPLICA_URL``) is left alone after it failed
     to answer, its reads served by the primary meanwhile."""

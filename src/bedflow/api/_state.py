@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
@@ -14,6 +13,7 @@ from starlette.requests import HTTPConnection
 from bedflow.api._config import ApiConfig
 from bedflow.api._counts import Counts
 from bedflow.api._dbgate import DbGate
+from bedflow.api._hashqueue import HashQueue
 from bedflow.api._identities import Identities
 from bedflow.api._metrics import Metrics
 from bedflow.api._ratelimit import RateLimiter
@@ -53,10 +53,11 @@ class AppState:
     """The read replica of the reads that tolerate lag (statistics, activity), if configured."""
     dispatcher: Dispatcher | None = None
     db_gate: DbGate | None = None
-    hash_limiter: CapacityLimiter | None = None
-    """How many password hashes (sign-ups, sign-ins) run at once, off the database gate: one
-    per two cores, each argon2 hash using four lanes (``api._passwords``)."""
     """Admission of requests to the database, made on the app's event loop at start."""
+    hash_queue: HashQueue | None = None
+    """The password hashes (sign-ins, sign-ups, password changes) running at once, off the
+    database gate, and the short queue of those waiting (``api._hashqueue``,
+    ``api._passwords``); made on the app's event loop at start."""
     clock: Callable[[], datetime] = utcnow
     """The current time against which tokens expire (a test moves it instead of sleeping)."""
 

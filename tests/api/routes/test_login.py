@@ -159,9 +159,9 @@ def test_signup_is_refused_when_closed(api: Api, monkeypatch: pytest.MonkeyPatch
 def test_passwords_are_hashed_and_checked_without_a_database_slot(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A sign-up's hash and a sign-in's check run with every database slot free (a burst of
-    sign-ins held back every other request of the process: docs/cluster.md), under the hash
-    limiter; the session that records the sign-in comes after."""
+    """A sign-up's hash, a sign-in's check and a password change's hash run with every
+    database slot free (a burst of sign-ins held back every other request of the process:
+    docs/cluster.md), in the hash queue; the session that records them comes after."""
     from bedflow.db import crud
 
     gate = state(api.app).db_gate
@@ -182,13 +182,18 @@ def test_passwords_are_hashed_and_checked_without_a_database_slot(
     body = {"email": "dan@example.com", "password": "long enough pw", "full_name": "Dan"}
     assert api.client.post("/api/v1/users/signup", json=body).status_code == 201
     form = {"username": "dan@example.com", "password": "long enough pw"}
-    assert api.client.post(LOGIN, data=form).status_code == 200
+    r = api.client.post(LOGIN, data=form)
+    assert r.status_code == 200
     wrong = {"username": "dan@example.com", "password": "not the password"}
     assert api.client.post(LOGIN, data=wrong).status_code == 401
+    change = {"current_password": "long enough pw", "new_password": "another long secret"}
+    h = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert api.client.put("/api/v1/users/me/password", json=change, headers=h).status_code == 204
     assert seen == [
         ("new_password_hash", gate.slots),
         ("check_login", gate.slots),
         ("check_login", gate.slots),
+        ("new_password_hash", gate.slots),  # the password change's, its session given back
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from bedflow.api._passwords import CheckedLoginDep, signed_in
+from bedflow.api._passwords import CheckedLoginDep, hashing_admitted, signed_in
 from bedflow.api._security import create_access_token
 from bedflow.api._session import (
     SESSION_COOKIE,
@@ -30,7 +30,7 @@ router = APIRouter(tags=["login"])
 
 @router.post(
     "/login/access-token",
-    dependencies=[Depends(login_limited)],
+    dependencies=[Depends(hashing_admitted), Depends(login_limited)],
     responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
 )
 def login_access_token(state: StateDep, login: CheckedLoginDep, session: SessionDep) -> AccessToken:
@@ -38,7 +38,9 @@ def login_access_token(state: StateDep, login: CheckedLoginDep, session: Session
 
     Attempts are limited per client address (``ApiConfig.login_limit``), and failed ones
     again (``login_failure_limit``): a guesser is slowed down where they are, and the account
-    stays open to its owner elsewhere.
+    stays open to its owner elsewhere. When too many sign-ins wait for their password to be
+    checked (``BEDFLOW_SIGNIN_QUEUE``), the next is refused at once: 429 with ``Retry-After``,
+    counted as neither an attempt nor a failure.
 
     ``curl -d username=alice@example.com -d password=... /api/v1/login/access-token``
     """
@@ -54,7 +56,7 @@ SESSION_TOKEN_NAME = "browser session"
 
 @router.post(
     "/login/session",
-    dependencies=[Depends(login_limited)],
+    dependencies=[Depends(hashing_admitted), Depends(login_limited)],
     responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
 )
 def login_session(

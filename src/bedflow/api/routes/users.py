@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from bedflow.api._errors import ApiError
-from bedflow.api._passwords import NewAccountDep
+from bedflow.api._passwords import NewAccountDep, change_password, hashing_admitted
 from bedflow.api.deps import (
     AdminUser,
     CurrentUser,
     SessionDep,
+    StateDep,
     forget_identities,
     login_limited,
 )
@@ -34,11 +35,14 @@ router = APIRouter(
 @router.post(
     "/signup",
     status_code=201,
-    dependencies=[Depends(login_limited)],
-    responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+    dependencies=[Depends(hashing_admitted), Depends(login_limited)],
+    responses={403: {"model": ErrorBody}, 409: {"model": ErrorBody}, 429: {"model": ErrorBody}},
 )
 def register(account: NewAccountDep, session: SessionDep) -> UserPublic:
-    """Create an account (role user); then sign in at ``/login/access-token``."""
+    """Create an account (role user); then sign in at ``/login/access-token``.
+
+    Limited per client address as sign-ins are (``login_limit``); when too many sign-ups and
+    sign-ins wait for a password hash (``BEDFLOW_SIGNIN_QUEUE``), 429 with ``Retry-After``."""
     body = account.body
     user = crud.create_user(
         session,
@@ -63,13 +67,19 @@ def update_me(session: SessionDep, user: CurrentUser, body: UserUpdateMe) -> Use
     return UserPublic.model_validate(user)
 
 
-@router.put("/me/password", status_code=204, responses={400: {"model": ErrorBody}})
-def update_password(session: SessionDep, user: CurrentUser, body: PasswordUpdate) -> None:
-    """Change one's password (the current one is required)."""
-    if not crud.verify_password(body.current_password, user.hashed_password):
-        raise ApiError(400, "the current password is wrong")
-    crud.update_user(session, user=user, password=body.new_password)
-    crud.record_activity(session, user=user, action="user.password")
+@router.put(
+    "/me/password",
+    status_code=204,
+    dependencies=[Depends(hashing_admitted)],
+    responses={400: {"model": ErrorBody}, 409: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+)
+async def update_password(
+    state: StateDep, session: SessionDep, user: CurrentUser, body: PasswordUpdate
+) -> None:
+    """Change one's password (the current one is required); every token issued before is
+    signed out. It waits in the sign-ins' queue for its password hashes: 429 with
+    ``Retry-After`` when that is full (``BEDFLOW_SIGNIN_QUEUE``)."""
+    await change_password(state, session, user, body)
 
 
 @router.get("")

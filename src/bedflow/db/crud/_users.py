@@ -29,6 +29,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "LoginCandidate",
     "authenticate",
+    "change_password",
     "check_login",
     "check_password",
     "count_users",
@@ -248,11 +249,7 @@ def update_user(
         user.email = email
     if password is not None:
         check_password(password, email=user.email, full_name=full_name or user.full_name)
-        user.hashed_password = hash_password(password)
-        user.password_changed_at = utcnow()
-        # A password change is how a user takes their account back: the personal tokens
-        # made before it are revoked with the access tokens issued before it.
-        _revoke_all_tokens(session, user_id=user.id, now=user.password_changed_at)
+        _set_password(session, user, hash_password(password))
     if full_name is not None:
         user.full_name = full_name
     if role is not None:
@@ -264,6 +261,28 @@ def update_user(
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(f"a user with email {email!r} exists already") from exc
+    return user
+
+
+def _set_password(session: Session, user: User, hashed_password: str) -> None:
+    user.hashed_password = hashed_password
+    user.password_changed_at = utcnow()
+    # A password change is how a user takes their account back: the personal tokens made
+    # before it are revoked with the access tokens issued before it.
+    _revoke_all_tokens(session, user_id=user.id, now=user.password_changed_at)
+
+
+def change_password(
+    session: Session, *, user_id: uuid.UUID, checked_hash: str, hashed_password: str
+) -> User | None:
+    """Give the user whose password hash was ``checked_hash`` the new ``hashed_password`` (from
+    :func:`new_password_hash`; tokens issued before are revoked), or None when the user is gone
+    or deactivated or their password changed since the check."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.hashed_password != checked_hash:
+        return None
+    _set_password(session, user, hashed_password)
+    session.commit()
     return user
 
 
