@@ -15,7 +15,7 @@ from bedflow._exceptions import BedInputError, Diagnostic, EngineUnavailable
 from bedflow._registry import PACKING_ENGINES, SOLVERS, Registry, unknown_name
 from bedflow.dsl import BedSpec, SpecProblem, parse_with_diagnostics
 
-__all__ = ["TextCheck", "check_text", "plugin_problems"]
+__all__ = ["TextCheck", "check_text", "plugin_advice", "plugin_problems"]
 
 
 def plugin_problems(
@@ -53,6 +53,17 @@ def plugin_problems(
     return out
 
 
+def plugin_advice(spec: BedSpec, *, solver: str | None = None) -> list[SpecProblem]:
+    """What the solver of ``spec`` (or ``solver``) says it runs but cannot vouch for (its
+    optional ``advice(spec)``: e.g. a resolution whose pressure drop is not shown to lie
+    within 5% of its grid limit), as warnings; nothing is run."""
+    name = solver or spec.cfd.solver
+    if name not in SOLVERS:
+        return []
+    advice: Callable[[BedSpec], Any] | None = getattr(SOLVERS.get(name), "advice", None)
+    return list(advice(spec)) if advice is not None else []
+
+
 @dataclass(frozen=True)
 class TextCheck:
     """What checking `.bed` text found: every diagnostic (errors and warnings, in the order
@@ -70,7 +81,8 @@ class TextCheck:
 def check_text(text: str, filename: str = "<string>") -> TextCheck:
     """Check `.bed` source as ``bedflow check`` does (the dashboard's editor asks the same):
     parse and validate it, then ask its packing engine and solver (:func:`plugin_problems`),
-    their problems placed at the keys the text wrote. Nothing is run or stored.
+    their problems placed at the keys the text wrote, and the solver's advice
+    (:func:`plugin_advice`) as warnings. Nothing is run or stored.
 
     >>> result = check_text("bed { diameter = 5 cm }\nparticles { count = -1 }", "a.bed")
     >>> result.ok, result.diagnostics[0].location
@@ -87,6 +99,8 @@ def check_text(text: str, filename: str = "<string>") -> TextCheck:
         return TextCheck((Diagnostic(message, filename=filename),), None)
     try:
         problems = compiled.locate(plugin_problems(compiled.spec))
+        advice = compiled.locate(plugin_advice(compiled.spec), "warning")
     except EngineUnavailable as exc:  # a plugin installed half-way
-        problems = [Diagnostic(str(exc), filename=filename)]
-    return TextCheck((*compiled.warnings, *problems), None if problems else compiled.spec)
+        problems, advice = [Diagnostic(str(exc), filename=filename)], []
+    diagnostics = (*compiled.warnings, *advice, *problems)
+    return TextCheck(diagnostics, None if problems else compiled.spec)

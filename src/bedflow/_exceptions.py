@@ -211,8 +211,11 @@ class LatticeStabilityError(CfdInputError):
     """The lattice parameters make the run unstable or inaccurate (tau, Mach number, NaN).
 
     Lower the body force (velocity scales linearly with it in creeping flow) or bring tau back
-    into range.
+    into range. ``lattice_velocity`` is the peak lattice velocity when the Mach guard stopped
+    the run (None for the other causes).
     """
+
+    lattice_velocity: float | None = None
 
 
 class SolverCancelled(Cancelled):

@@ -14,6 +14,7 @@ from bedflow.cfd import (
     permeability_from_voxels,
     solve_periodic,
 )
+from bedflow.cfd._solvers.lbm import too_fast
 
 from ._geometry import sphere_cell
 
@@ -161,3 +162,21 @@ def test_flow_progress_status_line() -> None:
         "compiling kernels (once)"
     )
     assert FlowProgress(0.5, 40, 10, 0.1).status == "iteration 40"
+
+
+@pytest.mark.parametrize("boundary", ["halfway", "cli", "bouzidi"])
+@pytest.mark.parametrize("re_p", [3.0, 10.0, 37.0])
+def test_too_fast_names_the_smallest_resolution_that_is_not(boundary: str, re_p: float) -> None:
+    """The resolution the refusal asks for is the smallest one accepted; the interpolated
+    walls need a larger lattice viscosity (TAU_MIN_INTERPOLATED: CLI ran past the Mach guard
+    at tau 0.5105 on a held-out bed and converged at 0.512)."""
+    refused = next(n for n in range(2, 200) if too_fast(re_p, n, n, boundary) is None) - 1
+    if refused < 2:
+        return
+    why = too_fast(re_p, refused, refused, boundary)
+    assert why is not None
+    asked = int(why.split("to at least ")[1].split(",")[0])
+    assert asked == refused + 1
+    assert (boundary != "halfway") == ("lbm_boundary" in why)
+    halfway_ok = next(n for n in range(2, 200) if too_fast(re_p, n, n) is None)
+    assert asked >= halfway_ok  # the interpolated walls never accept a coarser grid

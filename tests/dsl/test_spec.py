@@ -198,7 +198,7 @@ def test_lbm_boundary_warns_unless_the_lbm_solver_runs() -> None:
     lbm = parse_with_diagnostics(bed_text(extra="cfd { lbm_boundary = cli }"))
     assert lbm.spec.cfd.lbm_boundary == "cli"
     assert not lbm.warnings
-    assert parse(bed_text()).cfd.lbm_boundary == "halfway"
+    assert parse(bed_text()).cfd.lbm_boundary == "cli"
     foam = parse_with_diagnostics(bed_text(extra="cfd { solver = openfoam; lbm_boundary = cli }"))
     assert any("the openfoam solver ignores it" in w.message for w in foam.warnings)
     assert any("lbm_boundary" in m for m in errors_of(bed_text(extra="cfd { lbm_boundary = x }")))
@@ -211,7 +211,11 @@ def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     # such a spec changed (it now runs until every particle is in the bed), so its cached
     # packings must not be reused.
     before = "6c329e8731b82cbe34cb60541a990dd3d7828d1307787c55c11e371fb83a47f2"
-    assert spec_hash(parse(MINIMAL)) == before
+    assert spec_hash(parse(MINIMAL + "cfd { cells_per_dp = 12 }\n")) == before
+    # And again when cfd.cells_per_dp's default became 14 (issue 13: GCI <= 5% at the
+    # defaults): an unset resolution now means a finer grid.
+    now = "50f33c64e2999397497aaf2f58f450f0ac1a3e4a113d4abe278c11aa0b1338d8"
+    assert spec_hash(parse(MINIMAL)) == now
     foam = parse(bed_text(extra="cfd { solver = openfoam }"))
     zero = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 0 }"))
     two = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 2 }"))
@@ -220,10 +224,12 @@ def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     fine = parse(bed_text(extra="export { chord_error = 0.001 }"))
     default = parse(bed_text(extra="export { chord_error = 0.005 }"))
     assert spec_hash(default) == spec_hash(parse(bed_text())) != spec_hash(fine)
-    # and cfd.lbm_boundary
+    # and cfd.lbm_boundary, whose default became cli (issue 13): a stored bed keeps its hash
+    # (the simulate stage's cache keys on the cfd section itself, so no flow result of the old
+    # default is served for the new one)
     cli = parse(bed_text(extra="cfd { lbm_boundary = cli }"))
     halfway = parse(bed_text(extra="cfd { lbm_boundary = halfway }"))
-    assert spec_hash(halfway) == spec_hash(parse(bed_text())) != spec_hash(cli)
+    assert spec_hash(cli) == spec_hash(parse(bed_text())) != spec_hash(halfway)
 
 
 def test_spec_validates_when_built_from_python_or_json() -> None:

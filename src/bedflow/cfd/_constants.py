@@ -26,6 +26,7 @@ __all__ = [
     "PROGRESS_INTERVAL_S",
     "TAU_MAX",
     "TAU_MIN",
+    "TAU_MIN_INTERPOLATED",
     "TRT_MAGIC",
     "EisfeldConstants",
 ]
@@ -46,6 +47,12 @@ DEFAULT_TAU: Final = 1.0
 
 TAU_MIN: Final = 0.51
 """Below this tau+ the scheme is under-resolved and prone to instability."""
+
+TAU_MIN_INTERPOLATED: Final = 0.512
+"""The same floor with the interpolated walls (``cfd.lbm_boundary`` cli, bouzidi): on the
+held-out D/d = 6 bed at Re_p = 10 (bench/heldout_beds.py) CLI converged at tau 0.512, 0.5135
+and 0.515 (8, 9 and 10 cells per diameter) and ran past the Mach guard at 0.5105 (7 cells);
+on issue 13's Re_p = 10 bed it converged to 1e-4 at 0.512."""
 
 TAU_MAX: Final = 5.0
 """Above this tau+ the bounce-back wall drifts for non-magic Lambda and the steady state is
@@ -117,3 +124,12 @@ LBM_TAU: Final = 1.0
 #: approach to steady state is monotone at this target (no overshoot), so ramping the force
 #: gains nothing.
 LBM_MAX_LATTICE_VELOCITY_TARGET: Final = 0.005
+#: ``cfd.cells_per_dp``'s default: the resolution whose three-grid GCI the LBM's defaults were
+#: checked at (bench/bench_default_gci.py; docs/flow.md).
+DEFAULT_CELLS_PER_DP: Final = 14
+#: When the Mach guard stops a packed-bed run anyway (wide beds: peaks of 23 times the
+#: superficial velocity along the wall of the held-out D/d = 16 bed, bench/heldout_beds.py),
+#: the solver runs again with the target this much lower, at most ``LBM_MACH_RETRIES`` times,
+#: while tau stays in its stable range; the result notes it.
+LBM_MACH_RETRY_FACTOR: Final = 0.6
+LBM_MACH_RETRIES: Final = 2

@@ -335,11 +335,13 @@ def _guard(mean_u: float, usq_max: float, iteration: int) -> None:
         )
     u_max = math.sqrt(usq_max)
     if u_max > MAX_LATTICE_VELOCITY:
-        raise LatticeStabilityError(
+        err = LatticeStabilityError(
             f"lattice velocity {u_max:.3g} exceeds {MAX_LATTICE_VELOCITY} "
             f"(Mach {u_max / math.sqrt(CS2):.2f}) at iteration {iteration}; "
             "lower body_force (the velocity scales linearly with it in creeping flow)"
         )
+        err.lattice_velocity = u_max
+        raise err
 
 
 def permeability_from_voxels(

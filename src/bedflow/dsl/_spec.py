@@ -330,11 +330,13 @@ def canonical_json(spec: BedSpec) -> str:
 
 _HASHED_WHEN_SET: dict[tuple[str, str], Any] = {
     ("cfd", "mesh_layers"): 0,
-    ("cfd", "lbm_boundary"): "halfway",
+    ("cfd", "lbm_boundary"): "cli",  # the default since issue 13 (halfway before)
     ("export", "chord_error"): 0.005,
 }
-"""Keys added after hashes were first stored, with the default that leaves them out of the
-hash: a spec that does not use them keeps the hash it had before they existed."""
+"""Keys added after hashes were first stored, with the value that leaves them out of the
+hash (their default): a spec that does not use them keeps the hash it had before they
+existed. A default that changes later keeps its entry at the new default, so stored beds keep
+their hashes; caches key on the sections themselves, not on this hash."""
 
 
 def spec_hash(spec: BedSpec) -> str:

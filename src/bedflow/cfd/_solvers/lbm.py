@@ -22,13 +22,17 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from bedflow._exceptions import CfdInputError
+from bedflow._exceptions import CfdInputError, LatticeStabilityError
 from bedflow._version import __version__
 from bedflow.cfd._constants import (
+    DEFAULT_CELLS_PER_DP,
     LBM_BUFFER_DIAMETERS,
+    LBM_MACH_RETRIES,
+    LBM_MACH_RETRY_FACTOR,
     LBM_MAX_LATTICE_VELOCITY_TARGET,
     LBM_TAU,
     TAU_MIN,
+    TAU_MIN_INTERPOLATED,
 )
 from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._flow import FlowResult
@@ -73,9 +77,46 @@ class LbmSolver:
     def unavailable(self) -> str | None:
         return None
 
+    def advice(self, spec: BedSpec) -> list[SpecProblem]:
+        """Settings the LBM runs but whose pressure drop is not shown to lie within 5% of its
+        grid limit (issue 13), as warnings for ``bedflow check``; nothing is refused."""
+        from bedflow.cfd._convergence import grid_levels  # the convergence module imports us
+
+        cfd, out = spec.cfd, []
+        if cfd.lbm_boundary == "halfway" and spec.particles.kind == "sphere":
+            out.append(SpecProblem(path=("cfd", "lbm_boundary"), message=(
+                "halfway walls are first order: on the example and held-out beds a three-grid "
+                f"study at {DEFAULT_CELLS_PER_DP} cells per diameter gave a GCI of 8-99% with "
+                "halfway against 2-5% with cli (docs/flow.md); dp/L is not within 5% of its "
+                "grid limit"
+            )))  # fmt: skip
+        if cfd.cells_per_dp < DEFAULT_CELLS_PER_DP:
+            out.append(SpecProblem(path=("cfd", "cells_per_dp"), message=(
+                f"below {DEFAULT_CELLS_PER_DP} cells per diameter the LBM's dp/L is not shown "
+                "to lie within 5% of its grid limit (a GCI of 2-5% at "
+                f"{DEFAULT_CELLS_PER_DP} with cli on the example and held-out beds); "
+                "--converge measures it"
+            )))  # fmt: skip
+        coarsest = grid_levels(cfd.cells_per_dp)[2]
+        re_p = spec.particle_reynolds
+        if too_fast(re_p, cfd.cells_per_dp, cfd.cells_per_dp, cfd.lbm_boundary) is None and (
+            too_fast(re_p, coarsest, coarsest, cfd.lbm_boundary) is not None
+        ):
+            need = next(
+                m
+                for m in range(cfd.cells_per_dp + 1, 1000)
+                if too_fast(re_p, grid_levels(m)[2], m, cfd.lbm_boundary) is None
+            )
+            out.append(SpecProblem(path=("cfd", "cells_per_dp"), message=(
+                f"a grid convergence study (--converge) of this flow (Re_p = {re_p:.3g}) needs "
+                f"cells_per_dp = {need} or more: at {cfd.cells_per_dp} its coarsest grid "
+                f"({coarsest} cells per diameter) is too fast to resolve stably"
+            )))  # fmt: skip
+        return out
+
     def check(self, spec: BedSpec) -> list[SpecProblem]:
         cfd = spec.cfd
-        why = too_fast(spec.particle_reynolds, cfd.cells_per_dp, cfd.cells_per_dp)
+        why = too_fast(spec.particle_reynolds, cfd.cells_per_dp, cfd.cells_per_dp, cfd.lbm_boundary)
         return [SpecProblem(path=("cfd", "cells_per_dp"), message=why)] if why else []
 
     def run(
@@ -167,22 +208,11 @@ def lbm_flow(
     dx = vox.spacing
     cells_per_d = d / dx  # cfd.cells_per_dp, fewer across shrunk particles
     re_p = rho * u * d / mu
-    tau = LBM_TAU
-    nu_lu = (tau - 0.5) / 3.0
-    u_lu = re_p * nu_lu / cells_per_d
-    if u_lu > LBM_MAX_LATTICE_VELOCITY_TARGET:  # fast flow: a smaller viscosity keeps Ma low
-        nu_lu *= LBM_MAX_LATTICE_VELOCITY_TARGET / u_lu
-        tau = 0.5 + 3.0 * nu_lu
-        u_lu = LBM_MAX_LATTICE_VELOCITY_TARGET
-    why = too_fast(re_p, cells_per_d, cfd.cells_per_dp)
+    why = too_fast(re_p, cells_per_d, cfd.cells_per_dp, cfd.lbm_boundary)
     if why is not None:
         raise CfdInputError(why)
-    dt = nu_lu * dx * dx / nu
-    c = dx / dt  # m/s per lattice velocity unit
-    # First guess of the force from Ergun at the slab's porosity: lattice force density
-    # g = (dp/L) dx / (rho c^2).
+    # First guess of the force from Ergun at the slab's porosity.
     guess = float(ergun_pressure_gradient(u=u, eps=slab_porosity, d=d, rho=rho, mu=mu))
-    g_lu = guess * dx / (rho * c * c)
 
     def report(p: SolverProgress) -> None:
         if progress is not None:
@@ -195,17 +225,47 @@ def lbm_flow(
                 compiling=p.compiling,
             ))  # fmt: skip
 
-    res = solve_periodic(
-        solid,
-        tau=tau,
-        body_force=g_lu,
-        max_iterations=cfd.max_iterations,
-        tolerance=cfd.convergence_criteria,
-        progress=report,
-        cancel=cancel,
-        surfaces=surfaces,
-        boundary=cfd.lbm_boundary,
-    )
+    target = LBM_MAX_LATTICE_VELOCITY_TARGET
+    slowed: list[str] = []
+    while True:
+        tau, nu_lu = lattice_viscosity(re_p, cells_per_d, target)
+        dt = nu_lu * dx * dx / nu
+        c = dx / dt  # m/s per lattice velocity unit
+        g_lu = guess * dx / (rho * c * c)  # lattice force density g = (dp/L) dx / (rho c^2)
+        try:
+            res = solve_periodic(
+                solid,
+                tau=tau,
+                body_force=g_lu,
+                max_iterations=cfd.max_iterations,
+                tolerance=cfd.convergence_criteria,
+                progress=report,
+                cancel=cancel,
+                surfaces=surfaces,
+                boundary=cfd.lbm_boundary,
+            )
+            break
+        except LatticeStabilityError as exc:
+            peak = exc.lattice_velocity
+            target = re_p * nu_lu / cells_per_d  # the superficial lattice velocity it ran at
+            slower = target * LBM_MACH_RETRY_FACTOR
+            if peak is None or len(slowed) == LBM_MACH_RETRIES:
+                raise
+            lower_tau = lattice_viscosity(re_p, cells_per_d, slower)[0]
+            if lower_tau < tau_floor(cfd.lbm_boundary) - 1e-12:
+                need = math.ceil(re_p * (tau_floor(cfd.lbm_boundary) - 0.5) / 3.0 / slower - 1e-9)
+                raise LatticeStabilityError(
+                    f"{exc}. The pores of this bed carry peaks of more than "
+                    f"{peak / target:.0f} times the superficial velocity, and a slower lattice "
+                    f"flow would need a lattice viscosity below its stable range at "
+                    f"{cfd.cells_per_dp} cells per diameter: set cfd.cells_per_dp to at least "
+                    f"{max(need, cfd.cells_per_dp + 1)} or lower inlet_velocity"
+                ) from None
+            slowed.append(
+                f"the Mach guard stopped the run at a superficial lattice velocity of "
+                f"{target:.3g} (peak {peak:.3g}); run again at {slower:.3g} (tau {lower_tau:.4g})"
+            )
+            target = slower
     if interpolated:  # the wall where it is: the flow rate over the exact cross-section
         col = packed.column
         area = math.pi * col.diameter**2 / 4 if col.shape == "cylinder" else col.width * col.depth
@@ -253,9 +313,9 @@ def lbm_flow(
             notes={"tau": tau, "lattice_velocity": u_sim_lu, "particle_reynolds": re_p},
         )
         fields["vti"] = str(path)
-    notes = [] if res.converged else [
+    notes = slowed + ([] if res.converged else [
         f"not converged to {cfd.convergence_criteria:g} in {res.iterations} iterations"
-    ]  # fmt: skip
+    ])  # fmt: skip
     if voxel_porosity_used:
         notes.append(
             f"porosity {slab_porosity:.4f} counted on the grid: particles cut by the slab's "
@@ -320,21 +380,40 @@ def _pressure_drop_between(
     return float((p_lo - p_hi) / (k_hi - k_lo))
 
 
-def too_fast(re_p: float, cells_per_d: float, cells_per_dp: int) -> str | None:
-    """Why a flow of particle Reynolds number ``re_p`` cannot be resolved stably at
-    ``cells_per_d`` lattice cells per diameter (``cells_per_dp`` as the spec gives it), or
-    None when it can: the lattice viscosity that keeps the Mach number low falls below its
-    stable range."""
+def tau_floor(boundary: str) -> float:
+    """The smallest relaxation time the wall scheme ``boundary`` runs stably at."""
+    return TAU_MIN if boundary == "halfway" else TAU_MIN_INTERPOLATED
+
+
+def lattice_viscosity(
+    re_p: float, cells_per_d: float, target: float = LBM_MAX_LATTICE_VELOCITY_TARGET
+) -> tuple[float, float]:
+    """(tau, lattice viscosity) of a run at particle Reynolds number ``re_p`` on
+    ``cells_per_d`` cells per diameter: tau = ``LBM_TAU`` unless the superficial lattice
+    velocity would pass ``target``, then the viscosity that keeps it there."""
     nu_lu = (LBM_TAU - 0.5) / 3.0
     u_lu = re_p * nu_lu / cells_per_d
-    if u_lu > LBM_MAX_LATTICE_VELOCITY_TARGET:
-        nu_lu *= LBM_MAX_LATTICE_VELOCITY_TARGET / u_lu
-    if 0.5 + 3.0 * nu_lu >= TAU_MIN:
+    if u_lu > target:  # fast flow: a smaller viscosity keeps Ma low
+        nu_lu *= target / u_lu
+    return 0.5 + 3.0 * nu_lu, nu_lu
+
+
+def too_fast(
+    re_p: float, cells_per_d: float, cells_per_dp: int, boundary: str = "halfway"
+) -> str | None:
+    """Why a flow of particle Reynolds number ``re_p`` cannot be resolved stably at
+    ``cells_per_d`` lattice cells per diameter (``cells_per_dp`` as the spec gives it) with
+    the wall scheme ``boundary`` (``cfd.lbm_boundary``), or None when it can: the lattice
+    viscosity that keeps the Mach number low falls below its stable range (``TAU_MIN``;
+    ``TAU_MIN_INTERPOLATED`` for the interpolated walls)."""
+    tau_min = tau_floor(boundary)
+    if lattice_viscosity(re_p, cells_per_d)[0] >= tau_min - 1e-12:
         return None
-    need = math.ceil(re_p * (TAU_MIN - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET)
+    need = math.ceil(re_p * (tau_min - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET - 1e-9)
+    scheme = "" if boundary == "halfway" else f" with lbm_boundary = {boundary}"
     return (
         f"Re_p = {re_p:.3g} is too fast to resolve stably at {cells_per_dp} cells per "
-        f"diameter (the lattice viscosity would fall below its stable range); set "
-        f"cfd.cells_per_dp to at least {need + 1}, lower inlet_velocity, or use "
-        "solver = openfoam"
+        f"diameter{scheme} (the lattice viscosity would fall below its stable range); set "
+        f"cfd.cells_per_dp to at least {max(need, cells_per_dp + 1)}, lower inlet_velocity, "
+        "or use solver = openfoam"
     )
