@@ -49,8 +49,11 @@ RUN /opt/uv/bin/uv sync --locked --no-dev --no-editable --no-cache --python pyth
 
 # --- the runtime image ------------------------------------------------------------------------
 FROM ${BASE_IMAGE} AS runtime
-# Worker images: the OpenFOAM solver (Debian's openfoam, ESI v1912) and the Blender packing
-# engine (Debian's blender 3.4); each adds several hundred MB, so both are off by default.
+# Worker images: the OpenFOAM solver (Debian's openfoam, ESI v1912: 500 MB installed) and the
+# Blender packing engine (Debian's blender 3.4: 1 GB with its libraries), so both are off by
+# default. `apt-get clean`: the downloaded packages stay out of the layer on any base (the
+# public python image deletes them by its own apt configuration; a debootstrapped one keeps
+# them, 400 MB here).
 ARG WITH_OPENFOAM=false
 ARG WITH_BLENDER=false
 RUN set -eu; pkgs=""; \
@@ -59,6 +62,7 @@ RUN set -eu; pkgs=""; \
     if [ -n "$pkgs" ]; then \
         apt-get update \
         && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs \
+        && apt-get clean \
         && rm -rf /var/lib/apt/lists/*; \
     fi
 # A fixed, unprivileged uid: volumes and Kubernetes' runAsUser can name it.

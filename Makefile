@@ -18,7 +18,7 @@ export UV_SYSTEM_CERTS := 1
 # cluster tests look them up on PATH).
 export PATH := $(PATH):/usr/sbin:/sbin
 
-.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed web-test deploy-check
+.PHONY: cluster-deps cluster-up cluster-down cluster-report demo test test-fast lint typecheck unit docs bench clean lock lock-upgrade lock-check web web-if-needed web-test deploy-check deploy-check-engines
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -160,6 +160,11 @@ bench: $(VENV)/.dev
 ## a job through nginx, tear it all down (docs/deploy.md)
 deploy-check: $(VENV)/.dev
 	UV_VERSION=$(UV_VERSION) bash deploy/check.sh
+
+## deploy-check-engines: deploy-check plus the worker image with OpenFOAM and Blender: the
+## workers run on it, and an openfoam job and a blender packing go through nginx (docs/deploy.md)
+deploy-check-engines: $(VENV)/.dev
+	UV_VERSION=$(UV_VERSION) DEPLOY_CHECK_ENGINES=1 bash deploy/check.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -13,11 +13,18 @@
 # 5. through nginx: signs in, uploads and downloads a file, submits examples/quick-test.bed,
 #    follows the job (pack, LBM) over server-sent events to its end, and a second job (the
 #    correlation solver) over the WebSocket (bedflow submit);
-# 6. always: removes the stack (containers, networks, volumes) and stops its daemon.
+# 6. with DEPLOY_CHECK_ENGINES=1 (make deploy-check-engines): the worker image is built with
+#    OpenFOAM and Blender too (WITH_OPENFOAM=true, WITH_BLENDER=true; step 3 prints the
+#    versions bedflow finds in it) and the workers run on it (deploy/compose.engines.yaml);
+#    after the jobs above, the admin enables both engines, and a job of the openfoam solver
+#    (deploy/beds/openfoam.bed) and a packing by the blender engine (deploy/beds/blender.bed)
+#    are followed through nginx to their end;
+# 7. always: removes the stack (containers, networks, volumes) and stops its daemon.
 #
 # Needs root (dockerd), and Debian's docker.io, docker-compose and debootstrap (installed when
 # missing). Environment: BEDFLOW_DEPLOY_CACHE (default ~/.cache/bedflow-deploy),
-# DEPLOY_CHECK_POOL (address pool of its networks, default 10.213.0.0/16), UV_VERSION.
+# DEPLOY_CHECK_POOL (address pool of its networks, default 10.213.0.0/16), DEPLOY_CHECK_ENGINES
+# (1: the worker image with the engines too), UV_VERSION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -44,12 +51,16 @@ flock -n 9 || die "another deploy-check holds $cache/lock"
 run=$(mktemp -d /tmp/bedflow-deploy.XXXXXX)
 export DOCKER_HOST=unix://$run/docker.sock
 project=bedflow-check
-compose=(docker-compose -p "$project" -f deploy/compose.yaml -f deploy/compose.local.yaml
-    --env-file "$run/env")
+compose=(docker-compose -p "$project" -f deploy/compose.yaml -f deploy/compose.local.yaml)
+engines=${DEPLOY_CHECK_ENGINES:-0}
+[ "$engines" = 1 ] && compose+=(-f deploy/compose.engines.yaml)
+compose+=(--env-file "$run/env")
 base_image=bedflow-local/python:3.11-bookworm
 node_image=bedflow-local/node:20-bookworm
 services_image=bedflow-local/services:latest
 image=bedflow:deploy-check
+worker_image=$image
+[ "$engines" = 1 ] && worker_image=bedflow-worker:deploy-check
 uv_version=${UV_VERSION:-$(sed -n 's/^UV_VERSION := //p' Makefile)}
 
 teardown() {
@@ -119,6 +130,23 @@ build "$services_image" "$run/services" --build-arg BASE_IMAGE="$base_image"
 # --- 3. bedflow's image --------------------------------------------------------------------------
 build "$image" . --build-arg BASE_IMAGE="$base_image" "${node_arg[@]}" \
     --build-arg UV_VERSION="$uv_version"
+size() { docker image inspect -f '{{.Size}}' "$1" | awk '{printf "%.0f MB", $1 / 1e6}'; }
+log "$image: $(size "$image")"
+if [ "$engines" = 1 ]; then
+    # The same stages as above (their layers reused) plus Debian's openfoam and blender.
+    build "$worker_image" . --build-arg BASE_IMAGE="$base_image" "${node_arg[@]}" \
+        --build-arg UV_VERSION="$uv_version" --build-arg WITH_OPENFOAM=true \
+        --build-arg WITH_BLENDER=true
+    log "$worker_image: $(size "$worker_image")"
+    log "the engines bedflow finds in $worker_image (as its user, without a network):"
+    docker run --rm --network none "$worker_image" python -c '
+from bedflow._registry import PACKING_ENGINES, SOLVERS
+for plugin in (SOLVERS.get("openfoam"), PACKING_ENGINES.get("blender")):
+    print(f"  {plugin.name}: {plugin.version()}")
+' | tee "$run/versions.txt"
+    grep -q "openfoam OpenFOAM v" "$run/versions.txt" || die "no OpenFOAM in $worker_image"
+    grep -q "blender: Blender [0-9]" "$run/versions.txt" || die "no Blender in $worker_image"
+fi
 # Old untagged layers go; the newest builder stage stays (untagged too), so the next run reuses it.
 docker image prune -f --filter until=72h >/dev/null
 
@@ -128,8 +156,9 @@ secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(24))'; }
 admin_password=$(secret)
 {
     grep -v -e '^#' -e '^$' deploy/.env.example | grep -v -e change-me -e '^BEDFLOW_HTTP_PORT=' \
-        -e '^BEDFLOW_IMAGE='
+        -e '^BEDFLOW_IMAGE=' -e '^BEDFLOW_WORKER_IMAGE='
     echo "BEDFLOW_IMAGE=$image"
+    echo "BEDFLOW_WORKER_IMAGE=$worker_image"
     echo "SERVICES_IMAGE=$services_image"
     echo "BEDFLOW_HTTP_PORT=$port"
     echo "BEDFLOW_SECRET_KEY=$(secret)$(secret)"
@@ -139,7 +168,7 @@ admin_password=$(secret)
     done
 } >"$run/env"
 "${compose[@]}" config -q
-log "starting the stack (2 API replicas, 2 workers, beat, nginx, PostgreSQL primary + replica)"
+log "starting the stack (2 API replicas, 2 workers on $worker_image, beat, nginx, PostgreSQL primary + replica)"
 "${compose[@]}" up -d --scale worker=2 >"$run/up.log" 2>&1 || { cat "$run/up.log"; die "compose up"; }
 
 log "waiting for every health check"
@@ -199,4 +228,51 @@ BEDFLOW_TOKEN=$token timeout 900 .venv/bin/bedflow submit examples/quick-test.be
     --solver correlation --server "$url" >"$run/submit.txt" 2>&1 || { cat "$run/submit.txt"; die "bedflow submit"; }
 tail -n 12 "$run/submit.txt"
 log "memory of each container after the two jobs:"
+docker stats --no-stream --format '  {{.Name}}: {{.MemUsage}}' | sort
+
+# --- 6. the engines (DEPLOY_CHECK_ENGINES=1) ---------------------------------------------------
+[ "$engines" = 1 ] || exit 0
+for name in openfoam blender; do
+    enabled=$(curl -fsS "${auth[@]}" -X PATCH -H 'Content-Type: application/json' \
+        -d '{"enabled": true}' "$api/settings/engines/$name" | json "['enabled']")
+    [ "$enabled" = True ] || die "the admin could not enable $name"
+done
+log "enabled the openfoam solver and the blender engine (PATCH /settings/engines, as the admin)"
+
+# The packing by blender: the pack stage alone, queued first, followed over SSE after the other.
+bed=$(curl -fsS "${auth[@]}" -H 'Content-Type: text/plain' --data-binary @deploy/beds/blender.bed \
+    "$api/beds" | json "['id']")
+blender_job=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
+    -d "{\"bed_id\": \"$bed\", \"stages\": [\"pack\"]}" "$api/jobs" | json "['id']")
+log "submitted job $blender_job: deploy/beds/blender.bed, the pack stage (blender)"
+
+log "the openfoam solver on deploy/beds/openfoam.bed, followed over the WebSocket (bedflow submit)"
+foam_started=$SECONDS
+BEDFLOW_TOKEN=$token timeout 1800 .venv/bin/bedflow submit deploy/beds/openfoam.bed \
+    --server "$url" >"$run/foam.txt" 2>&1 || { tail -n 40 "$run/foam.txt"; die "the openfoam job"; }
+tail -n 12 "$run/foam.txt"
+foam_job=$(grep -Eo 'job [0-9a-f-]{36}' "$run/foam.txt" | tail -n 1 | cut -d' ' -f2)
+[ -n "$foam_job" ] || die "bedflow submit printed no job id"
+simulation=$(curl -fsS "${auth[@]}" "$api/jobs/$foam_job" | json "['simulation_id']")
+curl -fsS "${auth[@]}" "$api/results?simulation_id=$simulation" | python3 -c '
+import json, sys
+result = json.load(sys.stdin)["data"][0]
+assert result["solver"] == "openfoam" and result["pressure_drop_per_length"] > 0, result
+print("  solver %(solver)s (%(solver_version)s), dp/L %(pressure_drop_per_length).4g Pa/m, "
+      "%(iterations)s iterations" % result)
+' || die "job $foam_job has no result of the openfoam solver"
+log "job $foam_job (openfoam) succeeded in $((SECONDS - foam_started)) s"
+
+log "following job $blender_job (blender) over server-sent events"
+timeout 900 curl -fsSN "${auth[@]}" "$api/jobs/$blender_job/events" >"$run/blender-events.txt" || true
+status=$(curl -fsS "${auth[@]}" "$api/jobs/$blender_job" | json "['status']")
+[ "$status" = succeeded ] || { tail -n 5 "$run/blender-events.txt"; die "job $blender_job ended $status"; }
+curl -fsS "${auth[@]}" "$api/jobs/$blender_job/logs?limit=1000" | python3 -c '
+import json, sys
+lines = [e["message"] for e in json.load(sys.stdin)["data"] if e["stage"] == "pack" and e["kind"] == "log"]
+print("\n".join("  " + line for line in lines))
+assert any(line.endswith(" with blender") for line in lines), lines
+' || die "job $blender_job did not pack with blender"
+log "job $blender_job (blender) succeeded"
+log "memory of each container after the engines' jobs:"
 docker stats --no-stream --format '  {{.Name}}: {{.MemUsage}}' | sort

@@ -1,4 +1,5 @@
-"""deploy/compose.yaml and its local override: valid, complete, and free of secrets.
+"""deploy/compose.yaml and its overrides (local stand-ins, solver workers): valid, complete, free
+of secrets.
 
 Checked without Docker: against the compose-spec JSON schema (bundled by check-jsonschema),
 with ``docker-compose config`` where Debian's docker-compose is installed, and by reading the
@@ -24,6 +25,7 @@ from tests.utils.beds import REPO
 DEPLOY = REPO / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
 LOCAL = DEPLOY / "compose.local.yaml"
+ENGINES = DEPLOY / "compose.engines.yaml"
 ONE_SHOT = {"migrate", "bucket-init"}
 
 
@@ -39,7 +41,7 @@ def _services() -> dict[str, dict[str, Any]]:
     return services
 
 
-@pytest.mark.parametrize("path", [COMPOSE, LOCAL], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [COMPOSE, LOCAL, ENGINES], ids=lambda p: p.name)
 def test_compose_file_matches_the_compose_spec(path: Path) -> None:
     schema = get_builtin_schema("vendor.compose-spec")
     errors = sorted(Draft7Validator(schema).iter_errors(_load(path)), key=str)
@@ -48,11 +50,13 @@ def test_compose_file_matches_the_compose_spec(path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
-def test_docker_compose_config_accepts_both_files(tmp_path: Path) -> None:
-    """Debian's docker-compose 1.29 resolves the files with the example env file."""
+def test_docker_compose_config_accepts_the_files(tmp_path: Path) -> None:
+    """Debian's docker-compose 1.29 resolves the files with the example env file, alone and
+    as ``make deploy-check`` and ``make deploy-check-engines`` combine them."""
     env = tmp_path / "env"
     env.write_text((DEPLOY / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
-    for files in (["-f", str(COMPOSE)], ["-f", str(COMPOSE), "-f", str(LOCAL)]):
+    local = ["-f", str(COMPOSE), "-f", str(LOCAL)]
+    for files in (["-f", str(COMPOSE)], local, [*local, "-f", str(ENGINES)]):
         done = subprocess.run(
             ["docker-compose", *files, "--env-file", str(env), "config", "-q"],
             capture_output=True,
@@ -107,7 +111,7 @@ def test_api_and_workers_start_after_the_migrations() -> None:
 
 def test_no_secret_is_written_in_the_compose_files() -> None:
     """Every password, key and secret comes from the env file by substitution."""
-    for path in (COMPOSE, LOCAL):
+    for path in (COMPOSE, LOCAL, ENGINES):
         for name, service in _load(path)["services"].items():
             for key, value in (service.get("environment") or {}).items():
                 if re.search(r"PASSWORD|SECRET|_KEY", key):
@@ -127,6 +131,13 @@ def test_env_example_names_every_variable_the_compose_file_requires() -> None:
         ["git", "check-ignore", "-q", "deploy/.env"], cwd=REPO, timeout=30, check=False
     )
     assert done.returncode == 0, "deploy/.env must be ignored by git"
+
+
+def test_the_engines_override_puts_only_the_workers_on_the_solver_image() -> None:
+    """The API, beat and the one-shot services keep the light image; the workers, which run
+    the openfoam solver and the blender engine, get the one built with both."""
+    services = _load(ENGINES)["services"]
+    assert services == {"worker": {"image": "${BEDFLOW_WORKER_IMAGE:-bedflow-worker:latest}"}}
 
 
 def test_nginx_balances_the_api_replicas_and_limits_bodies_like_the_api() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from bedflow._checks import check_text
 from tests.utils.beds import REPO
 
 TEXT = (REPO / "Dockerfile").read_text(encoding="utf-8")
@@ -81,6 +82,9 @@ def test_worker_images_add_openfoam_and_blender_on_request() -> None:
     assert _arg_default("WITH_BLENDER") == "false"
     runs = " ".join(rest for word, rest in _stages()["runtime"] if word == "RUN")
     assert 'pkgs="$pkgs openfoam"' in runs and 'pkgs="$pkgs blender"' in runs
+    # The downloaded packages leave the layer whatever the base's apt configuration (a
+    # debootstrapped base kept 400 MB of them in the worker image).
+    assert "apt-get clean" in runs and "rm -rf /var/lib/apt/lists/*" in runs
 
 
 def test_dockerignore_keeps_secrets_and_builds_out_of_the_context() -> None:
@@ -88,3 +92,13 @@ def test_dockerignore_keeps_secrets_and_builds_out_of_the_context() -> None:
     assert lines[lines.index("*") :].count("*") == 1  # everything out, then what is needed in
     allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     assert allowed == {"pyproject.toml", "uv.lock", "README.md", "src", "frontend"}
+
+
+def test_the_engine_check_beds_ask_for_the_engines_and_pass_their_checks() -> None:
+    """``make deploy-check-engines`` submits these two beds; the engines' own checks accept
+    them here, where neither needs to be installed."""
+    folder = REPO / "deploy" / "beds"
+    foam = check_text((folder / "openfoam.bed").read_text(encoding="utf-8"), "openfoam.bed")
+    blender = check_text((folder / "blender.bed").read_text(encoding="utf-8"), "blender.bed")
+    assert foam.spec is not None and foam.spec.cfd.solver == "openfoam", foam.diagnostics
+    assert blender.spec is not None and blender.spec.packing_method == "blender"
