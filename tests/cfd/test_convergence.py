@@ -140,13 +140,14 @@ def test_the_correlation_solver_has_no_grid_to_study() -> None:
 
 
 def test_a_study_below_openfoams_resolution_names_the_one_it_needs() -> None:
-    """OpenFOAM meshes 8 cells per diameter or more: 12, 9, 6 is refused, 15, 11, 8 is not."""
+    """OpenFOAM meshes 8 cells per diameter or more: the default 14, 10, 7 is refused, 15, 11,
+    8 is not."""
     spec = dsl.parse("bed { diameter = 25 mm } particles { count = 60 } cfd { solver = openfoam }")
     with pytest.raises(BedValidationError) as info:
         cfd.grid_study_specs(spec)
     (d,) = info.value.diagnostics
     assert d.path == ("cfd", "cells_per_dp")
-    assert "at 6:" in d.message and "cfd.cells_per_dp = 15 or more" in d.message
+    assert "at 7:" in d.message and "cfd.cells_per_dp = 15 or more" in d.message
     spec15 = dsl.parse(
         "bed { diameter = 25 mm } particles { count = 60 } "
         "cfd { solver = openfoam; cells_per_dp = 15 }"

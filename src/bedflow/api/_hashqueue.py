@@ -3,11 +3,11 @@
 An argon2 hash or check is a fraction of a second of CPU, so a burst of sign-ins (a class, a
 load test: a hundred people at once) is worked off a few at a time (``slots``: one per two
 cores). Those that wait did so without bound: each kept its client's connection open until
-the reverse proxy timed it out (15 s in the test cluster), which counts against the API as a
-failure of its own. Now at most ``queue`` requests wait beyond the ``slots`` that hash; the
-next is refused at once with 429 and a ``Retry-After`` of the time the queue takes to drain,
-estimated from the hashes measured (a running average of their duration), so that its client
-comes back when it can be served. ``queue`` is ``BEDFLOW_SIGNIN_QUEUE`` per slot.
+the reverse proxy timed it out, which counts against the API as a failure of its own. Now at
+most ``queue`` requests wait beyond the ``slots`` that hash; the next is refused at once with
+429 and a ``Retry-After`` of the time the queue takes to drain, estimated from the hashes
+measured (a running average of their duration), so that its client comes back when it can
+be served. ``queue`` is ``BEDFLOW_SIGNIN_QUEUE`` per slot.
 
 A request takes its place (:meth:`HashQueue.place`) before it reads anything from the
 database, so a refusal holds no database slot, and keeps it until its hash is done.
@@ -35,8 +35,8 @@ __all__ = ["HashQueue"]
 T = TypeVar("T")
 
 FIRST_GUESS_S = 0.25
-"""The duration of a hash assumed before one was measured (argon2id at the production cost
-takes 0.22 s of CPU on an idle core)."""
+"""The duration of a hash assumed before one was measured: a little above what argon2id at the
+production cost takes on an idle core (the figure: docs/benchmarks.md)."""
 SMOOTHING = 0.2
 """Weight of the latest hash in the running average of their duration."""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from bedflow._exceptions import BedValidationError, CfdInputError, Diagnostic, UsageError
 from bedflow.cfd._flow import FlowResult, GridConvergence
+from bedflow.cfd._levels import grid_levels
 from bedflow.cfd._simulate import select_solver
 from bedflow.cfd._solvers import Solver
 from bedflow.constants import (
@@ -48,20 +49,6 @@ __all__ = [
 _PLAUSIBLE_ORDER = (0.5, 3.0)
 _MIN_CELLS_PER_DP = 2  # the spec's own lower limit of cfd.cells_per_dp
 _MAX_ORDER = 50.0  # r^p past this overflows nothing, and no scheme is this accurate
-
-
-def grid_levels(finest: int, *, ratio: float = GRID_REFINEMENT_RATIO) -> tuple[int, int, int]:
-    """The resolutions (cells per particle diameter) of a three-grid study whose finest is
-    ``finest``, finest first: each the largest whole number ``ratio`` times coarser or more
-    than the one before (Celik et al. 2008 ask r > 1.3).
-
-    >>> grid_levels(12), grid_levels(16)
-    ((12, 9, 6), (16, 12, 9))
-    """
-    levels = [finest]
-    for _ in range(2):
-        levels.append(math.floor(levels[-1] / ratio + 1e-9))
-    return levels[0], levels[1], levels[2]
 
 
 def apparent_order(r21: float, r32: float, e21: float, e32: float) -> float:

@@ -39,6 +39,7 @@ from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
 from bedflow.cfd._lbm_walls import bed_surfaces
+from bedflow.cfd._levels import grid_levels
 from bedflow.cfd._region import measurement_slab
 from bedflow.cfd._region import slab_porosity as region_porosity
 from bedflow.cfd._solvers import COMPILING, CancelFn, FlowProgress, ProgressFn
@@ -80,8 +81,6 @@ class LbmSolver:
     def advice(self, spec: BedSpec) -> list[SpecProblem]:
         """Settings the LBM runs but whose pressure drop is not shown to lie within 5% of its
         grid limit (issue 13), as warnings for ``bedflow check``; nothing is refused."""
-        from bedflow.cfd._convergence import grid_levels  # the convergence module imports us
-
         cfd, out = spec.cfd, []
         if cfd.lbm_boundary == "halfway" and spec.particles.kind == "sphere":
             out.append(SpecProblem(path=("cfd", "lbm_boundary"), message=(
