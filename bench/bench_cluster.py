@@ -239,7 +239,7 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=2.0,
                         help="users starting per second (each signs up and in: two password "
                         "hashes)")  # fmt: skip
-    parser.add_argument("--scale-jobs", type=int, default=6, help="0: no scaling run")
+    parser.add_argument("--scale-jobs", type=int, default=24, help="0: no scaling run")
     parser.add_argument("--name", default="bfl")
     parser.add_argument("--subnet", default="10.213.8")
     args = parser.parse_args()

@@ -256,7 +256,11 @@ def test_lbm_flow_measured_between_planes_with_bed_around_them(bed_and_spec) -> 
     cells/d; 2% leaves room for this coarser grid). Without a buffer the seams, where the
     spheres cut by the slab's ends meet their reflections, shift dp/L one way or the other
     (-9% on that bed's 2.3 d slab)."""
-    packed, spec = bed_and_spec
+    packed, _ = bed_and_spec
+    # halfway walls: at this bed's tau (0.512, water at Re_p 10 on 8 cells per diameter) the
+    # interpolated ones read 3.3% apart between the two buffers (docs/flow.md, the known limits
+    # of cli near its tau floor); in air (tau 0.68) they agree as halfway's do
+    spec = parse(BED.replace("cells_per_dp = 8;", "cells_per_dp = 8; lbm_boundary = halfway;"))
     d = packed.particle_diameter
     lo = packed.metrics.bulk_band[0] + d
     z_range = (lo, lo + 1.5 * d)
@@ -291,12 +295,12 @@ def test_lbm_with_interpolated_walls_on_a_packed_bed(bed_and_spec) -> None:  # t
     dp/L lies near halfway's (quick-test at 8 cells/d: +3.4%; bound 10%)."""
     packed, _ = bed_and_spec
     air = BED.replace("fluid_density = 1000 kg/m3; fluid_viscosity = 1 mPa.s", "")
-    half = simulate(packed, parse(air), solver="lbm")
-    cli = simulate(
+    half = simulate(
         packed,
-        parse(air.replace("cells_per_dp = 8;", "cells_per_dp = 8; lbm_boundary = cli;")),
+        parse(air.replace("cells_per_dp = 8;", "cells_per_dp = 8; lbm_boundary = halfway;")),
         solver="lbm",
     )
+    cli = simulate(packed, parse(air), solver="lbm")  # cli: the default
     assert half.domain["boundary"] == "halfway" and half.domain["interpolated_links"] == 0
     assert cli.domain["boundary"] == "cli" and cli.converged
     assert cli.domain["interpolated_links"] > 0.5 * cli.domain["boundary_links"]
