@@ -134,7 +134,7 @@ def main() -> None:
             args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print("* no monotone convergence: the GCI column is a bound (3 x the spread)")
     print("/E-S: the extrapolated value (else the finest) over Eisfeld-Schnitzlein at the slab's")
-    print("porosity; 'at': the study's resolutions (the default 12 unless too fast for it)")
+    print("porosity; 'at': the study's resolutions (the spec's own unless too fast for it)")
 
 
 if __name__ == "__main__":
