@@ -9,7 +9,7 @@ slab.
 
 The slab, for a bed of top ``h`` (the top of its highest particle) and particle diameter d:
 
-1. the bulk band, ``BULK_EXCLUSION`` d (2 d) above the floor to 2 d below the top, away from
+1. the bulk band, ``BULK_DIAMETERS`` d (2 d) above the floor to 2 d below the top, away from
    the ordered floor layer and the loose top layer, when it is at least ``MIN_SLAB_DIAMETERS``
    (1 d) tall; past ``MAX_SLAB_DIAMETERS`` (6 d) its middle 6 d (a taller slab adds cost, not
    information: the bulk of a poured bed is statistically uniform along z);

@@ -30,14 +30,12 @@ from bedflow.cfd._constants import (
     LBM_MACH_RETRIES,
     LBM_MACH_RETRY_FACTOR,
     LBM_MAX_LATTICE_VELOCITY_TARGET,
-    LBM_TAU,
-    TAU_MIN,
-    TAU_MIN_INTERPOLATED,
 )
 from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
+from bedflow.cfd._lbm_units import lattice_viscosity, tau_floor, too_fast
 from bedflow.cfd._lbm_walls import bed_surfaces
 from bedflow.cfd._levels import grid_levels
 from bedflow.cfd._region import measurement_slab
@@ -377,42 +375,3 @@ def _pressure_drop_between(
     p_lo = float(density[k_lo][fluid[k_lo]].mean()) / 3.0
     p_hi = float(density[k_hi][fluid[k_hi]].mean()) / 3.0
     return float((p_lo - p_hi) / (k_hi - k_lo))
-
-
-def tau_floor(boundary: str) -> float:
-    """The smallest relaxation time the wall scheme ``boundary`` runs stably at."""
-    return TAU_MIN if boundary == "halfway" else TAU_MIN_INTERPOLATED
-
-
-def lattice_viscosity(
-    re_p: float, cells_per_d: float, target: float = LBM_MAX_LATTICE_VELOCITY_TARGET
-) -> tuple[float, float]:
-    """(tau, lattice viscosity) of a run at particle Reynolds number ``re_p`` on
-    ``cells_per_d`` cells per diameter: tau = ``LBM_TAU`` unless the superficial lattice
-    velocity would pass ``target``, then the viscosity that keeps it there."""
-    nu_lu = (LBM_TAU - 0.5) / 3.0
-    u_lu = re_p * nu_lu / cells_per_d
-    if u_lu > target:  # fast flow: a smaller viscosity keeps Ma low
-        nu_lu *= target / u_lu
-    return 0.5 + 3.0 * nu_lu, nu_lu
-
-
-def too_fast(
-    re_p: float, cells_per_d: float, cells_per_dp: int, boundary: str = "halfway"
-) -> str | None:
-    """Why a flow of particle Reynolds number ``re_p`` cannot be resolved stably at
-    ``cells_per_d`` lattice cells per diameter (``cells_per_dp`` as the spec gives it) with
-    the wall scheme ``boundary`` (``cfd.lbm_boundary``), or None when it can: the lattice
-    viscosity that keeps the Mach number low falls below its stable range (``TAU_MIN``;
-    ``TAU_MIN_INTERPOLATED`` for the interpolated walls)."""
-    tau_min = tau_floor(boundary)
-    if lattice_viscosity(re_p, cells_per_d)[0] >= tau_min - 1e-12:
-        return None
-    need = math.ceil(re_p * (tau_min - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET - 1e-9)
-    scheme = "" if boundary == "halfway" else f" with lbm_boundary = {boundary}"
-    return (
-        f"Re_p = {re_p:.3g} is too fast to resolve stably at {cells_per_dp} cells per "
-        f"diameter{scheme} (the lattice viscosity would fall below its stable range); set "
-        f"cfd.cells_per_dp to at least {max(need, cells_per_dp + 1)}, lower inlet_velocity, "
-        "or use solver = openfoam"
-    )
