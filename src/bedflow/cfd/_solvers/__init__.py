@@ -56,7 +56,10 @@ class Solver(Protocol):
 
     A solver without a grid (the correlations) says so with a class attribute
     ``grid_study = False``: a grid convergence study (``--converge``) refuses it. Every other
-    solver is taken to refine with ``cfd.cells_per_dp``.
+    solver is taken to refine with ``cfd.cells_per_dp``. A solver may also give
+    ``advice(spec) -> Sequence[SpecProblem]``: settings it runs but cannot vouch for (the LBM:
+    a resolution whose pressure drop is not shown to lie within 5% of its grid limit), shown
+    as warnings by ``bedflow check`` and the dashboard's editor (``_checks.plugin_advice``).
     """
 
     name: str
