@@ -12,7 +12,7 @@ from bedflow.cfd._constants import (
     TAU_MIN_INTERPOLATED,
 )
 
-__all__ = ["lattice_viscosity", "tau_floor", "too_fast"]
+__all__ = ["cells_needed", "lattice_viscosity", "tau_floor", "too_fast"]
 
 
 def tau_floor(boundary: str) -> float:
@@ -33,6 +33,15 @@ def lattice_viscosity(
     return 0.5 + 3.0 * nu_lu, nu_lu
 
 
+def cells_needed(
+    re_p: float, boundary: str, target: float = LBM_MAX_LATTICE_VELOCITY_TARGET
+) -> int:
+    """The fewest cells per diameter at which a flow of particle Reynolds number ``re_p``, its
+    superficial lattice velocity held at ``target``, runs at or above the tau floor of the wall
+    scheme ``boundary``."""
+    return math.ceil(re_p * (tau_floor(boundary) - 0.5) / 3.0 / target - 1e-9)
+
+
 def too_fast(
     re_p: float, cells_per_d: float, cells_per_dp: int, boundary: str = "halfway"
 ) -> str | None:
@@ -44,7 +53,7 @@ def too_fast(
     tau_min = tau_floor(boundary)
     if lattice_viscosity(re_p, cells_per_d)[0] >= tau_min - 1e-12:
         return None
-    need = math.ceil(re_p * (tau_min - 0.5) / 3.0 / LBM_MAX_LATTICE_VELOCITY_TARGET - 1e-9)
+    need = cells_needed(re_p, boundary)
     scheme = "" if boundary == "halfway" else f" with lbm_boundary = {boundary}"
     return (
         f"Re_p = {re_p:.3g} is too fast to resolve stably at {cells_per_dp} cells per "

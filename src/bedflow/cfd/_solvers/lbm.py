@@ -15,6 +15,7 @@ as well as viscous drag; the pressure drop at the spec's inlet velocity follows.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from pathlib import Path
@@ -35,7 +36,7 @@ from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._flow import FlowResult
 from bedflow.cfd._lbm import SolverProgress, solve_periodic
 from bedflow.cfd._lbm_fields import LatticeRun, write_flow_fields
-from bedflow.cfd._lbm_units import lattice_viscosity, tau_floor, too_fast
+from bedflow.cfd._lbm_units import cells_needed, lattice_viscosity, tau_floor, too_fast
 from bedflow.cfd._lbm_walls import bed_surfaces
 from bedflow.cfd._levels import grid_levels
 from bedflow.cfd._region import measurement_slab
@@ -99,10 +100,10 @@ class LbmSolver:
         if too_fast(re_p, cfd.cells_per_dp, cfd.cells_per_dp, cfd.lbm_boundary) is None and (
             too_fast(re_p, coarsest, coarsest, cfd.lbm_boundary) is not None
         ):
+            # the first finest resolution whose coarsest level reaches the tau floor
+            floor = cells_needed(re_p, cfd.lbm_boundary)
             need = next(
-                m
-                for m in range(cfd.cells_per_dp + 1, 1000)
-                if too_fast(re_p, grid_levels(m)[2], m, cfd.lbm_boundary) is None
+                m for m in itertools.count(cfd.cells_per_dp + 1) if grid_levels(m)[2] >= floor
             )
             out.append(SpecProblem(path=("cfd", "cells_per_dp"), message=(
                 f"a grid convergence study (--converge) of this flow (Re_p = {re_p:.3g}) needs "
@@ -250,7 +251,7 @@ def lbm_flow(
                 raise
             lower_tau = lattice_viscosity(re_p, cells_per_d, slower)[0]
             if lower_tau < tau_floor(cfd.lbm_boundary) - 1e-12:
-                need = math.ceil(re_p * (tau_floor(cfd.lbm_boundary) - 0.5) / 3.0 / slower - 1e-9)
+                need = cells_needed(re_p, cfd.lbm_boundary, slower)
                 raise LatticeStabilityError(
                     f"{exc}. The pores of this bed carry peaks of more than "
                     f"{peak / target:.0f} times the superficial velocity, and a slower lattice "
