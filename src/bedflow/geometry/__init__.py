@@ -9,6 +9,7 @@
 (0.41..., 0.40912)
 """
 
+from bedflow.geometry._bridges import BridgedSpheres, bridged_spheres
 from bedflow.geometry._correlations import (
     benyahia_oneill_cylinder_porosity,
     benyahia_oneill_porosity,
@@ -36,6 +37,7 @@ from bedflow.geometry._voxel import Voxels, voxelize
 __all__ = [
     "BedGeometry",
     "BedMetrics",
+    "BridgedSpheres",
     "Column",
     "DemProgress",
     "DemResult",
@@ -49,6 +51,7 @@ __all__ = [
     "bed_metrics",
     "benyahia_oneill_cylinder_porosity",
     "benyahia_oneill_porosity",
+    "bridged_spheres",
     "build_geometry",
     "dem_pack",
     "dixon_porosity",
