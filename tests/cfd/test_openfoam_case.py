@@ -8,6 +8,7 @@ about text layout.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import trimesh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +45,7 @@ from bedflow.cfd._openfoam._run import _clean, _last
 from bedflow.cfd._openfoam._version import ESI_V1912, ORG_11, parse_banner
 from bedflow.cfd._region import measurement_slab
 from bedflow.dsl import BedSpec
-from bedflow.geometry import PackedBed, pack
+from bedflow.geometry import PackedBed, pack, slab_solid_volume
 
 # -- a small reader of OpenFOAM dictionaries ---------------------------------------------------
 
@@ -188,8 +190,9 @@ def test_snappy_has_the_blocks_v1912_insists_on(esi_case: OpenFoamCase) -> None:
     quality = snappy["meshQualityControls"]
     assert "nSmoothScale" in quality and "errorReduction" in quality
     assert "addLayersControls" in snappy
-    assert snappy["addLayers"] == ["false"]
-    assert set(snappy["geometry"]) == {"particles.stl", "wall.stl"}
+    assert snappy["addLayers"] == ["true"]  # two prism layers by default
+    assert esi_case.layout.layers == 2
+    assert set(snappy["geometry"]) == {"particles.stl", "wall.stl", "bed"}
     for name in ("particles.stl", "wall.stl"):
         stl = esi_case.directory / "constant" / "triSurface" / name
         assert not stl.read_bytes()[:5].lower().startswith(b"solid")  # binary, read as such
@@ -225,21 +228,25 @@ def test_prism_layers_from_the_spec(packed: PackedBed, tmp_path: Path) -> None:
 
 
 def test_location_in_mesh_is_in_the_fluid(esi_case: OpenFoamCase, packed: PackedBed) -> None:
-    """The point written is the layout's, inside the column, outside every (shrunk) sphere by
-    more than half a finest cell's diagonal, at the centre of a finest cell."""
+    """The point written is the layout's, inside the column, outside every sphere by more
+    than half a finest cell's diagonal, at the centre of a finest cell. It is also outside
+    every bridge: a rod's part outside the spheres lies within about 0.02 d of them (half the
+    widest gap bridged plus the wedge at the rim, bedflow.geometry._bridges), and the point is
+    farther than 0.03 d."""
     snappy = foam_dict(esi_case.directory / "system" / "snappyHexMeshDict")
     point = vector(snappy["castellatedMeshControls"]["locationInMesh"])
     lay = esi_case.layout
     assert point == pytest.approx(lay.location, abs=1e-12)
-    gap = np.linalg.norm(packed.centers - np.asarray(point), axis=1) - 0.99 * packed.radii
+    gap = np.linalg.norm(packed.centers - np.asarray(point), axis=1) - packed.radii
     assert gap.min() > 0.5 * math.sqrt(3) * max(lay.fine)
+    assert gap.min() > 0.03 * 0.005
     assert math.hypot(point[0], point[1]) < lay.radius
     assert 0 < point[2] < lay.height
     assert (
         location_problems(
             lay.location,
             packed.centers,
-            0.99 * packed.radii,
+            packed.radii,
             radius=lay.radius,
             height=lay.height,
             origin=lay.box_min,
@@ -318,7 +325,8 @@ def test_planes_lie_in_the_packed_region(esi_case: OpenFoamCase, packed: PackedB
     assert z1 == pytest.approx(d, abs=0.5 * lay.fine[2])
     assert z2 == pytest.approx(packed.metrics.bed_height - 1.5 * d, abs=0.5 * lay.fine[2])
     assert z2 - z1 >= d
-    assert lay.bed_top == pytest.approx(float(np.max(packed.centers[:, 2] + 0.99 * packed.radii)))
+    # bridged (the default): the spheres keep their size
+    assert lay.bed_top == pytest.approx(float(np.max(packed.centers[:, 2] + packed.radii)))
     functions = foam_dict(esi_case.directory / "system" / "controlDict")["functions"]
     for name, z in (("pPlane1", z1), ("pPlane2", z2)):
         fo = functions[name]
@@ -332,8 +340,11 @@ def test_planes_lie_in_the_packed_region(esi_case: OpenFoamCase, packed: PackedB
     assert functions["pOutlet"]["name"] == ["outlet"]
 
 
-def test_geometric_porosity_is_that_of_the_shrunk_spheres(esi_case: OpenFoamCase) -> None:
-    lay = esi_case.layout
+def test_geometric_porosity_is_that_of_the_shrunk_spheres(
+    packed: PackedBed, tmp_path: Path
+) -> None:
+    case = write_case(packed, make_spec(), tmp_path / "s", version=ESI_V1912, contacts="shrink")
+    lay = case.layout
     solid = 80 * 4 / 3 * math.pi * (0.99 * 0.0025) ** 3
     assert lay.porosity_domain == pytest.approx(1 - solid / (math.pi * 0.0125**2 * lay.height))
     assert 0.35 < lay.porosity_slab < 0.6
@@ -633,5 +644,51 @@ def test_solver_surface_does_not_depend_on_the_export_setting(
 
     default = (esi_case.directory / ESI_V1912.surface_dir / "particles.stl").read_bytes()
     assert particles_stl(0.02) == default == particles_stl(0.0005)
+    icospheres = packed.count * 20 * 4 ** sphere_subdivisions(packed.count)
+    # bridged (the default): the union of the icospheres and the rods, a few faces more
     triangles = int(np.frombuffer(default[80:84], dtype="<u4")[0])
-    assert triangles == packed.count * 20 * 4 ** sphere_subdivisions(packed.count)
+    assert icospheres < triangles < 1.2 * icospheres
+    shrunk = write_case(packed, make_spec(), tmp_path / "s", version=ESI_V1912, contacts="shrink")
+    stl = (shrunk.directory / ESI_V1912.surface_dir / "particles.stl").read_bytes()
+    assert int(np.frombuffer(stl[80:84], dtype="<u4")[0]) == icospheres
+
+
+def test_bridges_at_the_contacts_keep_the_porosity(packed: PackedBed, tmp_path: Path) -> None:
+    """``contacts="bridges"``: the spheres keep their size, joined by thin rods where they
+    touch (one closed surface); the slab's porosity is that of the bridged solid, within
+    0.003 of the exact spheres' (icospheres lose about 0.1 % of the solid, the rods add
+    about 0.2 %: bedflow.geometry.bridged_spheres), while a 1 % shrink moves it by 0.015.
+    ``fill`` refines the whole packed region to the particles' level."""
+    spec = make_spec()
+    case = write_case(
+        packed, spec, tmp_path / "b", version=ESI_V1912, contacts="bridges", fill=True
+    )
+    shrunk = write_case(packed, spec, tmp_path / "s", version=ESI_V1912, contacts="shrink")
+    assert (case.contacts, case.shrink, shrunk.contacts, shrunk.shrink) == (
+        "bridges", 0.0, "shrink", 0.01,
+    )  # fmt: skip
+    assert case.bridges > packed.count and shrunk.bridges == 0
+    lay = case.layout
+    assert lay.mesh_diameter == 0.005 and lay.fill
+    z1, z2 = lay.planes
+    exact = 1 - slab_solid_volume(packed.centers, packed.radii, z1, z2) / (
+        math.pi * 0.0125**2 * (z2 - z1)
+    )
+    assert lay.porosity_slab == pytest.approx(exact, abs=0.003)
+    assert shrunk.layout.porosity_slab - exact > 0.01
+    # closed as written (float32): vertices joined only where they are equal, since
+    # trimesh's tolerant merge welds a few distinct vertices at the rods' rims
+    soup = trimesh.load(case.directory / "constant" / "triSurface" / "particles.stl", process=False)
+    verts, index = np.unique(np.asarray(soup.vertices), axis=0, return_inverse=True)
+    faces = index.reshape(-1)[np.asarray(soup.faces)]
+    assert trimesh.Trimesh(verts, faces, process=False).is_watertight
+    summary = json.loads((case.directory / "bedflow-case.json").read_text())
+    assert summary["contacts"] == "bridges" and summary["bridges"] == case.bridges
+    snappy = foam_dict(case.directory / "system" / "snappyHexMeshDict")
+    bed = snappy["geometry"]["bed"]
+    assert bed["type"] == ["searchableCylinder"]
+    assert vector(bed["point2"])[2] == pytest.approx(lay.bed_top + 0.0025)
+    region = snappy["castellatedMeshControls"]["refinementRegions"]["bed"]
+    assert region["mode"] == ["inside"] and region["levels"] == ["(", "(", "1e15", "2", ")", ")"]
+    with pytest.raises(CfdInputError, match="contacts must be one of bridges, shrink"):
+        write_case(packed, spec, tmp_path / "x", version=ESI_V1912, contacts="glue")

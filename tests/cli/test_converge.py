@@ -149,7 +149,9 @@ def _foam_bed(tmp_path: Path) -> Path:
         .replace(
             "cells_per_dp = 8",
             "cells_per_dp = 15; solver = openfoam; max_iterations = 500;\n"
-            "      mesh_levels = { walls = 2; particles = 2 }",
+            # no prism layers: these tests check the study's plumbing, and layers would add
+            # a minute to each of their three meshes (test_openfoam_run meshes the defaults)
+            "      mesh_levels = { walls = 2; particles = 2 }; mesh_layers = 0",
         )
     )
     return bed

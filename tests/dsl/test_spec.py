@@ -192,6 +192,20 @@ def test_mesh_layers_warn_unless_openfoam_meshes() -> None:
     foam = parse_with_diagnostics(bed_text(extra="cfd { solver = openfoam; mesh_layers = 2 }"))
     assert not foam.warnings
     assert any("mesh_layers" in m for m in errors_of(bed_text(extra="cfd { mesh_layers = 11 }")))
+    # unset, its default (2) says nothing to an lbm bed
+    assert not parse_with_diagnostics(bed_text()).warnings
+    assert parse(bed_text()).cfd.mesh_layers == 2
+
+
+def test_mesh_contacts_warn_unless_openfoam_meshes() -> None:
+    assert parse(bed_text()).cfd.mesh_contacts == "bridges"
+    lbm = parse_with_diagnostics(bed_text(extra="cfd { mesh_contacts = shrink }"))
+    assert any("the lbm solver ignores it" in w.message for w in lbm.warnings)
+    text = "cfd { solver = openfoam; mesh_contacts = shrink }"
+    foam = parse_with_diagnostics(bed_text(extra=text))
+    assert foam.spec.cfd.mesh_contacts == "shrink" and not foam.warnings
+    bad = errors_of(bed_text(extra="cfd { mesh_contacts = glue }"))
+    assert any("mesh_contacts" in m for m in bad)
 
 
 def test_lbm_boundary_warns_unless_the_lbm_solver_runs() -> None:
@@ -219,7 +233,13 @@ def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     foam = parse(bed_text(extra="cfd { solver = openfoam }"))
     zero = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 0 }"))
     two = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 2 }"))
-    assert spec_hash(zero) == spec_hash(foam) != spec_hash(two)
+    # mesh_layers' default became 2 (issue 13: OpenFOAM converges with layers): an unset
+    # key keeps the hash it had, 0 set by hand is now the exception
+    assert spec_hash(two) == spec_hash(foam) != spec_hash(zero)
+    # cfd.mesh_contacts came with that change, bridges its default
+    bridges = parse(bed_text(extra="cfd { solver = openfoam; mesh_contacts = bridges }"))
+    shrink = parse(bed_text(extra="cfd { solver = openfoam; mesh_contacts = shrink }"))
+    assert spec_hash(bridges) == spec_hash(foam) != spec_hash(shrink)
     # export.chord_error came later still
     fine = parse(bed_text(extra="export { chord_error = 0.001 }"))
     default = parse(bed_text(extra="export { chord_error = 0.005 }"))

@@ -272,14 +272,15 @@ class BedSpec(BaseModel):
                     f"{rounded_quantity(part.particle_density, DENSITY)})",
                 )
             )
-        if self.cfd.mesh_layers and self.cfd.solver != "openfoam":
-            out.append(
-                SpecProblem(
-                    path=("cfd", "mesh_layers"),
-                    message=f"mesh_layers shapes the OpenFOAM mesh only; the {self.cfd.solver} "
-                    "solver ignores it",
+        for key in ("mesh_layers", "mesh_contacts"):
+            if key in self.cfd.model_fields_set and self.cfd.solver != "openfoam":
+                out.append(
+                    SpecProblem(
+                        path=("cfd", key),
+                        message=f"{key} shapes the OpenFOAM mesh only; the {self.cfd.solver} "
+                        "solver ignores it",
+                    )
                 )
-            )
         if "lbm_boundary" in self.cfd.model_fields_set and self.cfd.solver != "lbm":
             out.append(
                 SpecProblem(
@@ -329,7 +330,8 @@ def canonical_json(spec: BedSpec) -> str:
 
 
 _HASHED_WHEN_SET: dict[tuple[str, str], Any] = {
-    ("cfd", "mesh_layers"): 0,
+    ("cfd", "mesh_layers"): 2,  # the default since issue 13 (0 before)
+    ("cfd", "mesh_contacts"): "bridges",
     ("cfd", "lbm_boundary"): "cli",  # the default since issue 13 (halfway before)
     ("export", "chord_error"): 0.005,
 }

@@ -16,13 +16,13 @@ import trimesh
 from numpy.typing import NDArray
 
 from bedflow._exceptions import CfdInputError
-from bedflow.cfd._openfoam._constants import DEFAULT_SHRINK
+from bedflow.cfd._openfoam._constants import BRIDGE_REACH, CONTACTS, DEFAULT_SHRINK
 from bedflow.cfd._openfoam._dicts import PATCHES, FlowSettings, case_dictionaries
 from bedflow.cfd._openfoam._layout import CaseLayout, layout_case
 from bedflow.cfd._openfoam._version import ESI_V1912, OpenFoamVersion, detect_version
 from bedflow.cfd._region import measurement_slab, too_shallow
 from bedflow.dsl import BedSpec
-from bedflow.geometry import PackedBed, solver_particles
+from bedflow.geometry import PackedBed, bridged_spheres, solver_particles
 
 __all__ = ["OpenFoamCase", "write_case"]
 
@@ -52,6 +52,10 @@ class OpenFoamCase:
     turbulence_model: str | None
     shrink: float
     particle_count: int
+    contacts: str = "shrink"
+    """How touching particles are made meshable: ``bridges`` or ``shrink``."""
+    bridges: int = 0
+    """Bridges written (sphere-sphere, sphere-wall and sphere-floor)."""
 
     @property
     def patches(self) -> tuple[str, ...]:
@@ -137,21 +141,29 @@ def write_case(
     directory: str | Path,
     *,
     cores: int = 1,
-    shrink: float = DEFAULT_SHRINK,
+    shrink: float | None = None,
+    contacts: str | None = None,
     version: OpenFoamVersion | None = None,
     layers: int | None = None,
     slab: tuple[float, float] | None = None,
+    fill: bool = True,
 ) -> OpenFoamCase:
     """Write a complete OpenFOAM case of ``packed`` with the flow of ``spec.cfd``.
 
     Background blockMesh box around the column (``inlet`` at z = 0, ``outlet`` at the column
-    top), snappyHexMesh on ``particles.stl`` and ``wall.stl`` (particles shrunk by ``shrink``
-    of their radius), simpleFoam (or foamRun) laminar or RANS with ``nu = mu / rho``, pressure
+    top), snappyHexMesh on ``particles.stl`` and ``wall.stl``, simpleFoam (or foamRun)
+    laminar or RANS with ``nu = mu / rho``, pressure
     averaged on two planes inside the packed region, ``case.foam``, ``Allrun`` and, with
     ``cores > 1``, a ``decomposeParDict``. ``version`` defaults to the OpenFOAM found on PATH
     (v1912 syntax when there is none). ``layers`` prism layers (default
     ``cfd.mesh_layers``) are added at the particles and the wall (0: none; snappyHexMesh
-    extrudes them where it can, not in the tightest gaps between particles). The pressure
+    extrudes them where it can, not in the tightest gaps between particles). ``contacts``
+    (default ``cfd.mesh_contacts``) says how the points where particles touch are made
+    meshable: ``bridges`` joins the spheres there by thin rods
+    (:func:`~bedflow.geometry.bridged_spheres`; ``particles.stl`` is their union), ``shrink``
+    shrinks every sphere by ``shrink`` of its radius (default ``DEFAULT_SHRINK``; with bridges
+    0). ``fill`` refines the whole packed region, not only the particles' surfaces, to the
+    particles' level, so that a finer ``cells_per_dp`` refines the pores uniformly. The pressure
     planes bound ``slab`` (m), by default the slab every solver measures
     (:func:`~bedflow.cfd._region.measurement_slab`; a bed too shallow for one is refused). The
     solver always writes its final fields: the case is the output, whatever
@@ -170,6 +182,11 @@ def write_case(
     layers = spec.cfd.mesh_layers if layers is None else layers
     if not 0 <= layers <= 10:
         raise CfdInputError(f"layers must lie between 0 and 10, got {layers}")
+    contacts = spec.cfd.mesh_contacts if contacts is None else contacts
+    if contacts not in CONTACTS:
+        raise CfdInputError(f"contacts must be one of {', '.join(CONTACTS)}, got {contacts!r}")
+    if shrink is None:
+        shrink = DEFAULT_SHRINK if contacts == "shrink" else 0.0
     if not 0.0 <= shrink < 0.2:
         raise CfdInputError(f"shrink must lie in [0, 0.2), got {shrink}")
     if packed.count == 0:
@@ -179,6 +196,14 @@ def write_case(
     radii: NDArray[np.float64] = np.asarray(packed.radii, dtype=np.float64) * (1.0 - shrink)
     meshed = dataclasses.replace(packed, radii=radii)
     d = packed.particle_diameter
+    bridged = bridged_spheres(meshed) if contacts == "bridges" else None
+    solid_volume = None
+    if bridged is not None:
+        column_radius = 0.5 * packed.column.diameter
+
+        def solid_volume(z_lo: float, z_hi: float) -> float:
+            return bridged.slab_solid_volume(z_lo, z_hi, column_radius)
+
     if slab is None:
         shared = measurement_slab(packed.metrics.bed_height, d)
         if shared is None:
@@ -199,9 +224,17 @@ def write_case(
             level_walls=cfd.mesh_levels.walls,
             layers=layers,
             slab=planes,
+            solid_volume=solid_volume,
+            fill=fill,
         )
     except ValueError as exc:
         raise CfdInputError(str(exc)) from None
+    if bridged is not None and lay.clearance <= BRIDGE_REACH * d:
+        # the bridges' solid outside the spheres lies within BRIDGE_REACH of them
+        raise CfdInputError(
+            f"locationInMesh is {lay.clearance:.3g} m from the nearest sphere, which may lie "
+            "inside a bridge between spheres; use mesh_contacts = shrink for this bed"
+        )
     flow = FlowSettings(
         nu=cfd.kinematic_viscosity,
         velocity=cfd.inlet_velocity,
@@ -220,7 +253,8 @@ def write_case(
     surfaces = out / version.surface_dir
     # the solvers' own surface, never the export tessellation (export.chord_error): a lighter
     # export must not change a pressure drop
-    _write_stl(solver_particles(meshed), surfaces / "particles.stl", "particles")
+    surface = solver_particles(meshed) if bridged is None else bridged.mesh
+    _write_stl(surface, surfaces / "particles.stl", "particles")
     _write_stl(_wall_mesh(lay), surfaces / "wall.stl", "wall")
     (out / "case.foam").write_text("", encoding="utf-8")
     case = OpenFoamCase(
@@ -237,6 +271,8 @@ def write_case(
         turbulence_model=flow.turbulence_model,
         shrink=shrink,
         particle_count=packed.count,
+        contacts=contacts,
+        bridges=0 if bridged is None else bridged.count,
     )
     allrun = out / "Allrun"
     allrun.write_text(_allrun(case), encoding="utf-8")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "BRIDGE_REACH",
+    "CONTACTS",
     "DEFAULT_PROJECT_DIR",
     "DEFAULT_SHRINK",
     "LOCATION_CANDIDATES",
@@ -20,11 +22,22 @@ __all__ = [
 DEFAULT_PROJECT_DIR: Final = "/usr/share/openfoam"
 """``WM_PROJECT_DIR`` of Debian's ``openfoam`` package (v1912); its tools need it set."""
 
+CONTACTS: Final = ("bridges", "shrink")
+"""How touching particles are made meshable: joined by thin cylinders at the contacts
+(:func:`bedflow.geometry.bridged_spheres`), or all shrunk by ``DEFAULT_SHRINK``
+(``cfd.mesh_contacts``)."""
+
+BRIDGE_REACH: Final = 0.03
+"""Bound (fraction of d) on how far a bridge's solid outside the spheres reaches from them:
+half the widest gap bridged (0.01 d) plus the wedge at a rod's rim (0.01 d), with margin.
+``locationInMesh`` must be farther than this from every sphere."""
+
 DEFAULT_SHRINK: Final = 0.01
-"""Particles are shrunk by this fraction of their radius about their centres before meshing:
-touching spheres meet in points that snappyHexMesh can only close with degenerate cells. 1 %
-is the usual choice in packed-bed CFD (Dixon & Nijemeisland 2001; Eppinger et al. 2011,
-Chem. Eng. J. 166, 324-331) and shifts the porosity by ~3 % of the solid fraction."""
+"""With ``mesh_contacts = shrink``, particles are shrunk by this fraction of their radius
+about their centres before meshing: touching spheres meet in points that snappyHexMesh can
+only close with degenerate cells. 1 % is the usual choice in packed-bed CFD (Dixon &
+Nijemeisland 2001; Eppinger et al. 2011, Chem. Eng. J. 166, 324-331) and shifts the porosity
+by ~3 % of the solid fraction, which is why bridges are the default."""
 
 MIN_CELLS_PER_DP: Final = 8
 """Below about 8 cells per particle diameter the castellated mesh closes pores (the mesh

@@ -10,6 +10,7 @@ per particle diameter there, and ``levels.walls`` times at the column wall.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,9 @@ class CaseLayout:
     """Which rule chose the slab between the planes (:mod:`bedflow.cfd._region`)."""
     layers: int = 0
     """Prism layers snappyHexMesh adds at the particles and the wall (0: none)."""
+    fill: bool = False
+    """Whether the whole packed region (floor to bed top, wall to wall) is refined to the
+    particles' level, not only the cells at the particles' surfaces."""
 
     @property
     def background_cell(self) -> Point:
@@ -229,12 +233,16 @@ def layout_case(
     level_walls: int,
     layers: int = 0,
     slab: tuple[float, float, str] | None = None,
+    solid_volume: Callable[[float, float], float] | None = None,
+    fill: bool = False,
 ) -> CaseLayout:
     """The layout of a case for spheres ``centers : (n, 3) float, m`` with ``radii : (n,)``
     (the radii as meshed) in a cylinder; raises ValueError when the bed cannot be measured.
 
     ``slab`` (m, m, where from) is where the pressure planes go, by default the slab every
     solver measures (:func:`~bedflow.cfd._region.measurement_slab` of the meshed bed's top).
+    ``solid_volume(z_lo, z_hi)`` (m3) is the meshed solid between two planes when it is not
+    just the spheres (bridges at the contacts); the slab's porosity is taken from it.
 
     The background cell is ``particle_diameter / cells_per_dp * 2**level_particles`` (made to
     divide the box and the height exactly), so the particles' surface cells are
@@ -280,8 +288,14 @@ def layout_case(
     )
 
     area = math.pi * radius**2
-    solid = float(np.sum(4.0 / 3.0 * math.pi * radii_**3))
-    between = slab_solid_volume(centers, radii_, z1, z2)
+    if solid_volume is None:
+        solid = float(np.sum(4.0 / 3.0 * math.pi * radii_**3))
+    else:
+        solid = solid_volume(0.0, height)
+    if solid_volume is None:
+        between = slab_solid_volume(centers, radii_, z1, z2)
+    else:
+        between = solid_volume(z1, z2)
     return CaseLayout(
         radius=radius,
         height=height,
@@ -302,4 +316,5 @@ def layout_case(
         wall_sections=wall_sections(radius),
         slab_from=slab[2],
         layers=layers,
+        fill=fill,
     )

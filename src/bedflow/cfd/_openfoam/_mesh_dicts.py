@@ -79,6 +79,17 @@ def snappy(lay: CaseLayout, version: OpenFoamVersion) -> str:
         location = f"locationInMesh {vec(lay.location)};"
         medial = "minMedialAxisAngle 90;"
     lp, lw = lay.level_particles, lay.level_walls
+    if lay.fill:
+        top = lay.bed_top + 0.5 * lay.particle_diameter
+        cylinder = f"point1 (0 0 0); point2 (0 0 {num(top)}); radius {num(lay.radius)};"
+        geometry += f"""
+    bed {{ type searchableCylinder; {cylinder} }}"""
+        regions = f"""{{
+        // the pores of the whole packed region at the particles' level
+        bed {{ mode inside; levels ((1e15 {lp})); }}
+    }}"""
+    else:
+        regions = "{ }"
     if lay.layers:
         n = lay.layers
         layers_note = (
@@ -113,7 +124,7 @@ castellatedMeshControls
         wall {{ level ({lw} {lw}); patchInfo {{ type wall; }} }}
     }}
     resolveFeatureAngle 30;
-    refinementRegions {{ }}
+    refinementRegions {regions}
     // the centre of a finest cell, {num(lay.clearance)} m from every particle, the wall, the
     // floor and the top (checked by bedflow)
     {location}

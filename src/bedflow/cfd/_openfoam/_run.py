@@ -13,7 +13,6 @@ from pathlib import Path
 from bedflow._exceptions import CfdInputError, EngineUnavailable
 from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._openfoam._case import OpenFoamCase, write_case
-from bedflow.cfd._openfoam._constants import DEFAULT_SHRINK
 from bedflow.cfd._openfoam._logs import (
     MeshCheck,
     SolverLog,
@@ -320,9 +319,11 @@ def simulate_openfoam(
     directory: str | Path,
     *,
     cores: int = 1,
-    shrink: float = DEFAULT_SHRINK,
+    shrink: float | None = None,
+    contacts: str | None = None,
     layers: int | None = None,
     slab: tuple[float, float] | None = None,
+    fill: bool = True,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> OpenFoamResult:
@@ -333,5 +334,15 @@ def simulate_openfoam(
     >>> r = simulate_openfoam(packed, spec, "runs/bed1")  # doctest: +SKIP
     >>> print(f"{r.pressure_drop_per_length:.1f} Pa/m, Ergun {r.ergun:.1f}")  # doctest: +SKIP
     """
-    case = write_case(packed, spec, directory, cores=cores, shrink=shrink, layers=layers, slab=slab)
+    case = write_case(
+        packed,
+        spec,
+        directory,
+        cores=cores,
+        shrink=shrink,
+        contacts=contacts,
+        layers=layers,
+        slab=slab,
+        fill=fill,
+    )
     return run_case(case, progress=progress, cancel=cancel)

@@ -32,9 +32,11 @@ class OpenFoamSolver:
 
     def version(self) -> str:
         # method 2: planes at the slab every solver measures (bedflow.cfd._region), not 1 d
-        # above the floor and 1.5 d below the top whatever the bed's depth
+        # above the floor and 1.5 d below the top whatever the bed's depth; method 3: bridges
+        # at the contacts by default (cfd.mesh_contacts) instead of spheres shrunk by 1 %, and
+        # the whole packed region refined to the particles' level
         found = detect_version()
-        return f"openfoam {found} method 2" if found is not None else "openfoam (not installed)"
+        return f"openfoam {found} method 3" if found is not None else "openfoam (not installed)"
 
     def unavailable(self) -> str | None:
         return None  # without OpenFOAM the case is still written; running it reports how
