@@ -44,3 +44,19 @@ def test_a_study_too_fast_for_its_coarsest_grid_names_the_resolution_it_needs() 
 
 def test_other_solvers_are_not_advised_by_the_lbm() -> None:
     assert _warnings("solver = correlation") == []
+
+
+def test_openfoam_advice_names_what_keeps_it_from_its_grid_limit() -> None:
+    """OpenFOAM's own advice (its solver's advice hook): a 1% shrink, no prism layers and a
+    resolution below FOAM_CELLS_PER_DP each draw a warning at their key; its defaults at that
+    resolution draw none."""
+    from bedflow.cfd._openfoam import FOAM_CELLS_PER_DP
+
+    foam = f"solver = openfoam; cells_per_dp = {FOAM_CELLS_PER_DP}"
+    assert _warnings(foam) == []
+    (shrink,) = _warnings(foam + "; mesh_contacts = shrink")
+    assert "mesh_contacts" in shrink and "bridges" in shrink and "porosity" in shrink
+    (layers,) = _warnings(foam + "; mesh_layers = 0")
+    assert "prism layers" in layers
+    (coarse,) = _warnings("solver = openfoam; cells_per_dp = 16")
+    assert f"below {FOAM_CELLS_PER_DP} cells per diameter" in coarse and "--converge" in coarse

@@ -12,6 +12,7 @@
 """
 
 from bedflow.cfd._openfoam._case import OpenFoamCase, write_case
+from bedflow.cfd._openfoam._constants import FOAM_CELLS_PER_DP
 from bedflow.cfd._openfoam._layout import CaseLayout, location_problems, too_coarse
 from bedflow.cfd._openfoam._run import (
     OpenFoamError,
@@ -23,6 +24,7 @@ from bedflow.cfd._openfoam._run import (
 from bedflow.cfd._openfoam._version import OpenFoamVersion, detect_version
 
 __all__ = [
+    "FOAM_CELLS_PER_DP",
     "CaseLayout",
     "OpenFoamCase",
     "OpenFoamError",

@@ -9,6 +9,7 @@ __all__ = [
     "CONTACTS",
     "DEFAULT_PROJECT_DIR",
     "DEFAULT_SHRINK",
+    "FOAM_CELLS_PER_DP",
     "LOCATION_CANDIDATES",
     "MIN_CELLS_PER_DP",
     "PROGRESS_INTERVAL_S",
@@ -43,6 +44,11 @@ MIN_CELLS_PER_DP: Final = 8
 """Below about 8 cells per particle diameter the castellated mesh closes pores (the mesh
 porosity reads low and the pressure drop far too high) or loses the outlet (issue 4;
 bench/bench_openfoam.py prints both per resolution, docs/benchmarks.md has the figures)."""
+
+FOAM_CELLS_PER_DP: Final = 21
+"""The resolution from which OpenFOAM's defaults (bridges, two prism layers) are shown to give
+a pressure drop within about 5% of their grid limit (issue 13's 80-sphere bed, a three-grid
+study at 21, 16 and 12 cells per diameter; docs/flow.md). ``bedflow check`` warns below it."""
 
 LOCATION_CANDIDATES: Final = 4096
 """Candidate points tried for ``locationInMesh``; the one farthest from every surface wins."""
