@@ -14,12 +14,14 @@ from bedflow.dsl import json_schema, parse, parse_with_diagnostics, spec_hash
 
 OLD_FILE = (
     'bed { roughness = 1 mm; material = "glass" }\nparticles {}\n'
-    "cfd { yplus_target = 2; cells_per_dp = 12 }\npacking { max_time = 10 s }"
+    "cfd { yplus_target = 2; cells_per_dp = 12; mesh_levels = { walls = 3 } }\n"
+    "packing { max_time = 10 s }"
 )
 OLD_HASH = "d4dd1dc88392254200209f02546219cf43b7e31c77ebc06cab56794ff9d2740e"
-"""spec_hash of OLD_FILE before the keys were deprecated (786b516). max_time and cells_per_dp
-are written out: their defaults changed since (max_time unset, chosen by the engine;
-cells_per_dp 14 instead of 12), which changes the hash on purpose."""
+"""spec_hash of OLD_FILE before the keys were deprecated (786b516). max_time, cells_per_dp and
+mesh_levels are written out: their defaults changed since (max_time unset, chosen by the
+engine; cells_per_dp 14 instead of 12; the wall's mesh level 2 instead of 3), which changes the
+hash on purpose."""
 
 
 def test_deprecated_keys_are_noted_where_written() -> None:

@@ -225,10 +225,12 @@ def test_keys_added_later_keep_the_hashes_stored_before_them() -> None:
     # such a spec changed (it now runs until every particle is in the bed), so its cached
     # packings must not be reused.
     before = "6c329e8731b82cbe34cb60541a990dd3d7828d1307787c55c11e371fb83a47f2"
-    assert spec_hash(parse(MINIMAL + "cfd { cells_per_dp = 12 }\n")) == before
+    old_defaults = "cfd { cells_per_dp = 12; mesh_levels = { walls = 3 } }\n"
+    assert spec_hash(parse(MINIMAL + old_defaults)) == before
     # And again when cfd.cells_per_dp's default became 14 (issue 13: GCI <= 5% at the
-    # defaults): an unset resolution now means a finer grid.
-    now = "50f33c64e2999397497aaf2f58f450f0ac1a3e4a113d4abe278c11aa0b1338d8"
+    # defaults): an unset resolution now means a finer grid; and when mesh_levels.walls's
+    # default became 2 (issue 13: the wall's level 3 doubled OpenFOAM's cells for under 2%).
+    now = "0520c0f9194ec9ed5756cb6f539fe59f91df85d88ce6065fb588281c4a06a353"
     assert spec_hash(parse(MINIMAL)) == now
     foam = parse(bed_text(extra="cfd { solver = openfoam }"))
     zero = parse(bed_text(extra="cfd { solver = openfoam; mesh_layers = 0 }"))
@@ -279,7 +281,7 @@ def test_json_schema_describes_every_section_with_units() -> None:
 def test_canonical_json_is_complete_sorted_and_in_si() -> None:
     data = json.loads(canonical_json(parse(bed_text("diameter = 5 cm"))))
     assert data["bed"]["diameter"] == 0.05
-    assert data["cfd"]["mesh_levels"] == {"particles": 2, "walls": 3}
+    assert data["cfd"]["mesh_levels"] == {"particles": 2, "walls": 2}
     assert list(data) == sorted(data)
 
 
