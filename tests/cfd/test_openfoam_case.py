@@ -692,3 +692,24 @@ def test_bridges_at_the_contacts_keep_the_porosity(packed: PackedBed, tmp_path: 
     assert region["mode"] == ["inside"] and region["levels"] == ["(", "(", "1e15", "2", ")", ")"]
     with pytest.raises(CfdInputError, match="contacts must be one of bridges, shrink"):
         write_case(packed, spec, tmp_path / "x", version=ESI_V1912, contacts="glue")
+
+
+def test_the_outlet_lies_two_diameters_above_a_short_bed(packed: PackedBed, tmp_path: Path) -> None:
+    """In a column much taller than its bed the mesh ends OUTLET_ABOVE_BED diameters above the
+    top particle (the free column holds no pressure drop); the planes are those of the full
+    column; ``outlet_above=None`` meshes up to the column's top."""
+    tall = dataclasses.replace(packed, column=dataclasses.replace(packed.column, height=0.06))
+    top = float(np.max(packed.centers[:, 2] + packed.radii))
+    case = write_case(tall, make_spec(), tmp_path / "t", version=ESI_V1912)
+    full = write_case(tall, make_spec(), tmp_path / "f", version=ESI_V1912, outlet_above=None)
+    assert case.layout.height == pytest.approx(top + 2 * 0.005)
+    assert full.layout.height == pytest.approx(0.06)
+    assert case.layout.planes == pytest.approx(full.layout.planes, abs=0.5 * full.layout.fine[2])
+    box = foam_dict(case.directory / "system" / "blockMeshDict")["vertices"]
+    assert max(float(t) for t in box if t not in "()") == pytest.approx(top + 0.01)
+    # a column no taller than that keeps its top
+    assert write_case(packed, make_spec(), tmp_path / "s", version=ESI_V1912).layout.height == (
+        pytest.approx(packed.column.height)
+    )
+    with pytest.raises(CfdInputError, match="outlet_above must be at least 1 diameter"):
+        write_case(tall, make_spec(), tmp_path / "x", version=ESI_V1912, outlet_above=0.5)

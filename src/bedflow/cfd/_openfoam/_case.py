@@ -16,7 +16,12 @@ import trimesh
 from numpy.typing import NDArray
 
 from bedflow._exceptions import CfdInputError
-from bedflow.cfd._openfoam._constants import BRIDGE_REACH, CONTACTS, DEFAULT_SHRINK
+from bedflow.cfd._openfoam._constants import (
+    BRIDGE_REACH,
+    CONTACTS,
+    DEFAULT_SHRINK,
+    OUTLET_ABOVE_BED,
+)
 from bedflow.cfd._openfoam._dicts import PATCHES, FlowSettings, case_dictionaries
 from bedflow.cfd._openfoam._layout import CaseLayout, layout_case
 from bedflow.cfd._openfoam._version import ESI_V1912, OpenFoamVersion, detect_version
@@ -147,6 +152,7 @@ def write_case(
     layers: int | None = None,
     slab: tuple[float, float] | None = None,
     fill: bool = True,
+    outlet_above: float | None = OUTLET_ABOVE_BED,
 ) -> OpenFoamCase:
     """Write a complete OpenFOAM case of ``packed`` with the flow of ``spec.cfd``.
 
@@ -163,7 +169,10 @@ def write_case(
     (:func:`~bedflow.geometry.bridged_spheres`; ``particles.stl`` is their union), ``shrink``
     shrinks every sphere by ``shrink`` of its radius (default ``DEFAULT_SHRINK``; with bridges
     0). ``fill`` refines the whole packed region, not only the particles' surfaces, to the
-    particles' level, so that a finer ``cells_per_dp`` refines the pores uniformly. The pressure
+    particles' level, so that a finer ``cells_per_dp`` refines the pores uniformly. The
+    ``outlet`` lies ``outlet_above`` particle diameters above the top of the highest particle
+    when the column is taller (None: at the column's top): the empty column above a bed holds
+    no pressure drop but would cost cells. The pressure
     planes bound ``slab`` (m), by default the slab every solver measures
     (:func:`~bedflow.cfd._region.measurement_slab`; a bed too shallow for one is refused). The
     solver always writes its final fields: the case is the output, whatever
@@ -196,6 +205,12 @@ def write_case(
     radii: NDArray[np.float64] = np.asarray(packed.radii, dtype=np.float64) * (1.0 - shrink)
     meshed = dataclasses.replace(packed, radii=radii)
     d = packed.particle_diameter
+    height = packed.column.height
+    if outlet_above is not None:
+        if outlet_above < 1.0:
+            raise CfdInputError(f"outlet_above must be at least 1 diameter, got {outlet_above}")
+        top = float(np.max(packed.centers[:, 2] + packed.radii))
+        height = min(height, top + outlet_above * d)
     bridged = bridged_spheres(meshed) if contacts == "bridges" else None
     solid_volume = None
     if bridged is not None:
@@ -216,7 +231,7 @@ def write_case(
             packed.centers,
             radii,
             column_diameter=packed.column.diameter,
-            column_height=packed.column.height,
+            column_height=height,
             particle_diameter=d,
             mesh_diameter=d * (1.0 - shrink),
             cells_per_dp=cfd.cells_per_dp,

@@ -12,6 +12,7 @@ __all__ = [
     "FOAM_CELLS_PER_DP",
     "LOCATION_CANDIDATES",
     "MIN_CELLS_PER_DP",
+    "OUTLET_ABOVE_BED",
     "PROGRESS_INTERVAL_S",
     "STOP_GRACE_S",
     "TURBULENCE_INTENSITY",
@@ -49,6 +50,12 @@ FOAM_CELLS_PER_DP: Final = 21
 """The resolution from which OpenFOAM's defaults (bridges, two prism layers) are shown to give
 a pressure drop within about 5% of their grid limit (issue 13's 80-sphere bed, a three-grid
 study at 21, 16 and 12 cells per diameter; docs/flow.md). ``bedflow check`` warns below it."""
+
+OUTLET_ABOVE_BED: Final = 2.0
+"""OpenFOAM's outlet lies this many particle diameters above the top of the bed when the column
+is taller: the measured slab ends at least 1.5 d below the top, so the outlet is 3.5 d or more
+beyond it, where a bed's pressure disturbances have decayed (they fall off within about a
+diameter in a packed bed); the free column above holds no pressure drop worth meshing."""
 
 LOCATION_CANDIDATES: Final = 4096
 """Candidate points tried for ``locationInMesh``; the one farthest from every surface wins."""

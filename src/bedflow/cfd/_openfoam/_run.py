@@ -13,6 +13,7 @@ from pathlib import Path
 from bedflow._exceptions import CfdInputError, EngineUnavailable
 from bedflow.cfd._correlations import ergun_pressure_gradient
 from bedflow.cfd._openfoam._case import OpenFoamCase, write_case
+from bedflow.cfd._openfoam._constants import OUTLET_ABOVE_BED
 from bedflow.cfd._openfoam._logs import (
     MeshCheck,
     SolverLog,
@@ -324,6 +325,7 @@ def simulate_openfoam(
     layers: int | None = None,
     slab: tuple[float, float] | None = None,
     fill: bool = True,
+    outlet_above: float | None = OUTLET_ABOVE_BED,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> OpenFoamResult:
@@ -344,5 +346,6 @@ def simulate_openfoam(
         layers=layers,
         slab=slab,
         fill=fill,
+        outlet_above=outlet_above,
     )
     return run_case(case, progress=progress, cancel=cancel)

@@ -34,8 +34,8 @@ class OpenFoamSolver:
     def version(self) -> str:
         # method 2: planes at the slab every solver measures (bedflow.cfd._region), not 1 d
         # above the floor and 1.5 d below the top whatever the bed's depth; method 3: bridges
-        # at the contacts by default (cfd.mesh_contacts) instead of spheres shrunk by 1 %, and
-        # the whole packed region refined to the particles' level
+        # at the contacts by default (cfd.mesh_contacts) instead of spheres shrunk by 1 %, the
+        # whole packed region refined to the particles' level, the outlet 2 d above the bed
         found = detect_version()
         return f"openfoam {found} method 3" if found is not None else "openfoam (not installed)"
 
@@ -143,6 +143,10 @@ class OpenFoamSolver:
                 "meshed_particle_diameter": r.particle_diameter,
                 "patch_faces": dict(r.patch_faces),
                 "relative_change_of_dp": r.pressure_drop_change,
+                "contacts": r.case.contacts,
+                "bridges": r.case.bridges,
+                "prism_layers": r.case.layout.layers,
+                "meshed_height_m": r.case.layout.height,
             },
             fields={"case": str(r.case.directory), "foam": str(r.case.directory / "case.foam")},
             notes=tuple(notes),
