@@ -59,7 +59,7 @@ def main() -> int:
     parser.add_argument("--cells", type=int, nargs="+", default=[21, 16, 12])
     parser.add_argument("--contacts", nargs="+", default=["bridges"])
     parser.add_argument("--layers", type=int, nargs="+", default=[2])
-    parser.add_argument("--walls", type=int, default=3, help="mesh_levels.walls (default 3)")
+    parser.add_argument("--walls", type=int, default=2, help="mesh_levels.walls (default 2)")
     parser.add_argument("--no-fill", action="store_true", help="refine only at the surfaces")
     parser.add_argument("--no-lbm", action="store_true", help="skip the LBM reference")
     parser.add_argument("--cores", type=int, default=2)
